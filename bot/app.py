@@ -1,0 +1,78 @@
+"""The single wiring point: database, surveys, handlers, transports and scheduler."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.dispatch import Dispatcher
+from bot.jobs import prompt_done_cases
+from bot.settings import Settings
+from bot.telegram import TelegramTransport, make_bot
+from handlers.context import Context, sync_surveys
+from handlers.survey_library import load_library
+from storage.db import create_engine, session_maker, upgrade
+
+log = logging.getLogger(__name__)
+
+CASE_POLL_SECONDS = 2
+
+
+@dataclass
+class Runtime:
+    engine: AsyncEngine
+    dispatcher: Dispatcher
+
+    @property
+    def ctx(self) -> Context:
+        return self.dispatcher.ctx
+
+
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The schema upgraded, surveys stored, and a dispatcher ready for transports."""
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        db = session_maker(engine)
+        ctx = Context(
+            db=db,
+            surveys=await sync_surveys(db, load_library()),
+            timezone=settings.zone,
+            admins=frozenset(str(admin) for admin in settings.admins),
+            survey_delay=timedelta(seconds=settings.survey_delay),
+        )
+        yield Runtime(engine, Dispatcher(ctx))
+    finally:
+        await engine.dispose()
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the Telegram bot and its scheduler until `stop` is set."""
+    async with runtime(settings) as rt:
+        bot = make_bot(settings.require_telegram_token(), settings.telegram_api_base_url)
+        await bot.initialize()
+        telegram = TelegramTransport(bot, rt.dispatcher)
+        rt.dispatcher.add_transport(telegram)
+        scheduler = AsyncIOScheduler(timezone=settings.zone)
+        scheduler.add_job(
+            prompt_done_cases,
+            "interval",
+            seconds=CASE_POLL_SECONDS,
+            args=[rt.dispatcher],
+            max_instances=1,
+            coalesce=True,
+        )
+        try:
+            await telegram.set_commands()
+            scheduler.start()
+            log.info("bot @%s is running", bot.username)
+            await telegram.poll(stop)
+        finally:
+            scheduler.shutdown(wait=False)
+            await bot.shutdown()

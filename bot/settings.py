@@ -1,0 +1,126 @@
+"""Settings from the environment (the contract's table), checked once at start.
+
+A missing or malformed value becomes one line naming the variable (`SettingsError`),
+never a traceback.
+"""
+
+import re
+from datetime import time
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.db import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_url
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+QUIET_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class SettingsError(Exception):
+    """A setting that stops the program: the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=False)
+
+    telegram_bot_token: str = Field(default="", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_username: str = Field(default="", validation_alias="TELEGRAM_BOT_USERNAME")
+    telegram_api_base_url: str = Field(
+        default=TELEGRAM_API, validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    admins: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), validation_alias="SOGOPY_ADMINS"
+    )
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias="SOGOPY_TIMEZONE")
+    survey_delay: float = Field(default=0, ge=0, validation_alias="SOGOPY_SURVEY_DELAY")
+    remind_after_hours: float = Field(
+        default=24, gt=0, validation_alias="SOGOPY_REMIND_AFTER_HOURS"
+    )
+    send_rate: float = Field(default=25, gt=0, le=1000, validation_alias="SOGOPY_SEND_RATE")
+    quiet_hours: str = Field(default="21:00-07:00", validation_alias="SOGOPY_QUIET_HOURS")
+    http_host: str = Field(default="127.0.0.1", validation_alias="SOGOPY_HTTP_HOST")
+    http_port: int = Field(default=8080, ge=0, le=65535, validation_alias="SOGOPY_HTTP_PORT")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"-?\d+", part) for part in parts):
+                raise ValueError("must be comma-separated Telegram user ids (digits)")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            return normalize_url(value)
+        except DatabaseUrlError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        value = value.strip()
+        match = QUIET_PATTERN.match(value)
+        if value and (
+            not match
+            or int(match[1]) > 23
+            or int(match[3]) > 23
+            or max(int(match[2]), int(match[4])) > 59
+        ):
+            raise ValueError("use HH:MM-HH:MM, e.g. 21:00-07:00, or leave it empty")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def quiet(self) -> tuple[time, time] | None:
+        match = QUIET_PATTERN.match(self.quiet_hours)
+        if not match:
+            return None
+        start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
+        return start, end
+
+    def require_telegram_token(self) -> str:
+        if not self.telegram_bot_token.strip():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it"
+            )
+        return self.telegram_bot_token.strip()
+
+
+def load_settings() -> Settings:
+    """Read the environment; one line naming the variable when something is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]) if error["loc"] else "settings"
+        field = Settings.model_fields.get(variable)
+        if field is not None and isinstance(field.validation_alias, str):
+            variable = field.validation_alias
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{variable}: {message}") from None

@@ -1,0 +1,72 @@
+"""What every handler needs besides the event: the database, surveys, settings, clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from handlers.survey_library import Survey, SurveyError
+from storage.db import SessionMaker
+from storage.models import SurveyVersion, utcnow
+from storage.queries import find_survey_version
+
+
+@dataclass
+class SurveyBook:
+    """The surveys in force (by key) and every stored version (by row id)."""
+
+    current: dict[str, int] = field(default_factory=dict)  # key → survey_version.id
+    versions: dict[int, Survey] = field(default_factory=dict)
+
+    def survey(self, version_id: int) -> Survey:
+        return self.versions[version_id]
+
+
+async def sync_surveys(db: SessionMaker, library: dict[str, Survey]) -> SurveyBook:
+    """Store each library survey version once; a changed file must carry a new version."""
+    book = SurveyBook()
+    async with db() as session:
+        for key, survey in library.items():
+            row = await find_survey_version(session, key, survey.version)
+            if row is None:
+                row = SurveyVersion(
+                    key=key,
+                    version=survey.version,
+                    title=survey.title["vi"],
+                    definition=survey.to_json(),
+                    content_hash=survey.content_hash,
+                )
+                session.add(row)
+                await session.flush()
+            elif row.content_hash != survey.content_hash:
+                raise SurveyError(
+                    f"survey '{key}' version {survey.version} differs from the stored one: "
+                    "give the changed file a new version"
+                )
+            assert row.id is not None
+            book.current[key] = row.id
+        await session.commit()
+        for stored in (await session.exec(select(SurveyVersion))).all():
+            assert stored.id is not None
+            book.versions[stored.id] = Survey.from_json(stored.definition)
+    return book
+
+
+@dataclass
+class Context:
+    db: SessionMaker
+    surveys: SurveyBook
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    admins: frozenset[str] = frozenset()
+    survey_delay: timedelta = timedelta(0)
+    clock: Callable[[], datetime] = utcnow
+
+    def local_midnight(self) -> datetime:
+        """The start of today in the ward's zone, as an aware datetime."""
+        local = self.clock().astimezone(self.timezone)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def local_date(self, moment: datetime) -> str:
+        return moment.astimezone(self.timezone).strftime("%d/%m/%Y")

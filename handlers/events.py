@@ -1,0 +1,70 @@
+"""The neutral shapes that cross between transports and handlers.
+
+A transport (Telegram, Zalo, the emulator) turns what its platform sends into an
+`Incoming`, and turns each `Reply` back into its own calls: inline buttons on
+Telegram, numbered lines where a chat has no buttons.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    PHOTO = "photo"
+    CHOICE = "choice"  # a button press, or a numbered answer on chats without buttons
+    UNSUPPORTED = "unsupported"  # stickers, voice, locations...
+
+
+@dataclass(frozen=True)
+class Address:
+    """A chat on one platform: chat ids of different platforms never mix."""
+
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did in a private chat with the bot."""
+
+    address: Address
+    kind: Kind
+    user_name: str = ""
+    text: str = ""  # message text, photo caption, or a command's argument
+    command: str = ""  # lower-case, without the slash
+    choice: str = ""  # the pressed button's data
+    message_id: int | None = None  # the person's message, or the bot message pressed
+    photo: str | None = None  # platform file id
+    language: str | None = None  # the client's language hint
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    data: str  # at most 64 bytes: Telegram's limit on callback data
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send, or to put in place of `edit` (a message id) when given.
+
+    `text` is HTML limited to what Telegram accepts (b, i, code...); every piece of
+    person-written text inside it is escaped by the handler that wrote it.
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    columns: int = 1
+    to: Address | None = None  # None: the chat the event came from
+    edit: int | None = None
+    photo: str | None = None
+
+
+@dataclass
+class Response:
+    """What a handler decided: messages, and the short notice a button press shows."""
+
+    replies: list[Reply] = field(default_factory=list)
+    notice: str = ""

@@ -1,0 +1,221 @@
+"""The entry point of the handlers: one event in, one decision out.
+
+Each event is one transaction: the person is loaded (or created), the decision is
+made and committed, and only then are the replies returned to the transport, so a
+person is never told "recorded" before it is.
+"""
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers import suggestions, survey
+from handlers.catalogue import say
+from handlers.context import Context
+from handlers.events import Address, Incoming, Kind, Reply, Response
+from storage.models import Case, Dialog, Draft, Person, SessionStatus, Source, SurveySession, Ward
+from storage.queries import (
+    cancel_active_sessions,
+    case_by_token,
+    get_or_create_person,
+    session_for_case,
+    walkin_since,
+    ward_by_code,
+)
+
+DESK, CASE = "d", "c"  # start payloads: d_<WARD>[_<desk>], c_<case token>
+
+
+async def handle(event: Incoming, ctx: Context) -> Response:
+    """Decide what to do with one event from a person, and commit it."""
+    async with ctx.db() as session:
+        person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
+        if event.kind != Kind.CHOICE and event.message_id is not None:
+            if event.message_id <= person.last_message_id:
+                return Response()  # a redelivered message: it was handled already
+            person.last_message_id = event.message_id
+        person.blocked_at = None  # they just wrote to us
+        response = await _route(session, ctx, person, event)
+        await session.commit()
+    return response
+
+
+async def _route(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
+    language = person.language
+    if event.kind == Kind.COMMAND:
+        return await _command(session, ctx, person, event)
+    if event.kind == Kind.CHOICE:
+        return await _choice(session, ctx, person, event)
+    if event.kind == Kind.UNSUPPORTED:
+        return Response([Reply(say(language, "unsupported"))])
+    if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
+        return await suggestions.on_text(session, person, event)
+    if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
+        run = await session.get(SurveySession, person.dialog_ref)
+        if run is not None and run.status == SessionStatus.ACTIVE:
+            reminder = Reply(say(language, "press_a_button"))
+            return Response([reminder, await survey.resume(session, ctx, person, run)])
+    return Response([Reply(say(language, "idle_text"))])
+
+
+async def _command(
+    session: AsyncSession, ctx: Context, person: Person, event: Incoming
+) -> Response:
+    language = person.language
+    match event.command:
+        case "start":
+            return await _start(session, ctx, person, event.text.strip())
+        case "help" | "trogiup":
+            return Response([Reply(say(language, "help"))])
+        case "gopy":
+            return await suggestions.start_free(session, ctx, person)
+        case "gopycuatoi":
+            return await suggestions.my_pages(session, ctx, person)
+        case "thoat":
+            return await _stop(session, person)
+        case "ngonngu" | "language":
+            person.language = "en" if language == "vi" else "vi"
+            return Response([Reply(say(person.language, "language_set"))])
+        case _:
+            return Response([Reply(say(language, "unknown_command"))])
+
+
+async def _choice(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
+    prefix = event.choice.partition(":")[0]
+    if prefix == survey.ANSWER:
+        return await survey.on_answer(session, ctx, person, event.choice, event.message_id)
+    if prefix == suggestions.SKIP:
+        return await suggestions.on_skip(session, person, event.choice, event.message_id)
+    if prefix == suggestions.SIGN:
+        return await suggestions.on_sign(session, ctx, person, event)
+    if prefix == suggestions.WARD:
+        return await suggestions.on_ward_choice(session, person, event.choice)
+    return Response(notice=say(person.language, "bad_button"))
+
+
+async def _stop(session: AsyncSession, person: Person) -> Response:
+    """/thoat: leave the current survey or suggestion; answers already given stay counted."""
+    language = person.language
+    if person.dialog == Dialog.IDLE:
+        return Response([Reply(say(language, "nothing_to_stop"))])
+    if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
+        run = await session.get(SurveySession, person.dialog_ref)
+        if run is not None and run.status == SessionStatus.ACTIVE:
+            run.status = SessionStatus.CANCELLED
+    elif person.dialog_ref is not None:  # a suggestion the person chose not to send
+        draft = await session.get(Draft, person.dialog_ref)
+        if draft is not None and draft.person_id == person.id:
+            await session.delete(draft)
+    person.dialog, person.dialog_ref = Dialog.IDLE, None
+    return Response([Reply(say(language, "stopped"))])
+
+
+async def _start(session: AsyncSession, ctx: Context, person: Person, payload: str) -> Response:
+    """/start, with the payload of a desk QR code or a case receipt link."""
+    language = person.language
+    if not payload:
+        return Response([Reply(say(language, "start"))])
+    kind, _, rest = payload.partition("_")
+    if kind == DESK and rest:
+        ward_code, _, desk = rest.partition("_")
+        ward = await ward_by_code(session, ward_code.upper())
+        if ward is not None and (not desk or desk.isdigit()):
+            return await _walk_in(session, ctx, person, ward, int(desk) if desk else None)
+    if kind == CASE and rest:
+        case = await case_by_token(session, rest)
+        if case is not None:
+            return await _open_case(session, ctx, person, case)
+    return Response([Reply(say(language, "bad_link"))])
+
+
+async def _walk_in(
+    session: AsyncSession, ctx: Context, person: Person, ward: Ward, desk: int | None
+) -> Response:
+    """A desk QR code: one walk-in survey per person, ward and local day."""
+    assert person.id is not None and ward.id is not None
+    today = await walkin_since(session, person.id, ward.id, ctx.local_midnight())
+    if today is not None and today.status == SessionStatus.COMPLETED:
+        person.ward_id = ward.id
+        return Response([Reply(say(person.language, "walkin_done_today", ward=ward.name))])
+    if today is not None and person.dialog == Dialog.SURVEY and person.dialog_ref == today.id:
+        greeting = survey.greeting(ctx, person, ward, today, None)
+        return Response([greeting, await survey.resume(session, ctx, person, today)])
+    replies = await survey.begin(session, ctx, person, ward, Source.WALKIN, desk=desk)
+    return Response(replies)
+
+
+async def _open_case(session: AsyncSession, ctx: Context, person: Person, case: Case) -> Response:
+    """A receipt link: link the case to this chat; survey now if the result is back."""
+    language = person.language
+    ward = await session.get(Ward, case.ward_id)
+    assert ward is not None and case.id is not None
+    if case.person_id is not None and case.person_id != person.id:
+        return Response([Reply(say(language, "case_taken"))])
+    if case.person_id is None:
+        case.person_id, case.linked_at = person.id, ctx.clock()
+    person.ward_id = ward.id
+    run = await session_for_case(session, case.id)
+    if run is not None and run.status == SessionStatus.COMPLETED:
+        return Response([Reply(say(language, "case_answered", code=case.code))])
+    if case.done_at is None:
+        return Response(
+            [
+                Reply(
+                    say(
+                        language,
+                        "case_linked",
+                        code=case.code,
+                        procedure=case.procedure,
+                        ward=ward.name,
+                    )
+                )
+            ]
+        )
+    case.prompted_at = case.prompted_at or ctx.clock()
+    return Response(await _case_survey(session, ctx, person, ward, case, run))
+
+
+async def _case_survey(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    ward: Ward,
+    case: Case,
+    run: SurveySession | None,
+) -> list[Reply]:
+    """The case's survey: its unfinished (or stopped) run again, or a new one: one per case."""
+    if run is None:
+        return await survey.begin(session, ctx, person, ward, Source.CASE, case)
+    assert person.id is not None
+    if run.status != SessionStatus.ACTIVE:
+        await cancel_active_sessions(session, person.id)
+        run.status = SessionStatus.ACTIVE
+    person.dialog, person.dialog_ref = Dialog.SURVEY, run.id
+    return [
+        survey.greeting(ctx, person, ward, run, case),
+        await survey.resume(session, ctx, person, run),
+    ]
+
+
+async def case_prompt(ctx: Context, case_id: int) -> tuple[Address, Response] | None:
+    """The survey prompt for a returned case, for the scheduler; None when nothing is due."""
+    async with ctx.db() as session:
+        case = await session.get(Case, case_id)
+        if case is None or case.person_id is None or case.done_at is None or case.prompted_at:
+            return None
+        person = await session.get(Person, case.person_id)
+        ward = await session.get(Ward, case.ward_id)
+        assert person is not None and ward is not None and case.id is not None
+        run = await session_for_case(session, case.id)
+        if run is not None and run.status == SessionStatus.COMPLETED:
+            return None
+        replies = await _case_survey(session, ctx, person, ward, case, run)
+        await session.commit()
+    return Address(person.platform, person.chat_id), Response(replies)
+
+
+async def mark_prompted(ctx: Context, case_id: int) -> None:
+    """Record that the case's prompt went out (after it did), so it is sent once."""
+    async with ctx.db() as session:
+        case = await session.get(Case, case_id)
+        if case is not None and case.prompted_at is None:
+            case.prompted_at = ctx.clock()
+            await session.commit()

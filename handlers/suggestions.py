@@ -1,0 +1,186 @@
+"""Suggestions: writing a page of the ward's book, signing or not, and listing one's own.
+
+What a citizen types is kept in a draft row at once, so nothing is lost while they
+choose between signing and anonymity; the page and its number are created in the
+same transaction as that choice, and the confirmation goes out after the commit.
+"""
+
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.catalogue import Html, say, status_label
+from handlers.context import Context
+from handlers.events import Choice, Incoming, Reply, Response
+from storage.models import BookPage, Dialog, Draft, Person, Ward
+from storage.queries import list_wards, next_page_number, pages_of_person
+
+SKIP, SIGN, WARD = "k", "g", "w"  # callback prefixes: k:<draft>, g:<draft>:<1|0>, w:<ward>
+PREVIEW = 300
+LIST_PREVIEW = 80
+MAX_WARD_BUTTONS = 10
+MY_PAGES = 10
+
+
+def preview(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _open_draft(session: AsyncSession, person: Person, ward: Ward) -> Draft:
+    draft = Draft(person_id=person.id, ward_id=ward.id)
+    session.add(draft)
+    await session.flush()
+    person.dialog, person.dialog_ref, person.ward_id = Dialog.SUGGEST_TEXT, draft.id, ward.id
+    return draft
+
+
+async def start_free(session: AsyncSession, ctx: Context, person: Person) -> Response:
+    """/gopy: write to the ward the person last dealt with, or let them pick one."""
+    language = person.language
+    ward = await session.get(Ward, person.ward_id) if person.ward_id else None
+    if ward is None:
+        wards = await list_wards(session)
+        if len(wards) == 1:
+            ward = wards[0]
+        elif 1 < len(wards) <= MAX_WARD_BUTTONS:
+            choices = tuple(Choice(w.name, f"{WARD}:{w.id}") for w in wards)
+            return Response([Reply(say(language, "choose_ward"), choices)])
+        else:
+            return Response([Reply(say(language, "no_ward_known"))])
+    await _open_draft(session, person, ward)
+    return Response([Reply(say(language, "ask_suggestion_free", ward=ward.name))])
+
+
+async def on_ward_choice(session: AsyncSession, person: Person, data: str) -> Response:
+    language = person.language
+    ward_id = data.partition(":")[2]
+    ward = await session.get(Ward, int(ward_id)) if ward_id.isdigit() else None
+    if ward is None:
+        return Response(notice=say(language, "bad_button"))
+    await _open_draft(session, person, ward)
+    return Response([Reply(say(language, "ask_suggestion_free", ward=ward.name))])
+
+
+async def on_text(session: AsyncSession, person: Person, event: Incoming) -> Response:
+    """Text or a photo while a suggestion is open: add it to the draft, then ask how to sign."""
+    language = person.language
+    draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
+    if draft is None or draft.person_id != person.id:
+        person.dialog, person.dialog_ref = Dialog.IDLE, None
+        return Response([Reply(say(language, "idle_text"))])
+    if event.text.strip():
+        draft.text = f"{draft.text}\n{event.text}" if draft.text else event.text
+    if event.photo:
+        draft.photo_file_id = event.photo
+    if not draft.text and not draft.photo_file_id:
+        return Response([Reply(say(language, "empty_suggestion"))])
+    person.dialog = Dialog.SUGGEST_SIGN
+    shown = preview(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
+    prompt = say(language, "ask_sign", preview=shown, name=event.user_name or "?")
+    choices = (
+        Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:1"),
+        Choice(say(language, "btn_anonymous"), f"{SIGN}:{draft.id}:0"),
+    )
+    return Response([Reply(prompt, choices, columns=2)])
+
+
+async def _own_draft(
+    session: AsyncSession, person: Person, data: str, dialog: Dialog
+) -> Draft | None:
+    """The draft a button names, if it is this person's and still waiting for that button."""
+    draft_id = data.split(":")[1] if data.count(":") >= 1 else ""
+    if not draft_id.isdigit() or person.dialog != dialog or person.dialog_ref != int(draft_id):
+        return None
+    draft = await session.get(Draft, int(draft_id))
+    return draft if draft is not None and draft.person_id == person.id else None
+
+
+async def on_skip(
+    session: AsyncSession, person: Person, data: str, message_id: int | None
+) -> Response:
+    language = person.language
+    draft = await _own_draft(session, person, data, Dialog.SUGGEST_TEXT)
+    if draft is None:
+        return Response(notice=say(language, "bad_button"))
+    await session.delete(draft)
+    person.dialog, person.dialog_ref = Dialog.IDLE, None
+    return Response(
+        [
+            Reply(say(language, "ask_suggestion"), edit=message_id),
+            Reply(say(language, "skipped")),
+        ]
+    )
+
+
+async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
+    """The signing choice files the page: the choice and its time are the consent evidence."""
+    language = person.language
+    draft = await _own_draft(session, person, event.choice, Dialog.SUGGEST_SIGN)
+    signed = event.choice.endswith(":1")
+    if draft is None or not event.choice.endswith((":1", ":0")):
+        return Response(notice=say(language, "bad_button"))
+    now = ctx.clock()
+    name = event.user_name.strip() or None if signed else None
+    if signed:
+        person.name = name
+    page = BookPage(
+        ward_id=draft.ward_id,
+        page_no=await next_page_number(session, draft.ward_id),
+        person_id=person.id,
+        case_id=draft.case_id,
+        session_id=draft.session_id,
+        text=draft.text or "",
+        photo_file_id=draft.photo_file_id,
+        signed=signed,
+        author_name=name,
+        consent_at=now,
+        created_at=now,
+    )
+    session.add(page)
+    await session.delete(draft)
+    person.dialog, person.dialog_ref = Dialog.IDLE, None
+    ward = await session.get(Ward, page.ward_id)
+    assert ward is not None
+    chosen = (
+        say(language, "chose_sign", name=name or "?")
+        if signed
+        else say(language, "chose_anonymous")
+    )
+    return Response(
+        [
+            Reply(chosen, edit=event.message_id),
+            Reply(say(language, "filed", page=page.page_no, ward=ward.name)),
+        ]
+    )
+
+
+def page_status(page: BookPage, deadline_days: int, ctx: Context) -> str:
+    """The page's state as the citizen sees it; overdue once the ward's deadline passed."""
+    if ctx.clock() > page.created_at + timedelta(days=deadline_days):
+        return "overdue"
+    return "unread"
+
+
+async def my_pages(session: AsyncSession, ctx: Context, person: Person) -> Response:
+    """/gopycuatoi: the person's latest pages with their status."""
+    language = person.language
+    assert person.id is not None
+    rows = await pages_of_person(session, person.id, MY_PAGES)
+    if not rows:
+        return Response([Reply(say(language, "my_pages_empty"))])
+    lines = [say(language, "my_pages_title")]
+    for page, ward in rows:
+        status = page_status(page, ward.deadline_days, ctx)
+        text = page.text or say(language, "photo_only")
+        lines.append(
+            say(
+                language,
+                "my_page_line",
+                page=page.page_no,
+                ward=ward.name,
+                date=ctx.local_date(page.created_at),
+                status=Html(status_label(language, status)),
+                preview=preview(text, LIST_PREVIEW),
+            )
+        )
+    return Response([Reply("\n".join(lines))])

@@ -1,0 +1,181 @@
+"""The satisfaction survey: starting a run, recording each press, rendering the questions.
+
+A run is one message that grows: each press records the answer, then the message
+is edited to show the chosen level and the next question, so the chat stays short
+and every press costs one edit. The run's place (`SurveySession.step`) lives in
+the database, so a restarted bot continues at the same question.
+"""
+
+import html
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.catalogue import element_label, level_label, localized, say
+from handlers.context import Context
+from handlers.events import Choice, Reply, Response
+from handlers.survey_library import Survey
+from storage.models import (
+    Answer,
+    Case,
+    Dialog,
+    Draft,
+    Person,
+    SessionStatus,
+    Source,
+    SurveySession,
+    Ward,
+)
+from storage.queries import answers_of, cancel_active_sessions
+
+ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
+
+
+def answer_data(session_id: int, index: int, level: int) -> str:
+    return f"{ANSWER}:{session_id}:{index}:{level}"
+
+
+def render(survey: Survey, run: SurveySession, answers: dict[str, int], language: str) -> Reply:
+    """The run's message: answered questions with their level, then the current question."""
+    lines = [f"<b>{html.escape(localized(language, survey.title), quote=False)}</b>"]
+    count = len(survey.questions)
+    for number, question in enumerate(survey.questions, start=1):
+        if question.code in answers:
+            lines.append(
+                say(
+                    language,
+                    "answered_line",
+                    number=number,
+                    element=element_label(language, question.element),
+                    level=level_label(language, answers[question.code]),
+                )
+            )
+    choices: tuple[Choice, ...] = ()
+    if run.status == SessionStatus.ACTIVE and run.step < count:
+        question = survey.questions[run.step]
+        text = localized(language, question.text)
+        lines.append("")
+        lines.append(say(language, "question", number=run.step + 1, count=count, text=text))
+        assert run.id is not None
+        choices = tuple(
+            Choice(level_label(language, level), answer_data(run.id, run.step, level))
+            for level in survey.levels
+        )
+    return Reply("\n".join(lines), choices)
+
+
+async def begin(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    ward: Ward,
+    source: Source,
+    case: Case | None = None,
+    desk: int | None = None,
+) -> list[Reply]:
+    """Start a new run of the default survey (ending any unfinished one): intro and question 1."""
+    assert person.id is not None and ward.id is not None
+    await cancel_active_sessions(session, person.id)
+    version_id = ctx.surveys.current["sipas"]
+    run = SurveySession(
+        person_id=person.id,
+        ward_id=ward.id,
+        survey_version_id=version_id,
+        source=source,
+        case_id=case.id if case else None,
+        desk=desk,
+        started_at=ctx.clock(),
+    )
+    session.add(run)
+    await session.flush()
+    person.dialog, person.dialog_ref, person.ward_id = Dialog.SURVEY, run.id, ward.id
+    survey = ctx.surveys.survey(version_id)
+    return [greeting(ctx, person, ward, run, case), render(survey, run, {}, person.language)]
+
+
+def greeting(
+    ctx: Context, person: Person, ward: Ward, run: SurveySession, case: Case | None
+) -> Reply:
+    """The words before a run: the ward, and the case when the survey is about one."""
+    survey = ctx.surveys.survey(run.survey_version_id)
+    language = person.language
+    count = len(survey.questions)
+    if case is not None:
+        return Reply(
+            say(
+                language,
+                "survey_intro_case",
+                code=case.code,
+                procedure=case.procedure,
+                ward=ward.name,
+                count=count,
+            )
+        )
+    return Reply(say(language, "survey_intro_walkin", ward=ward.name, count=count))
+
+
+async def resume(session: AsyncSession, ctx: Context, person: Person, run: SurveySession) -> Reply:
+    """The run's message again, sent anew (after a restart, or when the person typed)."""
+    survey = ctx.surveys.survey(run.survey_version_id)
+    assert run.id is not None
+    return render(survey, run, await answers_of(session, run.id), person.language)
+
+
+async def on_answer(
+    session: AsyncSession, ctx: Context, person: Person, data: str, message_id: int | None
+) -> Response:
+    """A press on a level button: record it once, then show the next question."""
+    language = person.language
+    try:
+        _, session_id, index, level = data.split(":")
+        run = await session.get(SurveySession, int(session_id))
+        index_number, level_number = int(index), int(level)
+    except ValueError:
+        return Response(notice=say(language, "bad_button"))
+    if run is None or run.person_id != person.id:
+        return Response(notice=say(language, "bad_button"))
+    survey = ctx.surveys.survey(run.survey_version_id)
+    if run.status != SessionStatus.ACTIVE:
+        return Response(notice=say(language, "survey_over"))
+    if index_number < run.step:
+        return Response(notice=say(language, "already_answered"))
+    if index_number != run.step or level_number not in survey.levels:
+        return Response(notice=say(language, "bad_button"))
+    question = survey.questions[run.step]
+    now = ctx.clock()
+    session.add(
+        Answer(
+            session_id=run.id,
+            survey_version_id=run.survey_version_id,
+            ward_id=run.ward_id,
+            case_id=run.case_id,
+            source=run.source,
+            question_code=question.code,
+            element=question.element,
+            level=level_number,
+            answered_at=now,
+        )
+    )
+    run.step += 1
+    replies: list[Reply] = []
+    if run.step == len(survey.questions):
+        run.status, run.completed_at = SessionStatus.COMPLETED, now
+        draft = Draft(
+            person_id=person.id, ward_id=run.ward_id, session_id=run.id, case_id=run.case_id
+        )
+        session.add(draft)
+        await session.flush()
+        person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
+        replies.append(skip_prompt(language, draft))
+    assert run.id is not None
+    answers = await answers_of(session, run.id)  # autoflush includes this press
+    edited = render(survey, run, answers, language)
+    replies.insert(0, Reply(edited.text, edited.choices, edit=message_id))
+    return Response(replies, notice=level_label(language, level_number))
+
+
+def skip_prompt(language: str, draft: Draft) -> Reply:
+    """After the ratings: ask for a suggestion, with a button to skip it."""
+    return Reply(
+        say(language, "ask_suggestion"),
+        (Choice(say(language, "btn_skip"), f"k:{draft.id}"),),
+    )

@@ -1,0 +1,187 @@
+"""The tables: everything the bot remembers, including each conversation's state.
+
+Times are stored in UTC (see `UTCDateTime`); they are shown in the configured zone
+only when a person reads them. Answers keep the raw five-level value and stable
+question codes so that any index can be recomputed and labels may change.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, TypeDecorator, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel, Text
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (SQLite has no zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Source(StrEnum):
+    """How a survey reached the citizen; kept on every answer."""
+
+    WALKIN = "walkin"
+    CASE = "case"
+    BROADCAST = "broadcast"
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Dialog(StrEnum):
+    """What the bot is waiting for from a person: the conversation state."""
+
+    IDLE = "idle"
+    SURVEY = "survey"  # dialog_ref: survey_session.id
+    SUGGEST_TEXT = "suggest_text"  # dialog_ref: draft.id
+    SUGGEST_SIGN = "suggest_sign"  # dialog_ref: draft.id
+
+
+class Ward(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    deadline_days: int = 10
+    last_page: int = 0  # the book's page counter, incremented in the page's transaction
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Person(SQLModel, table=True):
+    """Anyone who wrote to the bot, on one platform: ids never mix across platforms."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    language: str = Field(default="vi", max_length=8)
+    role: str = Field(default="citizen", max_length=16)
+    ward_id: int | None = Field(default=None, foreign_key="ward.id")  # ward last dealt with
+    dialog: str = Field(default=Dialog.IDLE, max_length=32)
+    dialog_ref: int | None = None
+    last_message_id: int = 0  # inbound message ids grow per chat: a lower one is a redelivery
+    blocked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Case(SQLModel, table=True):
+    """A case (hồ sơ) at the one-stop desk; `token` is the unguessable link payload."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    code: str = Field(max_length=64, unique=True)
+    procedure: str = Field(max_length=500)
+    token: str = Field(max_length=32, unique=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    linked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    prompted_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class SurveyVersion(SQLModel, table=True):
+    """One version of a survey file, frozen: answers point at the version they answered."""
+
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    version: int
+    title: str = Field(max_length=200)
+    definition: str = Field(sa_column=Column(Text, nullable=False))  # the file's JSON form
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class SurveySession(SQLModel, table=True):
+    """One run of a survey by one person; `step` is the index of the next question."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    survey_version_id: int = Field(foreign_key="surveyversion.id")
+    source: str = Field(max_length=16)
+    case_id: int | None = Field(default=None, foreign_key="case.id", unique=True)
+    desk: int | None = None  # the desk whose QR code started a walk-in survey
+    step: int = 0
+    status: str = Field(default=SessionStatus.ACTIVE, max_length=16)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    completed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class Answer(SQLModel, table=True):
+    """A raw five-level answer; ward, source and element are copied for fast reports."""
+
+    __table_args__ = (UniqueConstraint("session_id", "question_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="surveysession.id")
+    survey_version_id: int = Field(foreign_key="surveyversion.id")
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    source: str = Field(max_length=16)
+    question_code: str = Field(max_length=64)
+    element: str = Field(max_length=32)
+    level: int
+    answered_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Draft(SQLModel, table=True):
+    """A suggestion being written: kept in the database so a restart loses nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    session_id: int | None = Field(default=None, foreign_key="surveysession.id")
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    photo_file_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class BookPage(SQLModel, table=True):
+    """A page of the ward's suggestion book (Phiếu góp ý).
+
+    `signed` and `consent_at` are the evidence of the citizen's choice to sign with
+    their name; an anonymous page has no `author_name`, and `person_id` (kept only
+    to route answers back) is never shown to leaders.
+    """
+
+    __table_args__ = (UniqueConstraint("ward_id", "page_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    page_no: int
+    person_id: int = Field(foreign_key="person.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    session_id: int | None = Field(default=None, foreign_key="surveysession.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    photo_file_id: str | None = Field(default=None, max_length=255)
+    signed: bool = False
+    author_name: str | None = Field(default=None, max_length=200)
+    consent_at: datetime = Field(sa_column=_time())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())

@@ -1,0 +1,162 @@
+"""Small queries shared by the handlers, the CLI and the scheduler.
+
+Each takes an open session and leaves committing to the caller, so that one
+person's action is one transaction.
+"""
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Answer,
+    BookPage,
+    Case,
+    Person,
+    SessionStatus,
+    Source,
+    SurveySession,
+    SurveyVersion,
+    Ward,
+)
+
+
+async def person_by_chat(session: AsyncSession, platform: str, chat_id: str) -> Person | None:
+    result = await session.exec(
+        select(Person).where(Person.platform == platform, Person.chat_id == chat_id)
+    )
+    return result.first()
+
+
+async def get_or_create_person(session: AsyncSession, platform: str, chat_id: str) -> Person:
+    person = await person_by_chat(session, platform, chat_id)
+    if person is None:
+        person = Person(platform=platform, chat_id=chat_id)
+        session.add(person)
+        await session.flush()
+    return person
+
+
+async def ward_by_code(session: AsyncSession, code: str) -> Ward | None:
+    result = await session.exec(select(Ward).where(Ward.code == code))
+    return result.first()
+
+
+async def list_wards(session: AsyncSession) -> Sequence[Ward]:
+    return (await session.exec(select(Ward).order_by(Ward.code))).all()
+
+
+async def case_by_code(session: AsyncSession, code: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.code == code))).first()
+
+
+async def case_by_token(session: AsyncSession, token: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.token == token))).first()
+
+
+def new_case_token() -> str:
+    """An unguessable link payload part: a case link must not be found by trying codes."""
+    return secrets.token_urlsafe(12)
+
+
+async def session_for_case(session: AsyncSession, case_id: int) -> SurveySession | None:
+    result = await session.exec(select(SurveySession).where(SurveySession.case_id == case_id))
+    return result.first()
+
+
+async def cancel_active_sessions(session: AsyncSession, person_id: int) -> None:
+    await session.exec(
+        update(SurveySession)
+        .where(
+            col(SurveySession.person_id) == person_id,
+            col(SurveySession.status) == SessionStatus.ACTIVE,
+        )
+        .values(status=SessionStatus.CANCELLED)
+    )
+
+
+async def walkin_since(
+    session: AsyncSession, person_id: int, ward_id: int, since: datetime
+) -> SurveySession | None:
+    """The person's latest walk-in survey at this ward started since `since`."""
+    result = await session.exec(
+        select(SurveySession)
+        .where(
+            SurveySession.person_id == person_id,
+            SurveySession.ward_id == ward_id,
+            SurveySession.source == Source.WALKIN,
+            col(SurveySession.started_at) >= since,
+            col(SurveySession.status) != SessionStatus.CANCELLED,
+        )
+        .order_by(col(SurveySession.id).desc())
+    )
+    return result.first()
+
+
+async def answers_of(session: AsyncSession, session_id: int) -> dict[str, int]:
+    """Question code → level already answered in one survey run."""
+    result = await session.exec(
+        select(Answer.question_code, Answer.level).where(Answer.session_id == session_id)
+    )
+    return dict(result.all())
+
+
+async def next_page_number(session: AsyncSession, ward_id: int) -> int:
+    """Take the ward's next page number inside the caller's transaction (no gaps, no twins)."""
+    result = await session.exec(
+        update(Ward)
+        .where(col(Ward.id) == ward_id)
+        .values(last_page=Ward.last_page + 1)
+        .returning(Ward.last_page)
+    )
+    return int(result.scalar_one())
+
+
+async def pages_of_person(
+    session: AsyncSession, person_id: int, limit: int
+) -> Sequence[tuple[BookPage, Ward]]:
+    """The person's latest pages, newest first, with their ward."""
+    result = await session.exec(
+        select(BookPage, Ward)
+        .join(Ward, col(Ward.id) == BookPage.ward_id)
+        .where(BookPage.person_id == person_id)
+        .order_by(col(BookPage.id).desc())
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def find_survey_version(
+    session: AsyncSession, key: str, version: int
+) -> SurveyVersion | None:
+    result = await session.exec(
+        select(SurveyVersion).where(SurveyVersion.key == key, SurveyVersion.version == version)
+    )
+    return result.first()
+
+
+async def due_case_prompts(
+    session: AsyncSession, done_before: datetime, limit: int
+) -> list[tuple[int, str, str]]:
+    """(case id, platform, chat id) of returned cases whose citizen was not asked yet."""
+    result = await session.exec(
+        select(Case.id, Person.platform, Person.chat_id)
+        .join(Person, col(Person.id) == Case.person_id)
+        .where(
+            col(Case.done_at).is_not(None),
+            col(Case.done_at) <= done_before,
+            col(Case.prompted_at).is_(None),
+            col(Person.blocked_at).is_(None),
+        )
+        .order_by(col(Case.done_at))
+        .limit(limit)
+    )
+    return [(case_id, platform, chat_id) for case_id, platform, chat_id in result.all()]
+
+
+async def count_rows(session: AsyncSession, model: type) -> int:
+    return int((await session.exec(select(func.count()).select_from(model))).one())

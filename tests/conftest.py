@@ -1,0 +1,171 @@
+"""Shared fixtures: a migrated database per test (SQLite always, PostgreSQL when
+`TEST_DATABASE_URL` is set), a context with a clock the test controls, and a chat
+helper that reads like a conversation.
+"""
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from handlers.context import Context, sync_surveys
+from handlers.events import Address, Choice, Incoming, Kind, Response
+from handlers.router import handle
+from handlers.survey_library import load_library
+from storage.db import create_engine, normalize_url, session_maker, upgrade_sync
+from storage.models import Ward
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating costs more than copying)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL test database, emptied and migrated once per run."""
+
+    async def reset() -> None:
+        engine = create_engine(PG_URL)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+    upgrade_sync(PG_URL)
+    return normalize_url(PG_URL)
+
+
+async def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "sogopy.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        asyncio.run(_truncate(url))
+        yield url
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand; handlers read time only through it."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def ctx(database_url: str, clock: Clock) -> AsyncIterator[Context]:
+    engine = create_engine(database_url)
+    db = session_maker(engine)
+    yield Context(
+        db=db,
+        surveys=await sync_surveys(db, load_library()),
+        timezone=ZoneInfo("Asia/Ho_Chi_Minh"),
+        clock=clock,
+    )
+    await engine.dispose()
+
+
+async def add_ward(ctx: Context, code: str = "NGHIA-TAN", name: str = "Phường Nghĩa Tân") -> Ward:
+    async with ctx.db() as session:
+        ward = Ward(code=code, name=name)
+        session.add(ward)
+        await session.commit()
+        return ward
+
+
+@pytest.fixture
+async def ward(ctx: Context) -> Ward:
+    return await add_ward(ctx)
+
+
+_message_ids = count(1)
+
+
+@dataclass
+class Chat:
+    """One person's private chat, driving the handlers directly."""
+
+    ctx: Context
+    chat_id: str = "1001"
+    name: str = "Nguyễn Văn An"
+    platform: str = "telegram"
+    last: Response = field(default_factory=Response)
+    keyboard: tuple[Choice, ...] = ()  # the newest buttons the bot showed
+
+    def remember(self, response: Response) -> Response:
+        self.last = response
+        for reply in response.replies:
+            if reply.choices:
+                self.keyboard = reply.choices
+        return response
+
+    @property
+    def address(self) -> Address:
+        return Address(self.platform, self.chat_id)
+
+    async def send(self, kind: Kind, **fields: object) -> Response:
+        fields.setdefault("message_id", next(_message_ids))
+        event = Incoming(address=self.address, kind=kind, user_name=self.name, **fields)  # type: ignore[arg-type]
+        return self.remember(await handle(event, self.ctx))
+
+    async def text(self, text: str) -> Response:
+        return await self.send(Kind.TEXT, text=text)
+
+    async def command(self, name: str, argument: str = "") -> Response:
+        return await self.send(Kind.COMMAND, command=name, text=argument)
+
+    async def photo(self, caption: str = "", file_id: str = "PHOTO-1") -> Response:
+        return await self.send(Kind.PHOTO, text=caption, photo=file_id)
+
+    async def press(self, data: str, message_id: int = 500) -> Response:
+        return await self.send(Kind.CHOICE, choice=data, message_id=message_id)
+
+    async def press_label(self, label: str, message_id: int = 500) -> Response:
+        """Press the button labelled `label` among the newest buttons shown."""
+        for choice in self.keyboard:
+            if choice.label == label:
+                return await self.press(choice.data, message_id)
+        raise AssertionError(f"no button {label!r} in {[c.label for c in self.keyboard]}")
+
+
+@pytest.fixture
+def chat(ctx: Context) -> Chat:
+    return Chat(ctx)

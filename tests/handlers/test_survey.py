@@ -1,0 +1,205 @@
+"""The walk-in and case surveys, driven through the handlers as a citizen would."""
+
+from sqlmodel import select
+
+from handlers.catalogue import LEVELS
+from handlers.context import Context
+from handlers.events import Kind
+from handlers.router import case_prompt, mark_prompted
+from storage.models import Answer, Case, Dialog, Person, SessionStatus, SurveySession, Ward
+from tests.conftest import Chat, Clock
+
+LABELS = [vi for vi, _ in LEVELS.values()]
+
+
+async def answers(ctx: Context) -> list[Answer]:
+    async with ctx.db() as session:
+        return list((await session.exec(select(Answer).order_by(Answer.id))).all())
+
+
+async def person(ctx: Context, chat: Chat) -> Person:
+    async with ctx.db() as session:
+        found = await session.exec(select(Person).where(Person.chat_id == chat.chat_id))
+        return found.one()
+
+
+async def test_walk_in_survey_greets_and_asks_five_elements(chat: Chat, ward: Ward) -> None:
+    response = await chat.command("start", "d_NGHIA-TAN")
+    greeting, question = response.replies
+    assert "Xin chào" in greeting.text and "Phường Nghĩa Tân" in greeting.text
+    assert "Câu 1/5" in question.text
+    assert [c.label for c in question.choices] == LABELS
+    for number, level in enumerate([5, 4, 3, 2, 1], start=1):
+        response = await chat.press_label(LABELS[level - 1], message_id=77)
+        edited = response.replies[0]
+        assert edited.edit == 77  # the question message itself shows the answer
+        assert f"Câu {number} — " in edited.text and LABELS[level - 1] in edited.text
+        assert response.notice == LABELS[level - 1]
+        if number < 5:
+            assert f"Câu {number + 1}/5" in edited.text
+    assert edited.choices == ()
+    assert "góp ý" in response.replies[1].text
+    assert [c.label for c in response.replies[1].choices] == ["Bỏ qua"]
+    stored = await answers(chat.ctx)
+    assert [(a.question_code, a.element, a.level, a.source) for a in stored] == [
+        ("access", "access", 5, "walkin"),
+        ("procedure", "procedure", 4, "walkin"),
+        ("officer", "officer", 3, "walkin"),
+        ("result", "result", 2, "walkin"),
+        ("feedback", "feedback", 1, "walkin"),
+    ]
+
+
+async def test_old_and_repeated_presses_change_nothing(chat: Chat, ward: Ward) -> None:
+    response = await chat.command("start", "d_NGHIA-TAN")
+    first = response.replies[1].choices[3].data
+    await chat.press(first)
+    again = await chat.press(first)  # the same update delivered twice, or a double tap
+    assert again.replies == [] and "đã được trả lời" in again.notice
+    assert len(await answers(chat.ctx)) == 1
+    for _ in range(4):
+        await chat.press_label("Hài lòng")
+    over = await chat.press(first)
+    assert over.replies == [] and over.notice
+    assert len(await answers(chat.ctx)) == 5
+
+
+async def test_forged_buttons_are_refused_kindly(chat: Chat, ward: Ward, ctx: Context) -> None:
+    await chat.command("start", "d_NGHIA-TAN")
+    other = Chat(ctx, chat_id="2002")
+    await other.command("start", "d_NGHIA-TAN")
+    theirs = other.last.replies[1].choices[0].data
+    for data in [
+        theirs,
+        "a:999:0:5",
+        "a:1:0:9",
+        "a:1:3:5",
+        "a:x:y",
+        "zzz",
+        "",
+        "k:1",
+        "g:1:1",
+        "w:x",
+    ]:
+        response = await chat.press(data)
+        assert response.replies == [] and response.notice == "Nút này không còn dùng được."
+    assert await answers(ctx) == []
+
+
+async def test_bad_start_payloads_get_a_kind_message(chat: Chat, ward: Ward) -> None:
+    for payload in ["d_NOPE", "d_", "c_unknown", "zzz", "d_NGHIA-TAN_abc", "c_", "x" * 64]:
+        response = await chat.command("start", payload)
+        assert "không đúng" in response.replies[0].text
+    response = await chat.command("start")
+    assert "Sổ góp ý" in response.replies[0].text
+
+
+async def test_restart_continues_at_the_same_question(ctx: Context, ward: Ward) -> None:
+    """State is only in the database: a fresh handler chain picks up at question 3."""
+    chat = Chat(ctx)
+    await chat.command("start", "d_NGHIA-TAN")
+    await chat.press_label("Hài lòng")
+    await chat.press_label("Rất hài lòng")
+    resumed = Chat(ctx)  # nothing carried over in memory
+    response = await resumed.text("xin chào")
+    assert "bấm một trong các nút" in response.replies[0].text
+    assert "Câu 3/5" in response.replies[1].text
+    await resumed.press_label("Bình thường")
+    assert [a.level for a in await answers(ctx)] == [4, 5, 3]
+
+
+async def test_walk_in_once_per_person_ward_and_day(chat: Chat, ward: Ward, clock: Clock) -> None:
+    await chat.command("start", "d_NGHIA-TAN")
+    for _ in range(5):
+        await chat.press_label("Hài lòng")
+    response = await chat.command("start", "d_NGHIA-TAN_2")
+    assert "đã đánh giá" in response.replies[0].text
+    clock.advance(days=1)
+    response = await chat.command("start", "d_NGHIA-TAN_2")
+    assert "Câu 1/5" in response.replies[1].text
+
+
+async def test_scanning_again_mid_survey_resumes_it(chat: Chat, ward: Ward) -> None:
+    await chat.command("start", "d_NGHIA-TAN")
+    await chat.press_label("Hài lòng")
+    response = await chat.command("start", "d_NGHIA-TAN")
+    assert "Câu 2/5" in response.replies[1].text
+    async with chat.ctx.db() as session:
+        runs = (await session.exec(select(SurveySession))).all()
+    assert len(runs) == 1
+
+
+async def new_case(ctx: Context, ward: Ward, code: str = "HS-0001") -> Case:
+    async with ctx.db() as session:
+        case = Case(ward_id=ward.id, code=code, procedure="Đăng ký khai sinh", token=f"t{code}")
+        session.add(case)
+        await session.commit()
+        return case
+
+
+async def mark_done(ctx: Context, case: Case) -> None:
+    async with ctx.db() as session:
+        stored = await session.get(Case, case.id)
+        assert stored is not None
+        stored.done_at = ctx.clock()
+        await session.commit()
+
+
+async def test_case_survey_one_response_per_case(ctx: Context, ward: Ward) -> None:
+    case = await new_case(ctx, ward)
+    citizen, stranger = Chat(ctx), Chat(ctx, chat_id="3003")
+    response = await citizen.command("start", f"c_{case.token}")
+    assert "HS-0001" in response.replies[0].text and "Đăng ký khai sinh" in response.replies[0].text
+    assert "Khi có kết quả" in response.replies[0].text
+    response = await stranger.command("start", f"c_{case.token}")
+    assert "người khác" in response.replies[0].text
+    assert await case_prompt(ctx, case.id) is None  # not done yet: no prompt is due
+    await mark_done(ctx, case)
+    decided = await case_prompt(ctx, case.id)
+    assert decided is not None
+    address, prompt = decided
+    assert address == citizen.address
+    assert "đã có kết quả" in prompt.replies[0].text and "Câu 1/5" in prompt.replies[1].text
+    await mark_prompted(ctx, case.id)
+    assert await case_prompt(ctx, case.id) is None  # prompted once
+    citizen.remember(prompt)
+    for _ in range(5):
+        await citizen.press_label("Rất hài lòng")
+    response = await citizen.command("start", f"c_{case.token}")
+    assert "đã đánh giá" in response.replies[0].text
+    stored = await answers(ctx)
+    assert len(stored) == 5 and {a.source for a in stored} == {"case"}
+    assert {a.case_id for a in stored} == {case.id}
+
+
+async def test_case_opened_after_it_is_done_starts_at_once(ctx: Context, ward: Ward) -> None:
+    case = await new_case(ctx, ward)
+    await mark_done(ctx, case)
+    citizen = Chat(ctx)
+    response = await citizen.command("start", f"c_{case.token}")
+    assert "Câu 1/5" in response.replies[1].text
+    assert await case_prompt(ctx, case.id) is None  # the scheduler will not ask again
+
+
+async def test_stopped_case_survey_resumes_the_same_run(ctx: Context, ward: Ward) -> None:
+    case = await new_case(ctx, ward)
+    await mark_done(ctx, case)
+    citizen = Chat(ctx)
+    await citizen.command("start", f"c_{case.token}")
+    await citizen.press_label("Hài lòng")
+    await citizen.command("thoat")
+    response = await citizen.command("start", f"c_{case.token}")
+    assert "Câu 2/5" in response.replies[1].text
+    async with ctx.db() as session:
+        run = (await session.exec(select(SurveySession))).one()
+    assert run.status == SessionStatus.ACTIVE
+
+
+async def test_redelivered_message_is_ignored(chat: Chat, ward: Ward) -> None:
+    first = await chat.send(Kind.COMMAND, command="start", text="d_NGHIA-TAN", message_id=10)
+    again = await chat.send(Kind.COMMAND, command="start", text="d_NGHIA-TAN", message_id=10)
+    assert first.replies and again.replies == []
+    stored = await person(chat.ctx, chat)
+    assert stored.dialog == Dialog.SURVEY and stored.last_message_id == 10
+    async with chat.ctx.db() as session:
+        assert len((await session.exec(select(SurveySession))).all()) == 1
