@@ -176,8 +176,14 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "✅ Your suggestion is recorded in the suggestion book, page {page} — {ward}.\n"
         "The ward's leaders will read and sign it; you will hear back here.",
     ),
-    "chose_sign": ("Gửi kèm tên «{name}».", "Sent with the name «{name}»."),
-    "chose_anonymous": ("Gửi ẩn danh.", "Sent anonymously."),
+    "chose_sign": (
+        "<blockquote>{preview}</blockquote>\nGửi kèm tên «{name}».",
+        "<blockquote>{preview}</blockquote>\nSent with the name «{name}».",
+    ),
+    "chose_anonymous": (
+        "<blockquote>{preview}</blockquote>\nGửi ẩn danh.",
+        "<blockquote>{preview}</blockquote>\nSent anonymously.",
+    ),
     "case_linked": (
         "Xin chào! Hồ sơ <b>{code}</b> ({procedure}) của Ông/Bà đã được ghi nhận "
         "tại <b>{ward}</b>.\n"

@@ -141,10 +141,11 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     person.dialog, person.dialog_ref = Dialog.IDLE, None
     ward = await session.get(Ward, page.ward_id)
     assert ward is not None
+    shown = preview(page.text, PREVIEW) if page.text else say(language, "photo_only")
     chosen = (
-        say(language, "chose_sign", name=name or "?")
+        say(language, "chose_sign", preview=shown, name=name or "?")
         if signed
-        else say(language, "chose_anonymous")
+        else say(language, "chose_anonymous", preview=shown)
     )
     return Response(
         [

@@ -1,0 +1,5 @@
+"""`python -m bot` is `sogopy`."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,107 @@
+"""End-to-end fixtures: the Bot API emulator, and the real bot talking to it over HTTP,
+either in this process (fast) or as a `sogopy run` process that a test may kill.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import serve
+from bot.emulator import BotApiEmulator
+from bot.settings import load_settings
+
+SOGOPY = str(Path(sys.executable).parent / "sogopy")  # the installed console command
+TOKEN = "123456:TEST-TOKEN"
+USERNAME = "sogopy_test_bot"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(TOKEN, USERNAME) as emu:
+        yield emu
+
+
+@pytest.fixture
+def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment `sogopy` needs to talk to the emulator and the test database."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SOGOPY_", "TELEGRAM_", "DATABASE_URL"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BOT_USERNAME=USERNAME,
+        TELEGRAM_API_BASE_URL=emulator.base_url,
+        DATABASE_URL=database_url,
+        SOGOPY_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def sogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one CLI command as an admin would, in its own process."""
+    return subprocess.run(
+        [SOGOPY, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def asogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`sogopy` without blocking the event loop that serves the emulator and the bot."""
+    return await asyncio.to_thread(sogopy, env, *args)
+
+
+@pytest.fixture
+async def running_bot(
+    bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[asyncio.Task[None]]:
+    """`sogopy run`'s bot inside the test's event loop, stopped cleanly afterwards."""
+    for key, value in bot_env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SOGOPY_SURVEY_DELAY", "0")
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(load_settings(), stop))
+    yield task
+    stop.set()
+    await asyncio.wait_for(task, timeout=15)
+
+
+@dataclass
+class BotProcess:
+    """`sogopy run` as a separate process, for kill and signal tests."""
+
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(SOGOPY, "run", env=self.env)
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def terminate(self, timeout: float = 10) -> int:  # noqa: ASYNC109
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+
+@pytest.fixture
+async def bot_process(bot_env: dict[str, str]) -> AsyncIterator[BotProcess]:
+    handle = BotProcess(bot_env)
+    yield handle
+    if handle.process is not None and handle.process.returncode is None:
+        await handle.kill()

@@ -1,0 +1,102 @@
+"""`sogopy run` as a real process: killed mid-survey, stopped by SIGTERM, refused bad settings."""
+
+import asyncio
+import subprocess
+import time
+
+from bot.emulator import BotApiEmulator
+from storage.models import Answer, BookPage
+from tests.bot.conftest import BotProcess, sogopy
+from tests.bot.test_e2e_citizen import add_ward, rows
+
+
+async def test_killed_mid_survey_the_citizen_continues_at_the_same_question(
+    emulator: BotApiEmulator, bot_env: dict[str, str], bot_process: BotProcess, database_url: str
+) -> None:
+    payload = await add_ward(bot_env)
+    await bot_process.start()
+    citizen = emulator.user(2001, first_name="Dũng")
+    await citizen.send_text(f"/start {payload}")
+    await citizen.next_message(timeout=30)
+    survey = await citizen.next_message()
+    for number, label in [(1, "Hài lòng"), (2, "Rất hài lòng")]:
+        await citizen.press(survey, label)
+        await citizen.wait_for(lambda m, n=number: f"Câu {n} — " in m.text)
+    await bot_process.kill()
+
+    await bot_process.start()
+    await citizen.press(survey, "Bình thường")  # the old message's buttons still work
+    edited = await citizen.wait_for(lambda m: "Câu 3 — " in m.text, timeout=30)
+    assert "Câu 4/5" in edited.text
+    await citizen.send_text("tôi đang ở đâu?")
+    reminder = await citizen.wait_for(lambda m: "bấm một trong các nút" in m.text)
+    assert reminder
+    again = await citizen.next_message()
+    assert "Câu 4/5" in again.text
+    assert [a.level for a in await rows(database_url, Answer)] == [4, 5, 3]
+
+
+async def test_every_confirmed_suggestion_survives_a_kill(
+    emulator: BotApiEmulator, bot_env: dict[str, str], bot_process: BotProcess, database_url: str
+) -> None:
+    await add_ward(bot_env)
+    await bot_process.start()
+    confirmed = []
+    for number in range(3):
+        citizen = emulator.user(2100 + number)
+        await citizen.send_text("/start d_NGHIA-TAN")
+        await citizen.send_text("/thoat")
+        await citizen.send_text("/gopy")
+        await citizen.send_text(f"Góp ý số {number}")
+        sign = await citizen.wait_for(lambda m: "ẩn danh" in m.text, timeout=30)
+        await citizen.press(sign, "Gửi ẩn danh")
+        confirmation = await citizen.wait_for(lambda m: "trang số" in m.text)
+        confirmed.append(confirmation.text)
+    await bot_process.kill()
+    stored = {page.text for page in await rows(database_url, BookPage)}
+    assert stored == {f"Góp ý số {n}" for n in range(3)}
+
+
+async def test_sigterm_stops_the_bot_cleanly(
+    emulator: BotApiEmulator, bot_env: dict[str, str], bot_process: BotProcess
+) -> None:
+    await bot_process.start()
+    citizen = emulator.user(2200)
+    await citizen.send_text("/help")
+    await citizen.next_message(timeout=30)  # it is up and polling
+    started = time.monotonic()
+    assert await bot_process.terminate(timeout=10) == 0
+    assert time.monotonic() - started < 10
+
+
+def run_with(env: dict[str, str], **changes: str) -> subprocess.CompletedProcess[str]:
+    changed = dict(env)
+    for key, value in changes.items():
+        if value:
+            changed[key] = value
+        else:
+            changed.pop(key, None)
+    return sogopy(changed, "run")
+
+
+async def test_bad_settings_stop_run_with_one_line(
+    emulator: BotApiEmulator, bot_env: dict[str, str]
+) -> None:
+    cases = {
+        "TELEGRAM_BOT_TOKEN": {"TELEGRAM_BOT_TOKEN": ""},
+        "DATABASE_URL": {"DATABASE_URL": "nonsense://"},
+        "SOGOPY_TIMEZONE": {"SOGOPY_TIMEZONE": "Mars/Olympus"},
+        "SOGOPY_QUIET_HOURS": {"SOGOPY_QUIET_HOURS": "late"},
+        "SOGOPY_ADMINS": {"SOGOPY_ADMINS": "12,abc"},
+        "TELEGRAM_API_BASE_URL": {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"},
+    }
+    results = await asyncio.gather(
+        *(asyncio.to_thread(run_with, bot_env, **change) for change in cases.values())
+    )
+    for variable, result in zip(cases, results, strict=True):
+        assert result.returncode != 0
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and variable in lines[0], result.stderr
+        assert "Traceback" not in result.stderr
+    refused = await asyncio.to_thread(run_with, bot_env, TELEGRAM_BOT_TOKEN="999:WRONG")
+    assert refused.returncode != 0 and "TELEGRAM_BOT_TOKEN" in refused.stderr
