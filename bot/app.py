@@ -9,12 +9,11 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.error import InvalidToken, NetworkError
 
 from bot.dispatch import Dispatcher
 from bot.jobs import prompt_done_cases
-from bot.settings import Settings, SettingsError
-from bot.telegram import TelegramTransport, make_bot
+from bot.settings import Settings
+from bot.telegram import TelegramTransport, connect
 from handlers.context import Context, sync_surveys
 from handlers.survey_library import load_library
 from storage.db import create_engine, session_maker, upgrade
@@ -56,15 +55,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the Telegram bot and its scheduler until `stop` is set."""
     async with runtime(settings) as rt:
-        bot = make_bot(settings.require_telegram_token(), settings.telegram_api_base_url)
-        try:
-            await bot.initialize()
-        except InvalidToken as exc:
-            raise SettingsError("TELEGRAM_BOT_TOKEN: the Bot API refused this token") from exc
-        except NetworkError as exc:
-            raise SettingsError(
-                f"TELEGRAM_API_BASE_URL: cannot reach {settings.telegram_api_base_url} ({exc})"
-            ) from exc
+        bot = await connect(settings.require_telegram_token(), settings.telegram_api_base_url)
         telegram = TelegramTransport(bot, rt.dispatcher)
         rt.dispatcher.add_transport(telegram)
         scheduler = AsyncIOScheduler(timezone=settings.zone)

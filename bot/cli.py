@@ -84,21 +84,20 @@ def bot_username(settings: Settings) -> str:
         return settings.telegram_bot_username.strip().lstrip("@")
     if not settings.telegram_bot_token.strip():
         raise CliError("set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to print links")
-    from bot.telegram import make_bot  # only here: it needs the network
+    from bot.telegram import connect  # only here: it needs the network
 
     async def ask() -> str:
-        bot = make_bot(settings.telegram_bot_token.strip(), settings.telegram_api_base_url, 1)
-        async with bot:
+        bot = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url, 1)
+        try:
             return bot.username
+        finally:
+            await bot.shutdown()
 
-    try:
-        return asyncio.run(ask())
-    except Exception as exc:
-        raise CliError(f"could not ask the Bot API for the bot's username: {exc}") from exc
+    return asyncio.run(ask())
 
 
 def start_link(username: str, payload: str) -> str:
-    assert PAYLOAD.match(payload), payload
+    assert PAYLOAD.fullmatch(payload), payload
     return f"https://t.me/{username}?start={payload}"
 
 
@@ -143,7 +142,7 @@ def ward_add(
     name: Annotated[str, typer.Argument(help="e.g. 'Phường Nghĩa Tân'")],
 ) -> None:
     """Add a ward."""
-    if not WARD_CODE.match(code):
+    if not WARD_CODE.fullmatch(code):
         raise CliError(f"bad ward code {code!r}: use 1-32 letters, digits or '-'")
     name = " ".join(name.split())
     if not name or len(name) > 200:
@@ -181,6 +180,8 @@ def desk_link(
     ] = None,
 ) -> None:
     """Print the walk-in survey link of a ward's desk, and write its QR code."""
+    if qr is not None and qr.suffix.lower() != ".png":
+        raise CliError(f"--qr {qr}: the QR code is written as PNG: use a .png file name")
 
     async def find(session: AsyncSession) -> Ward:
         return await _ward(session, code)
@@ -190,8 +191,6 @@ def desk_link(
     link = start_link(bot_username(load_settings()), payload)
     typer.echo(link)
     if qr is not None:
-        if qr.suffix.lower() != ".png":
-            raise CliError(f"--qr {qr}: the QR code is written as PNG: use a .png file name")
         try:
             segno.make(link, error="m").save(str(qr), kind="png", scale=10, border=4)
         except OSError as exc:
@@ -206,7 +205,7 @@ def case_new(
     procedure: Annotated[str, typer.Option(help="the procedure, e.g. 'Đăng ký khai sinh'")],
 ) -> None:
     """Register a case; prints the link to put on the receipt."""
-    if not CASE_CODE.match(code):
+    if not CASE_CODE.fullmatch(code):
         raise CliError(f"bad case code {code!r}: use up to 64 letters, digits, '.', '/', '-', '_'")
     procedure = " ".join(procedure.split())
     if not procedure or len(procedure) > 500:

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_quiet_hours(cls, value: str) -> str:
         value = value.strip()
-        match = QUIET_PATTERN.match(value)
+        match = QUIET_PATTERN.fullmatch(value)
         if value and (
             not match
             or int(match[1]) > 23
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
 
     @property
     def quiet(self) -> tuple[time, time] | None:
-        match = QUIET_PATTERN.match(self.quiet_hours)
+        match = QUIET_PATTERN.fullmatch(self.quiet_hours)
         if not match:
             return None
         start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))

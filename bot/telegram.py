@@ -21,10 +21,18 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.request import HTTPXRequest
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.dispatch import Dispatcher, Unreachable
+from bot.settings import SettingsError
 from handlers.events import Address, Incoming, Kind, Reply
 
 log = logging.getLogger(__name__)
@@ -43,14 +51,22 @@ COMMANDS = (
 )
 
 
-def make_bot(token: str, base_url: str, connections: int = 64) -> Bot:
-    """A PTB Bot on `base_url` (Telegram, a local Bot API server or the emulator)."""
-    return Bot(
-        token,
-        base_url=base_url,
-        request=HTTPXRequest(connection_pool_size=connections, read_timeout=15),
-        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=15),
-    )
+async def connect(token: str, base_url: str, connections: int = 16) -> Bot:
+    """A ready PTB Bot on `base_url` (Telegram, a local Bot API server or the emulator).
+
+    A refused token or an unreachable server is a `SettingsError` naming the variable.
+    """
+    requests = (AiohttpRequest(connections=connections), AiohttpRequest(connections=1))
+    bot = Bot(token, base_url=base_url, request=requests[0], get_updates_request=requests[1])
+    try:
+        await bot.initialize()
+    except (InvalidToken, NetworkError) as exc:
+        for request in requests:
+            await request.shutdown()
+        if isinstance(exc, InvalidToken):
+            raise SettingsError("TELEGRAM_BOT_TOKEN: the Bot API refused this token") from exc
+        raise SettingsError(f"TELEGRAM_API_BASE_URL: cannot reach {base_url} ({exc})") from exc
+    return bot
 
 
 def _command(message: Message) -> tuple[str, str] | None:
@@ -76,6 +92,7 @@ def to_incoming(update: Update) -> Incoming | None:
             user_name=query.from_user.full_name,
             choice=query.data or "",
             message_id=message.message_id,
+            language=query.from_user.language_code,
         )
     message = update.message
     if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
@@ -106,24 +123,23 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut a long message at line ends (or hard, for a single huge line) under `limit`."""
+    """Cut a long message at line ends (hard, inside a single huge line) under `limit`.
+
+    The pieces join back to the text; pieces of only white space are left out, since
+    Telegram refuses an empty message.
+    """
     chunks: list[str] = []
     current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+    for line in text.splitlines(keepends=True):
+        if len(current) + len(line) > limit:
             chunks.append(current)
-            candidate = line
-        current = candidate
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
+            current = ""
+            while len(line) > limit:
+                chunks.append(line[:limit])
+                line = line[limit:]
+        current += line
+    chunks.append(current)
+    return [chunk for chunk in chunks if chunk.strip()] or [text[:limit]]
 
 
 class TelegramTransport:

@@ -112,7 +112,7 @@ class _Checker:
             if name not in data:
                 raise self.fail((), f"missing field '{name}'")
         key, version = data["key"], data["version"]
-        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
             raise self.fail(("key",), "use 1-40 lower-case letters, digits, '-' or '_'")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise self.fail(("version",), "must be a whole number from 1")
@@ -131,7 +131,7 @@ class _Checker:
                 if name not in item:
                     raise self.fail(path, f"missing field '{name}'")
             code = item["code"]
-            if not isinstance(code, str) or not CODE_PATTERN.match(code):
+            if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
                 raise self.fail((*path, "code"), "use 1-32 lower-case letters, digits or '_'")
             if code in seen:
                 raise self.fail((*path, "code"), f"duplicate code '{code}'")

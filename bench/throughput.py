@@ -1,0 +1,180 @@
+"""Survey presses per second, against a bare python-telegram-bot echo bot on the same emulator.
+
+Each bot runs as its own process (as in production, where the Bot API is another
+machine), talking HTTP to the project's Bot API emulator, which runs here with the
+simulated people; the same number of people act at once in both runs. A press is the
+full path: the update is fetched, the answer committed to SQLite, the callback
+answered and the question message edited. An echo is one update and one sendMessage.
+
+    python -m bench.throughput [--people 20] [--presses 1000] [--rounds 3] [--profile FILE]
+
+Prints both rates (best of the rounds), their ratio (target >= 0.7), and the Bot API
+calls per press. With --profile, the bot process runs under cProfile into FILE.
+"""
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.emulator import BotApiEmulator, EmuUser
+from storage.db import create_engine, session_maker, upgrade
+from storage.models import Ward
+
+TOKEN = "424242:BENCH-TOKEN"
+QUESTIONS = 5
+LEVELS = ["Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"]
+Job = Callable[[], Awaitable[None]]
+
+
+async def _limited(people: int, jobs: list[Job]) -> None:
+    """Run the jobs with at most `people` acting at the same time."""
+    gate = asyncio.Semaphore(people)
+
+    async def one(job: Job) -> None:
+        async with gate:
+            await job()
+
+    await asyncio.gather(*(one(job) for job in jobs))
+
+
+async def _start(
+    emulator: BotApiEmulator, args: list[str], env: dict[str, str]
+) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(*args, env={**os.environ, **env})
+    await emulator.wait_polling(timeout=60)
+    return process
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    process.terminate()
+    await asyncio.wait_for(process.wait(), 30)
+
+
+async def echo_rate(people: int, messages: int) -> float:
+    """Updates per second of PTB's echo example (default Application) on the emulator."""
+    async with BotApiEmulator(TOKEN, record_calls=False) as emulator:
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url}
+        process = await _start(emulator, [sys.executable, "-m", "bench.echo_bot"], env)
+        per_user = messages // people
+
+        def talk(user: EmuUser) -> Job:
+            async def run() -> None:
+                for n in range(per_user):
+                    await user.send_text(f"tin nhắn {n}")
+                    await user.next_message(timeout=60)
+
+            return run
+
+        users = [emulator.user(10_000 + i) for i in range(people)]
+        started = time.perf_counter()
+        await _limited(people, [talk(user) for user in users])
+        elapsed = time.perf_counter() - started
+        await _stop(process)
+    return per_user * people / elapsed
+
+
+async def _bench_database(url: str) -> None:
+    await upgrade(url)
+    engine = create_engine(url)
+    async with session_maker(engine)() as session:
+        session.add(Ward(code="BENCH", name="Phường Thử Nghiệm"))
+        await session.commit()
+    await engine.dispose()
+
+
+async def press_rate(people: int, presses: int, profile: str | None) -> tuple[float, Counter[str]]:
+    """Survey presses per second through `sogopy run`; also the Bot API calls they made."""
+    citizens = presses // QUESTIONS
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        await _bench_database(url)
+        async with BotApiEmulator(TOKEN) as emulator:
+            env = {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_BOT_USERNAME": "bench_bot",
+                "TELEGRAM_API_BASE_URL": emulator.base_url,
+                "DATABASE_URL": url,
+                "SOGOPY_LOG_LEVEL": "ERROR",
+            }
+            command = (
+                [os.environ["BENCH_BOT"]]
+                if os.environ.get("BENCH_BOT")
+                else [sys.executable, "-m", "bot", "run"]
+            )
+            if profile:
+                command = [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bot", "run"]
+            process = await _start(emulator, command, env)
+            users = [emulator.user(20_000 + i) for i in range(citizens)]
+            surveys = {}
+
+            def open_survey(user: EmuUser) -> Job:
+                async def run() -> None:
+                    await user.send_text("/start d_BENCH")
+                    await user.next_message(timeout=60)
+                    surveys[user.id] = await user.next_message(timeout=60)
+
+                return run
+
+            def answer(user: EmuUser) -> Job:
+                async def run() -> None:
+                    survey = surveys[user.id]
+                    for number in range(1, QUESTIONS + 1):
+                        await user.press(survey, LEVELS[(user.id + number) % 5])
+                        await user.wait_for(
+                            lambda m, n=number: (
+                                m.message_id == survey.message_id and f"Câu {n} — " in m.text
+                            ),
+                            timeout=60,
+                        )
+
+                return run
+
+            await _limited(people, [open_survey(user) for user in users])
+            emulator.reset_counters()
+            started = time.perf_counter()
+            await _limited(people, [answer(user) for user in users])
+            elapsed = time.perf_counter() - started
+            calls = Counter(emulator.method_counts)
+            await _stop(process)
+    return citizens * QUESTIONS / elapsed, calls
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--people", type=int, default=20, help="people acting at once")
+    parser.add_argument("--presses", type=int, default=1000, help="survey presses to time")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each; the best counts")
+    parser.add_argument("--profile", help="write a cProfile of the bot process to this file")
+    args = parser.parse_args()
+
+    echoes, presses, calls = [], [], Counter[str]()
+    for _ in range(args.rounds):
+        echoes.append(await echo_rate(args.people, args.presses))
+        rate, calls = await press_rate(args.people, args.presses, args.profile)
+        presses.append(rate)
+    done = args.presses // QUESTIONS * QUESTIONS
+    echo, press = max(echoes), max(presses)
+    print(f"people acting at once: {args.people}; {done} presses, {args.rounds} rounds")
+    echo_median, press_median = statistics.median(echoes), statistics.median(presses)
+    print(f"echo bot (python-telegram-bot): {echo:7.1f} updates/s (median {echo_median:.1f})")
+    print(f"sogopy survey presses:          {press:7.1f} presses/s (median {press_median:.1f})")
+    print(f"ratio presses/echo: {press / echo:.2f} (target >= 0.70)")
+    per_press = ", ".join(f"{m} {n / done:.2f}" for m, n in sorted(calls.items()))
+    print(f"Bot API calls per press: {per_press}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

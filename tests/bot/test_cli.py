@@ -1,0 +1,256 @@
+"""The admin office at the terminal: `sogopy` as its own process, as an admin runs it.
+
+Every expected failure must be one line on stderr and exit status 1, never a traceback.
+"""
+
+import asyncio
+import os
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import BotApiEmulator
+from storage.db import create_engine, session_maker
+from storage.models import Case, Ward
+from tests.bot.conftest import TOKEN, USERNAME, asogopy, sogopy
+from tests.bot.test_e2e_citizen import rows
+
+LINK = re.compile(rf"^https://t\.me/{USERNAME}\?start=([A-Za-z0-9_-]{{1,64}})$")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single `error: ...` line of a refused command."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def the_link(result: subprocess.CompletedProcess[str]) -> str:
+    """The payload of the one link line a command printed."""
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    match = LINK.match(lines[0]) if lines else None
+    assert match, result.stdout
+    return match[1]
+
+
+async def add_ward_row(database_url: str, code: str = "NGHIA-TAN") -> None:
+    """A ward already registered (set up directly: the test is about the next command)."""
+    engine = create_engine(database_url)
+    try:
+        async with session_maker(engine)() as session:
+            session.add(Ward(code=code, name="Phường Nghĩa Tân"))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def add_case_row(database_url: str, code: str) -> None:
+    """A case registered at NGHIA-TAN's desk, its link not yet opened."""
+    await add_ward_row(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with session_maker(engine)() as session:
+            (ward,) = (await session.exec(select(Ward))).all()
+            assert ward.id is not None
+            session.add(Case(ward_id=ward.id, code=code, procedure="Khai sinh", token="t0ken"))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def new_machine_env(tmp_path: Path) -> dict[str, str]:
+    """An admin's first terminal: the database's folder does not even exist yet."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SOGOPY_", "TELEGRAM_", "DATABASE_URL"))
+    }
+    env.update(
+        TELEGRAM_BOT_USERNAME=USERNAME,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'new' / 'sogopy.db'}",
+    )
+    return env
+
+
+# --- wards -------------------------------------------------------------------------------
+
+
+async def test_ward_add_upper_cases_the_code_and_tidies_the_name(
+    bot_env: dict[str, str],
+) -> None:
+    added = await asogopy(bot_env, "ward", "add", "nghia-tan", "  Phường   Nghĩa\tTân ")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "added ward NGHIA-TAN: Phường Nghĩa Tân"
+
+    listed = await asogopy(bot_env, "ward", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0].split("\t")[:2] == ["NGHIA-TAN", "Phường Nghĩa Tân"]
+
+
+async def test_adding_the_same_ward_twice_is_one_line_error(
+    bot_env: dict[str, str], database_url: str
+) -> None:
+    await add_ward_row(database_url)
+    again = await asogopy(bot_env, "ward", "add", "nghia-tan", "Phường khác")
+    assert "NGHIA-TAN already exists" in one_line_error(again)
+    assert [ward.name for ward in await rows(database_url, Ward)] == ["Phường Nghĩa Tân"]
+
+
+async def test_a_bad_ward_code_is_refused(new_machine_env: dict[str, str]) -> None:
+    codes = ["bad code!", "", "A" * 33, "Phường"]
+    results = await asyncio.gather(
+        *(asogopy(new_machine_env, "ward", "add", code, "Phường Nghĩa Tân") for code in codes)
+    )
+    for code, result in zip(codes, results, strict=True):
+        assert f"bad ward code {code!r}" in one_line_error(result)
+
+
+def test_a_ward_code_ending_in_a_newline_is_refused(new_machine_env: dict[str, str]) -> None:
+    refused = sogopy(new_machine_env, "ward", "add", "NGHIA-TAN\n", "Phường Nghĩa Tân")
+    assert "bad ward code" in one_line_error(refused)
+
+
+# --- desk links and QR codes -----------------------------------------------------------------
+
+
+async def test_desk_link_prints_one_start_link(bot_env: dict[str, str], database_url: str) -> None:
+    await add_ward_row(database_url)
+    plain, desk = await asyncio.gather(
+        asogopy(bot_env, "desk-link", "nghia-tan"),
+        asogopy(bot_env, "desk-link", "NGHIA-TAN", "--desk", "3"),
+    )
+    assert plain.stdout.count("\n") == 1
+    assert the_link(plain) == "d_NGHIA-TAN"
+    assert desk.stdout.count("\n") == 1
+    assert the_link(desk).endswith("_3")
+
+
+async def test_desk_link_writes_a_printable_qr_png(
+    bot_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    await add_ward_row(database_url)
+    png = tmp_path / "quay-3.png"
+    result = await asogopy(bot_env, "desk-link", "NGHIA-TAN", "--desk", "3", "--qr", str(png))
+    assert the_link(result) == "d_NGHIA-TAN_3"
+    data = png.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width > 100 and height > 100
+
+
+async def test_desk_link_refuses_a_qr_file_that_is_not_png(
+    bot_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    await add_ward_row(database_url)
+    text_file = tmp_path / "quay.txt"
+    result = await asogopy(bot_env, "desk-link", "NGHIA-TAN", "--qr", str(text_file))
+    assert "PNG" in one_line_error(result)
+    assert not text_file.exists()
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+async def test_case_new_prints_the_receipt_link(bot_env: dict[str, str], database_url: str) -> None:
+    await add_ward_row(database_url)
+    result = await asogopy(
+        bot_env,
+        *("case", "new", "--ward", "nghia-tan", "--code", "HS-0001"),
+        *("--procedure", "Đăng ký  khai sinh"),
+    )
+    assert result.stdout.count("\n") == 1
+    payload = the_link(result)
+    (case,) = await rows(database_url, Case)
+    assert payload == f"c_{case.token}"
+    assert (case.code, case.procedure) == ("HS-0001", "Đăng ký khai sinh")
+
+
+async def test_a_case_code_is_registered_only_once(
+    bot_env: dict[str, str], database_url: str
+) -> None:
+    await add_ward_row(database_url)
+    new = ("case", "new", "--ward", "NGHIA-TAN", "--code", "HS-0001", "--procedure", "Khai sinh")
+    assert (await asogopy(bot_env, *new)).returncode == 0
+    assert "HS-0001 already exists" in one_line_error(await asogopy(bot_env, *new))
+    assert len(await rows(database_url, Case)) == 1
+
+
+async def test_an_unknown_ward_is_one_line_error(bot_env: dict[str, str]) -> None:
+    link, case = await asyncio.gather(
+        asogopy(bot_env, "desk-link", "KHONG-CO"),
+        asogopy(
+            bot_env,
+            *("case", "new", "--ward", "KHONG-CO", "--code", "HS-1", "--procedure", "Khai sinh"),
+        ),
+    )
+    for result in (link, case):
+        assert "unknown ward 'KHONG-CO'" in one_line_error(result)
+        assert result.stdout == ""
+
+
+async def test_a_bad_case_code_is_refused(new_machine_env: dict[str, str]) -> None:
+    new = ("case", "new", "--ward", "NGHIA-TAN", "--procedure", "Khai sinh", "--code")
+    results = await asyncio.gather(
+        *(asogopy(new_machine_env, *new, code) for code in ["HS 0001", "x" * 65])
+    )
+    for result in results:
+        assert "bad case code" in one_line_error(result)
+
+
+async def test_marking_a_case_done_twice_keeps_the_first_time(
+    bot_env: dict[str, str], database_url: str
+) -> None:
+    await add_case_row(database_url, "HS-1")
+    first = await asogopy(bot_env, "case", "done", "HS-1")
+    assert first.returncode == 0, first.stderr
+    assert "no citizen has opened its link yet" in first.stdout
+    (case,) = await rows(database_url, Case)
+    second = await asogopy(bot_env, "case", "done", "HS-1")
+    assert second.returncode == 0, second.stderr
+    (again,) = await rows(database_url, Case)
+    assert case.done_at is not None and again.done_at == case.done_at
+
+
+# --- a new machine, and the bot's username ----------------------------------------------------
+
+
+async def test_any_first_command_on_a_new_machine_creates_the_database(
+    new_machine_env: dict[str, str],
+) -> None:
+    unknown = await asogopy(new_machine_env, "case", "done", "HS-1")
+    assert "unknown case" in one_line_error(unknown)
+    listed = await asogopy(new_machine_env, "ward", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("no wards yet")
+
+
+async def test_without_a_username_the_link_asks_the_bot_api(
+    emulator: BotApiEmulator, bot_env: dict[str, str], database_url: str
+) -> None:
+    await add_ward_row(database_url)
+    env = {key: value for key, value in bot_env.items() if key != "TELEGRAM_BOT_USERNAME"}
+    assert env["TELEGRAM_BOT_TOKEN"] == TOKEN
+    result = await asogopy(env, "desk-link", "NGHIA-TAN")  # the emulator answers getMe
+    assert the_link(result) == "d_NGHIA-TAN"
+
+
+async def test_without_username_or_token_links_cannot_be_printed(
+    new_machine_env: dict[str, str],
+) -> None:
+    env = {key: value for key, value in new_machine_env.items() if key != "TELEGRAM_BOT_USERNAME"}
+    result = await asogopy(
+        env, "case", "new", "--ward", "NGHIA-TAN", "--code", "HS-1", "--procedure", "Khai sinh"
+    )
+    assert "TELEGRAM_BOT_USERNAME" in one_line_error(result)
+    assert result.stdout == ""

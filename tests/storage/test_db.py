@@ -1,0 +1,138 @@
+"""The storage layer as the bot and the CLI lean on it: URLs, schema upgrades, page numbers."""
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from storage.db import DatabaseUrlError, create_engine, normalize_url, session_maker, upgrade_sync
+from storage.models import Person, UTCDateTime, Ward
+from storage.queries import get_or_create_person, next_page_number
+
+HANOI = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize(
+    ("pasted", "used"),
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("sqlite+aiosqlite:///data/sogopy.db", "sqlite+aiosqlite:///data/sogopy.db"),
+        ("postgres://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql://u:p%40ss@h:5432/d", "postgresql+asyncpg://u:p%40ss@h:5432/d"),
+        ("postgresql+psycopg2://u@h/d", "postgresql+asyncpg://u@h/d"),
+    ],
+)
+def test_pasted_database_urls_get_the_async_driver(pasted: str, used: str) -> None:
+    assert normalize_url(pasted) == used
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/d", "not a url", ""])
+def test_unusable_database_urls_are_refused(url: str) -> None:
+    with pytest.raises(DatabaseUrlError):
+        normalize_url(url)
+
+
+def test_upgrade_creates_a_wal_sqlite_file_under_a_missing_folder(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "nested" / "sogopy.db"
+    upgrade_sync(f"sqlite:///{path}")
+    assert path.is_file()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"ward", "person", "bookpage", "alembic_version"} <= tables
+
+
+def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "sogopy.db"
+    upgrade_sync(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "INSERT INTO ward (code, name, deadline_days, last_page, created_at)"
+            " VALUES ('NGHIA-TAN', 'Phường Nghĩa Tân', 10, 0, '2026-01-01 00:00:00')"
+        )
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+        assert connection.execute("SELECT code FROM ward").fetchall() == [("NGHIA-TAN",)]
+
+
+async def test_page_numbers_have_no_gaps_and_no_twins_under_concurrency(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    db = session_maker(engine)
+    try:
+        async with db() as session:
+            wards = [
+                Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân"),
+                Ward(code="DICH-VONG", name="Dịch Vọng"),
+            ]
+            session.add_all(wards)
+            await session.commit()
+        nghia_tan, dich_vong = (ward.id for ward in wards)
+        assert nghia_tan is not None and dich_vong is not None
+
+        async def take(ward_id: int) -> int:
+            async with db() as session:
+                number = await next_page_number(session, ward_id)
+                await asyncio.sleep(0)  # let the others try while this transaction is open
+                await session.commit()
+                return number
+
+        taken = await asyncio.gather(*(take(nghia_tan) for _ in range(20)), take(dich_vong))
+        assert sorted(taken[:20]) == list(range(1, 21))
+        assert taken[20] == 1  # each ward's book has its own numbering
+        async with db() as session:
+            stored = await session.get(Ward, nghia_tan)
+            assert stored is not None and stored.last_page == 20
+    finally:
+        await engine.dispose()
+
+
+def test_utc_columns_refuse_naive_times_and_store_utc() -> None:
+    column = UTCDateTime()
+    with pytest.raises(ValueError, match="naive"):
+        column.process_bind_param(datetime(2026, 11, 26, 10, 0), None)
+    stored = column.process_bind_param(datetime(2026, 11, 26, 10, 0, tzinfo=HANOI), None)
+    assert stored == datetime(2026, 11, 26, 3, 0)
+    read = column.process_result_value(stored, None)
+    assert read == datetime(2026, 11, 26, 3, 0, tzinfo=UTC) and read.tzinfo is UTC
+    assert column.process_bind_param(None, None) is None
+
+
+async def test_a_time_read_back_is_the_same_moment_in_utc(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with session_maker(engine)() as session:
+            morning = datetime(2026, 11, 26, 8, 30, tzinfo=HANOI)
+            session.add(Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân", created_at=morning))
+            await session.commit()
+        async with session_maker(engine)() as session:
+            (ward,) = (await session.exec(select(Ward))).all()
+        assert ward.created_at == morning
+        assert ward.created_at.tzinfo is UTC and ward.created_at.hour == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_telegram_and_zalo_chats_with_one_id_are_two_people(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with session_maker(engine)() as session:
+            on_telegram = await get_or_create_person(session, "telegram", "1001")
+            on_zalo = await get_or_create_person(session, "zalo", "1001")
+            await session.commit()
+        async with session_maker(engine)() as session:
+            again = await get_or_create_person(session, "telegram", "1001")
+            everyone = (await session.exec(select(Person))).all()
+        assert on_telegram.id != on_zalo.id
+        assert again.id == on_telegram.id
+        assert sorted((p.platform, p.chat_id) for p in everyone) == [
+            ("telegram", "1001"),
+            ("zalo", "1001"),
+        ]
+    finally:
+        await engine.dispose()
