@@ -16,7 +16,7 @@ from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
 from handlers.context import Context, sync_surveys
 from handlers.survey_library import load_library
-from storage.db import create_engine, session_maker, upgrade
+from storage.db import GroupSync, create_engine, session_maker, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The schema upgraded, surveys stored, and a dispatcher ready for transports."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
+    group_sync = GroupSync.attach(engine)  # before the first connection is made
     try:
         db = session_maker(engine)
         ctx = Context(
@@ -46,6 +47,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             timezone=settings.zone,
             admins=frozenset(str(admin) for admin in settings.admins),
             survey_delay=timedelta(seconds=settings.survey_delay),
+            durable=group_sync.wait,
         )
         yield Runtime(engine, Dispatcher(ctx))
     finally:
@@ -55,8 +57,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the Telegram bot and its scheduler until `stop` is set."""
     async with runtime(settings) as rt:
-        bot = await connect(settings.require_telegram_token(), settings.telegram_api_base_url)
-        telegram = TelegramTransport(bot, rt.dispatcher)
+        api = await connect(settings.require_telegram_token(), settings.telegram_api_base_url)
+        telegram = TelegramTransport(api, rt.dispatcher)
         rt.dispatcher.add_transport(telegram)
         scheduler = AsyncIOScheduler(timezone=settings.zone)
         scheduler.add_job(
@@ -70,8 +72,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         try:
             await telegram.set_commands()
             scheduler.start()
-            log.info("bot @%s is running", bot.username)
+            log.info("bot @%s is running", api.username)
             await telegram.poll(stop)
         finally:
             scheduler.shutdown(wait=False)
-            await bot.shutdown()
+            await api.close()

@@ -87,11 +87,11 @@ def bot_username(settings: Settings) -> str:
     from bot.telegram import connect  # only here: it needs the network
 
     async def ask() -> str:
-        bot = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url, 1)
+        api = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url, 1)
         try:
-            return bot.username
+            return api.username
         finally:
-            await bot.shutdown()
+            await api.close()
 
     return asyncio.run(ask())
 

@@ -66,7 +66,8 @@ class Dispatcher:
             return Response([Reply(say("vi", "error"))], notice=say("vi", "error"))
 
     async def deliver(self, origin: Address, response: Response) -> Delivery:
-        """Send the replies in order; how it went for the origin chat."""
+        """Send the replies in order, once what they confirm is on disk; how it went."""
+        await self.ctx.durable()
         outcome = Delivery.SENT
         for reply in response.replies:
             to = reply.to or origin

@@ -1,26 +1,22 @@
-"""The Telegram transport: updates in, replies out, over python-telegram-bot's `Bot`.
+"""The Telegram transport: updates in, replies out, on python-telegram-bot.
 
 Polling is our own small loop rather than PTB's Updater so that an update is
 confirmed to Telegram (the next `getUpdates` offset) only after it was handled and
 committed: a bot killed mid-batch gets the batch again, and the handlers' own
 idempotence makes the second pass change nothing. Within a batch, chats are served
 concurrently and each chat's updates in order.
+
+The hot path (getUpdates, sendMessage, editMessageText, answerCallbackQuery) reads
+and writes plain JSON through PTB's request layer (`AiohttpRequest.call`); PTB's
+`Bot` does the rest (getMe, commands, photo uploads).
 """
 
 import asyncio
 import logging
 from collections import defaultdict
+from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram import Bot, BotCommand
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -41,7 +37,8 @@ PLATFORM = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 SEND_ATTEMPTS = 4
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = {"is_disabled": True}
+UPDATE_KINDS = ["message", "callback_query"]
 COMMANDS = (
     ("gopy", "Viết góp ý gửi phường"),
     ("gopycuatoi", "Xem góp ý đã gửi"),
@@ -49,77 +46,112 @@ COMMANDS = (
     ("ngonngu", "English / Tiếng Việt"),
     ("help", "Hướng dẫn"),
 )
+Json = dict[str, Any]
 
 
-async def connect(token: str, base_url: str, connections: int = 16) -> Bot:
-    """A ready PTB Bot on `base_url` (Telegram, a local Bot API server or the emulator).
+class TelegramApi:
+    """PTB's Bot, and raw JSON calls on the same connections for the hot path."""
+
+    def __init__(self, bot: Bot, request: AiohttpRequest, poll_request: AiohttpRequest) -> None:
+        self.bot = bot
+        self.request = request
+        self.poll_request = poll_request
+
+    @property
+    def username(self) -> str:
+        return self.bot.username
+
+    async def call(self, method: str, **params: Any) -> Any:
+        return await self.request.call(f"{self.bot.base_url}/{method}", params)
+
+    async def updates(self, offset: int | None, wait: int) -> list[Json]:
+        params: Json = {"timeout": wait, "allowed_updates": UPDATE_KINDS}
+        if offset is not None:
+            params["offset"] = offset
+        url = f"{self.bot.base_url}/getUpdates"
+        return await self.poll_request.call(url, params, read_timeout=wait + 10)
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+
+async def connect(token: str, base_url: str, connections: int = 16) -> TelegramApi:
+    """A ready connection to the Bot API at `base_url` (Telegram, a local server, the emulator).
 
     A refused token or an unreachable server is a `SettingsError` naming the variable.
     """
-    requests = (AiohttpRequest(connections=connections), AiohttpRequest(connections=1))
-    bot = Bot(token, base_url=base_url, request=requests[0], get_updates_request=requests[1])
+    request, poll_request = AiohttpRequest(connections), AiohttpRequest(connections=1)
+    bot = Bot(token, base_url=base_url, request=request, get_updates_request=poll_request)
     try:
         await bot.initialize()
     except (InvalidToken, NetworkError) as exc:
-        for request in requests:
-            await request.shutdown()
+        await request.shutdown()
+        await poll_request.shutdown()
         if isinstance(exc, InvalidToken):
             raise SettingsError("TELEGRAM_BOT_TOKEN: the Bot API refused this token") from exc
         raise SettingsError(f"TELEGRAM_API_BASE_URL: cannot reach {base_url} ({exc})") from exc
-    return bot
+    return TelegramApi(bot, request, poll_request)
 
 
-def _command(message: Message) -> tuple[str, str] | None:
+def _full_name(user: Json) -> str:
+    return " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part)
+
+
+def _command(text: str, entities: list[Json]) -> tuple[str, str] | None:
     """('start', 'payload') for '/start@bot payload', or None when it is not a command."""
-    entity = next(iter(message.entities), None)
-    text = message.text or ""
-    if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0:
+    first = entities[0] if entities else None
+    if not first or first.get("type") != "bot_command" or first.get("offset") != 0:
         return None
-    name = text[1 : entity.length].split("@", 1)[0].lower()
-    return name, text[entity.length :].strip()
+    length = first["length"]  # a command is ASCII: UTF-16 units are characters
+    return text[1:length].split("@", 1)[0].lower(), text[length:].strip()
 
 
-def to_incoming(update: Update) -> Incoming | None:
-    """The neutral event for a private-chat update; None for anything else."""
-    query = update.callback_query
+def to_incoming(update: Json) -> Incoming | None:
+    """The neutral event for a private-chat update (Bot API JSON); None for anything else."""
+    query = update.get("callback_query")
     if query is not None:
-        message = query.message
-        if message is None or message.chat.type != ChatType.PRIVATE:
+        message = query.get("message") or {}
+        chat = message.get("chat") or {}
+        if chat.get("type") != "private":
             return None
+        user = query.get("from") or {}
         return Incoming(
-            address=Address(PLATFORM, str(message.chat.id)),
+            address=Address(PLATFORM, str(chat["id"])),
             kind=Kind.CHOICE,
-            user_name=query.from_user.full_name,
-            choice=query.data or "",
-            message_id=message.message_id,
-            language=query.from_user.language_code,
+            user_name=_full_name(user),
+            choice=query.get("data") or "",
+            message_id=message.get("message_id"),
+            language=user.get("language_code"),
         )
-    message = update.message
-    if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
+    message = update.get("message")
+    if not message or (message.get("chat") or {}).get("type") != "private":
         return None
-    base = {
-        "address": Address(PLATFORM, str(message.chat.id)),
-        "user_name": message.from_user.full_name,
-        "message_id": message.message_id,
-        "language": message.from_user.language_code,
+    user = message.get("from") or {}
+    base: Json = {
+        "address": Address(PLATFORM, str(message["chat"]["id"])),
+        "user_name": _full_name(user),
+        "message_id": message.get("message_id"),
+        "language": user.get("language_code"),
     }
-    if message.text is not None:
-        command = _command(message)
+    text = message.get("text")
+    if text is not None:
+        command = _command(text, message.get("entities") or [])
         if command is not None:
             return Incoming(kind=Kind.COMMAND, command=command[0], text=command[1], **base)
-        return Incoming(kind=Kind.TEXT, text=message.text, **base)
-    if message.photo:
-        photo = message.photo[-1].file_id
-        return Incoming(kind=Kind.PHOTO, text=message.caption or "", photo=photo, **base)
+        return Incoming(kind=Kind.TEXT, text=text, **base)
+    if message.get("photo"):
+        photo = message["photo"][-1]["file_id"]
+        return Incoming(kind=Kind.PHOTO, text=message.get("caption") or "", photo=photo, **base)
     return Incoming(kind=Kind.UNSUPPORTED, **base)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply) -> Json | None:
+    """The inline keyboard of a reply, as Bot API JSON."""
     if not reply.choices:
         return None
-    buttons = [InlineKeyboardButton(c.label, callback_data=c.data) for c in reply.choices]
+    buttons = [{"text": c.label, "callback_data": c.data} for c in reply.choices]
     rows = [buttons[i : i + reply.columns] for i in range(0, len(buttons), reply.columns)]
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -145,13 +177,13 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 class TelegramTransport:
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, dispatcher: Dispatcher, poll_timeout: int = 10) -> None:
-        self.bot = bot
+    def __init__(self, api: TelegramApi, dispatcher: Dispatcher, poll_timeout: int = 10) -> None:
+        self.api = api
         self.dispatcher = dispatcher
         self.poll_timeout = poll_timeout
 
     async def set_commands(self) -> None:
-        await self.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await self.api.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
     async def send(self, to: Address, reply: Reply) -> None:
         """One reply as Telegram calls; 429s and network hiccups are retried a few times."""
@@ -177,52 +209,57 @@ class TelegramTransport:
 
     async def _send_once(self, chat_id: int, reply: Reply) -> None:
         markup = keyboard(reply)
+        extra: Json = {"reply_markup": markup} if markup else {}
         if reply.edit is not None:
-            await self.bot.edit_message_text(
-                reply.text[:MAX_TEXT],
+            await self.api.call(
+                "editMessageText",
                 chat_id=chat_id,
                 message_id=reply.edit,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                text=reply.text[:MAX_TEXT],
+                parse_mode="HTML",
                 link_preview_options=NO_PREVIEW,
+                **extra,
             )
             return
-        text = reply.text
         if reply.photo:
-            caption = text if len(text) <= MAX_CAPTION else None
-            await self.bot.send_photo(
+            caption = reply.text if len(reply.text) <= MAX_CAPTION else None
+            await self.api.bot.send_photo(
                 chat_id,
                 reply.photo,
                 caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if caption is not None else None,
+                parse_mode="HTML",
+                reply_markup=markup if caption is not None else None,  # type: ignore[arg-type]
             )
             if caption is not None:
                 return
-        chunks = split_text(text)
+        chunks = split_text(reply.text)
         for index, chunk in enumerate(chunks):
-            await self.bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if index == len(chunks) - 1 else None,
+            await self.api.call(
+                "sendMessage",
+                chat_id=chat_id,
+                text=chunk,
+                parse_mode="HTML",
                 link_preview_options=NO_PREVIEW,
+                **(extra if index == len(chunks) - 1 else {}),
             )
 
     async def _answer_query(self, query_id: str, notice: str) -> None:
         """Callback queries must be answered, even with no notice, or the button spins."""
+        params: Json = {"callback_query_id": query_id}
+        if notice:
+            params["text"] = notice[:200]
         try:
-            await self.bot.answer_callback_query(query_id, text=notice[:200] or None)
+            await self.api.call("answerCallbackQuery", **params)
         except (BadRequest, NetworkError) as exc:
             log.info("callback query not answered: %s", exc)
 
-    async def process(self, update: Update) -> None:
+    async def process(self, update: Json) -> None:
         """Handle one update under its chat's turn, then answer it."""
         event = to_incoming(update)
-        query = update.callback_query
+        query = update.get("callback_query")
         if event is None:
             if query is not None:
-                await self._answer_query(query.id, "")
+                await self._answer_query(query["id"], "")
             return
         async with self.dispatcher.chat(event.address):
             response = await self.dispatcher.decide(event)
@@ -230,23 +267,23 @@ class TelegramTransport:
                 await self.dispatcher.deliver(event.address, response)
                 return
             await asyncio.gather(
-                self._answer_query(query.id, response.notice),
+                self._answer_query(query["id"], response.notice),
                 self.dispatcher.deliver(event.address, response),
             )
 
-    async def _process_chat(self, updates: list[Update]) -> None:
+    async def _process_chat(self, updates: list[Json]) -> None:
         for update in updates:
             try:
                 await self.process(update)
             except Exception:
-                log.exception("update %s failed", update.update_id)
+                log.exception("update %s failed", update.get("update_id"))
 
-    async def process_batch(self, updates: list[Update]) -> None:
+    async def process_batch(self, updates: list[Json]) -> None:
         """Chats concurrently, each chat's updates in the order Telegram gave them."""
-        by_chat: dict[int, list[Update]] = defaultdict(list)
+        by_chat: dict[str, list[Json]] = defaultdict(list)
         for update in updates:
-            chat = update.effective_chat
-            by_chat[chat.id if chat else 0].append(update)
+            event = to_incoming(update)
+            by_chat[event.address.chat_id if event else ""].append(update)
         await asyncio.gather(*(self._process_chat(group) for group in by_chat.values()))
 
     async def poll(self, stop: asyncio.Event) -> None:
@@ -256,13 +293,7 @@ class TelegramTransport:
         failures = 0
         try:
             while not stop.is_set():
-                fetch = asyncio.create_task(
-                    self.bot.get_updates(
-                        offset=offset,
-                        timeout=self.poll_timeout,
-                        allowed_updates=["message", "callback_query"],
-                    )
-                )
+                fetch = asyncio.create_task(self.api.updates(offset, self.poll_timeout))
                 await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 if not fetch.done():
                     fetch.cancel()
@@ -276,8 +307,8 @@ class TelegramTransport:
                     continue
                 failures = 0
                 if updates:
-                    await self.process_batch(list(updates))
-                    offset = updates[-1].update_id + 1
+                    await self.process_batch(updates)
+                    offset = updates[-1]["update_id"] + 1
         finally:
             stopping.cancel()
             if offset is not None:
@@ -286,6 +317,6 @@ class TelegramTransport:
     async def _confirm(self, offset: int) -> None:
         """Tell Telegram the last batch is done, so it is not delivered again after a stop."""
         try:
-            await self.bot.get_updates(offset=offset, timeout=0)
+            await self.api.updates(offset, wait=0)
         except Exception as exc:
             log.info("could not confirm the last updates: %s", exc)

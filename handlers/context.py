@@ -1,6 +1,6 @@
 """What every handler needs besides the event: the database, surveys, settings, clock."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from handlers.survey_library import Survey, SurveyError
-from storage.db import SessionMaker
+from storage.db import GroupSync, SessionMaker
 from storage.models import SurveyVersion, utcnow
 from storage.queries import find_survey_version
 
@@ -62,6 +62,7 @@ class Context:
     admins: frozenset[str] = frozenset()
     survey_delay: timedelta = timedelta(0)
     clock: Callable[[], datetime] = utcnow
+    durable: Callable[[], Awaitable[None]] = GroupSync().wait  # awaited before any reply
 
     def local_midnight(self) -> datetime:
         """The start of today in the ward's zone, as an aware datetime."""

@@ -142,6 +142,9 @@ async def on_answer(
         return Response(notice=say(language, "bad_button"))
     question = survey.questions[run.step]
     now = ctx.clock()
+    assert run.id is not None
+    answers = await answers_of(session, run.id)  # before adding: one flush, at the commit
+    answers[question.code] = level_number
     session.add(
         Answer(
             session_id=run.id,
@@ -166,8 +169,6 @@ async def on_answer(
         await session.flush()
         person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
         replies.append(skip_prompt(language, draft))
-    assert run.id is not None
-    answers = await answers_of(session, run.id)  # autoflush includes this press
     edited = render(survey, run, answers, language)
     replies.insert(0, Reply(edited.text, edited.choices, edit=message_id))
     return Response(replies, notice=level_label(language, level_number))

@@ -6,6 +6,7 @@ needs to write can fail at once instead of waiting for the lock.
 """
 
 import asyncio
+import os
 import sqlite3
 from functools import partial
 from pathlib import Path
@@ -82,12 +83,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     _prepare_sqlite(url)
-    # One connection per process: SQLite has one writer at a time anyway, and waiting
-    # for the pool is an asyncio wait, whereas SQLite's busy handler sleeps in steps.
-    kwargs.setdefault("pool_size", 1)
-    kwargs.setdefault("max_overflow", 0)
-    kwargs.setdefault("pool_timeout", 60)
     database = make_url(url).database or ":memory:"
+    if database != ":memory:":
+        # One connection per process: SQLite has one writer at a time anyway, and waiting
+        # for the pool is an asyncio wait, whereas SQLite's busy handler sleeps in steps.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
     engine = create_async_engine(url, async_creator=_inline_sqlite(database), **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -97,7 +99,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -105,6 +107,71 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _fsync(path: Path) -> None:
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return  # no WAL at the moment: everything is in the main file, synced at checkpoint
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class GroupSync:
+    """Group commit: the bot's SQLite commits made durable many at a time.
+
+    The bot's connection commits with synchronous=NORMAL (the WAL is written, not yet
+    flushed to disk). Before anyone is told "recorded", `wait` flushes the WAL once, in
+    a thread so the event loop goes on, covering every commit made so far; commits made
+    meanwhile share the next flush. As durable as synchronous=FULL, with one fsync per
+    group instead of one per press (a fifth of a press's time in the profile).
+    Elsewhere (PostgreSQL, or before any commit) `wait` returns at once.
+    """
+
+    def __init__(self, wal: Path | None = None) -> None:
+        self._wal = wal
+        self._committed = 0
+        self._synced = 0
+        self._flush: asyncio.Task[None] | None = None
+
+    @classmethod
+    def attach(cls, engine: AsyncEngine) -> "GroupSync":
+        """Switch a file SQLite engine to group commit; a no-op sync for other engines."""
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return cls()
+        sync = cls(Path(f"{database}-wal"))
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _no_flush_per_commit(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "commit")
+        def _count(_connection: Any) -> None:
+            sync._committed += 1
+
+        return sync
+
+    async def wait(self) -> None:
+        """Return once every commit made before this call is on disk."""
+        target = self._committed
+        while self._synced < target:
+            if self._flush is None:
+                self._flush = asyncio.create_task(self._sync(self._committed))
+            await asyncio.shield(self._flush)
+
+    async def _sync(self, upto: int) -> None:
+        try:
+            assert self._wal is not None
+            await asyncio.to_thread(_fsync, self._wal)
+            self._synced = max(self._synced, upto)
+        finally:
+            self._flush = None
 
 
 def session_maker(engine: AsyncEngine) -> SessionMaker:

@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from telegram import Update
-
 from bot.telegram import MAX_TEXT, keyboard, split_text, to_incoming
 from handlers.events import Address, Choice, Kind, Reply
 
@@ -12,12 +10,12 @@ PRIVATE = {"id": 2001, "type": "private", "first_name": "An"}
 BOT = {"id": 1, "is_bot": True, "first_name": "Sổ góp ý", "username": "sogopy_test_bot"}
 
 
-def message_update(**fields: Any) -> Update:
+def message_update(**fields: Any) -> dict[str, Any]:
     message = {"message_id": 7, "date": 1_790_000_000, "chat": PRIVATE, "from": CITIZEN}
-    return Update.de_json({"update_id": 1, "message": {**message, **fields}}, bot=None)
+    return {"update_id": 1, "message": {**message, **fields}}
 
 
-def command_update(text: str) -> Update:
+def command_update(text: str) -> dict[str, Any]:
     length = len(text.split(" ", 1)[0])
     return message_update(
         text=text, entities=[{"type": "bot_command", "offset": 0, "length": length}]
@@ -98,7 +96,7 @@ def test_a_button_press_is_a_choice_on_the_pressed_message() -> None:
         "data": "s:1:access:5",
         "message": pressed,
     }
-    event = to_incoming(Update.de_json({"update_id": 2, "callback_query": query}, bot=None))
+    event = to_incoming({"update_id": 2, "callback_query": query})
     assert event is not None
     assert (event.kind, event.choice, event.message_id) == (Kind.CHOICE, "s:1:access:5", 99)
     assert event.address == Address("telegram", "2001")
@@ -136,6 +134,6 @@ def test_two_column_buttons_are_laid_out_in_rows_of_two() -> None:
     choices = tuple(Choice(f"Quầy {n}", f"desk:{n}") for n in range(1, 6))
     markup = keyboard(Reply("Chọn quầy", choices=choices, columns=2))
     assert markup is not None
-    rows = [[button.callback_data for button in row] for row in markup.inline_keyboard]
+    rows = [[button["callback_data"] for button in row] for row in markup["inline_keyboard"]]
     assert rows == [["desk:1", "desk:2"], ["desk:3", "desk:4"], ["desk:5"]]
     assert keyboard(Reply("Không có nút")) is None
