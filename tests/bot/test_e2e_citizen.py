@@ -157,3 +157,26 @@ async def test_odd_messages_get_kind_answers(emulator: BotApiEmulator, running_b
     assert "/gopy" in (await citizen.next_message()).text
     await citizen.send_text("/ngonngu")
     assert "English" in (await citizen.next_message()).text
+
+
+async def test_each_chat_is_served_in_order_while_chats_run_together(
+    emulator: BotApiEmulator, bot_env: dict[str, str], running_bot: object, database_url: str
+) -> None:
+    """Ten quick messages from each of five people land in one batch: none is reordered."""
+    await add_ward(bot_env)
+    citizens = [emulator.user(3000 + n) for n in range(5)]
+    for citizen in citizens:
+        await citizen.send_text("/start d_NGHIA-TAN")
+        await citizen.send_text("/thoat")
+        await citizen.send_text("/gopy")
+    for line in range(10):
+        for citizen in citizens:
+            await citizen.send_text(f"{citizen.id}: dòng {line}")
+    for citizen in citizens:
+        sign = await citizen.wait_for(lambda m: "dòng 9" in m.text and "ẩn danh" in m.text)
+        await citizen.press(sign, "Gửi ẩn danh")
+        await citizen.wait_for(lambda m: "trang số" in m.text)
+    pages = {page.text for page in await rows(database_url, BookPage)}
+    assert pages == {
+        "\n".join(f"{citizen.id}: dòng {line}" for line in range(10)) for citizen in citizens
+    }
