@@ -58,6 +58,7 @@ class Dialog(StrEnum):
     SURVEY = "survey"  # dialog_ref: survey_session.id
     SUGGEST_TEXT = "suggest_text"  # dialog_ref: draft.id
     SUGGEST_SIGN = "suggest_sign"  # dialog_ref: draft.id
+    LEADER_ANSWER = "leader_answer"  # dialog_ref: bookpage.id
 
 
 class Ward(SQLModel, table=True):
@@ -185,3 +186,71 @@ class BookPage(SQLModel, table=True):
     author_name: str | None = Field(default=None, max_length=200)
     consent_at: datetime = Field(sa_column=_time())
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    # the leader's signature ("Đã xem"), and the answer; names are kept as signed then
+    seen_by_id: int | None = Field(default=None, foreign_key="person.id")
+    seen_by_name: str | None = Field(default=None, max_length=200)
+    seen_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    answer_text: str | None = Field(default=None, sa_column=Column(Text))
+    answer_photo_file_id: str | None = Field(default=None, max_length=255)
+    answered_by_id: int | None = Field(default=None, foreign_key="person.id")
+    answered_by_name: str | None = Field(default=None, max_length=200)
+    answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    escalated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time link that makes whoever opens it a leader of the ward."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    token: str = Field(max_length=32, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    expires_at: datetime = Field(sa_column=_time())
+    used_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    used_by_id: int | None = Field(default=None, foreign_key="person.id")
+    revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class Leadership(SQLModel, table=True):
+    """A person leading a ward; removal ends access at once (checked on every action)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "ward_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    name: str = Field(max_length=200)
+    invite_id: int | None = Field(default=None, foreign_key="invite.id")
+    joined_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    removed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class Notice(SQLModel, table=True):
+    """A page's notification to one leader: the outbox row, then the message to edit.
+
+    Written in the page's own transaction, so a crash cannot lose it; `sent_at` and
+    `message_id` are set once Telegram took it, so it is not sent twice.
+    """
+
+    __table_args__ = (UniqueConstraint("page_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int = Field(foreign_key="bookpage.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    message_id: int | None = None
+    failed: str | None = Field(default=None, max_length=200)
+
+
+class JobRun(SQLModel, table=True):
+    """A scheduled job's run for one key and local day, so it happens once across restarts."""
+
+    __table_args__ = (UniqueConstraint("job", "key", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=32)
+    key: str = Field(max_length=64)
+    day: str = Field(max_length=10)  # local date, YYYY-MM-DD
+    done_at: datetime = Field(default_factory=utcnow, sa_column=_time())
