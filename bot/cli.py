@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import create_engine, session_maker, upgrade_sync
 from storage.models import Case, Ward
-from storage.queries import case_by_code, list_wards, new_case_token, ward_by_code
+from storage.queries import case_by_code, list_wards, new_token, ward_by_code
 
 T = TypeVar("T")
 
@@ -217,7 +217,7 @@ def case_new(
         if await case_by_code(session, code) is not None:
             raise CliError(f"case {code} already exists")
         assert found.id is not None
-        case = Case(ward_id=found.id, code=code, procedure=procedure, token=new_case_token())
+        case = Case(ward_id=found.id, code=code, procedure=procedure, token=new_token())
         session.add(case)
         return case
 

@@ -17,7 +17,7 @@ from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from bot.settings import Settings
 from storage.db import create_engine, session_maker, upgrade
 from storage.models import Case, Ward, utcnow
-from storage.queries import case_by_code, new_case_token
+from storage.queries import case_by_code, new_token
 
 TOKEN = "100000:DEMO-TOKEN"
 USERNAME = "sogopy_demo_bot"
@@ -67,7 +67,7 @@ async def _prepare(settings: Settings) -> str:
             session.add(ward)
             await session.flush()
             assert ward.id is not None
-            token = new_case_token()
+            token = new_token()
             case = Case(ward_id=ward.id, code=CASE_CODE, procedure=PROCEDURE, token=token)
             session.add(case)
             await session.commit()

@@ -5,7 +5,7 @@ choose between signing and anonymity; the page and its number are created in the
 same transaction as that choice, and the confirmation goes out after the commit.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -155,11 +155,13 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     )
 
 
-def page_status(page: BookPage, deadline_days: int, ctx: Context) -> str:
-    """The page's state as the citizen sees it; overdue once the ward's deadline passed."""
-    if ctx.clock() > page.created_at + timedelta(days=deadline_days):
+def page_status(page: BookPage, deadline_days: int, now: datetime) -> str:
+    """answered, overdue (not answered within the ward's deadline), seen, or unread."""
+    if page.answered_at is not None:
+        return "answered"
+    if now > page.created_at + timedelta(days=deadline_days):
         return "overdue"
-    return "unread"
+    return "seen" if page.seen_at is not None else "unread"
 
 
 async def my_pages(session: AsyncSession, ctx: Context, person: Person) -> Response:
@@ -171,7 +173,7 @@ async def my_pages(session: AsyncSession, ctx: Context, person: Person) -> Respo
         return Response([Reply(say(language, "my_pages_empty"))])
     lines = [say(language, "my_pages_title")]
     for page, ward in rows:
-        status = page_status(page, ward.deadline_days, ctx)
+        status = page_status(page, ward.deadline_days, ctx.clock())
         text = page.text or say(language, "photo_only")
         lines.append(
             say(

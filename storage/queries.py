@@ -58,8 +58,8 @@ async def case_by_token(session: AsyncSession, token: str) -> Case | None:
     return (await session.exec(select(Case).where(Case.token == token))).first()
 
 
-def new_case_token() -> str:
-    """An unguessable link payload part: a case link must not be found by trying codes."""
+def new_token() -> str:
+    """An unguessable link payload part: a case or invite link must not be found by trying."""
     return secrets.token_urlsafe(12)
 
 
