@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dispatch import Dispatcher
-from bot.jobs import prompt_done_cases
+from bot.jobs import prompt_done_cases, send_notices
 from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
 from handlers.context import Context, sync_surveys
@@ -20,7 +20,7 @@ from storage.db import GroupSync, create_engine, session_maker, upgrade
 
 log = logging.getLogger(__name__)
 
-CASE_POLL_SECONDS = 2
+OUTBOX_SECONDS = 2  # how often cases marked done and new pages' notices are picked up
 
 
 @dataclass
@@ -61,14 +61,15 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         telegram = TelegramTransport(api, rt.dispatcher)
         rt.dispatcher.add_transport(telegram)
         scheduler = AsyncIOScheduler(timezone=settings.zone)
-        scheduler.add_job(
-            prompt_done_cases,
-            "interval",
-            seconds=CASE_POLL_SECONDS,
-            args=[rt.dispatcher],
-            max_instances=1,
-            coalesce=True,
-        )
+        for job in (prompt_done_cases, send_notices):
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=OUTBOX_SECONDS,
+                args=[rt.dispatcher],
+                max_instances=1,
+                coalesce=True,
+            )
         try:
             await telegram.set_commands()
             scheduler.start()

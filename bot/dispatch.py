@@ -35,8 +35,8 @@ class Unreachable(Exception):
 class Transport(Protocol):
     platform: str
 
-    async def send(self, to: Address, reply: Reply) -> None:
-        """Send or edit one message; raise `Unreachable` when the person blocked the bot."""
+    async def send(self, to: Address, reply: Reply) -> int | None:
+        """Send or edit one message, returning its id; `Unreachable` if the person blocked us."""
 
 
 class Dispatcher:
@@ -86,6 +86,22 @@ class Dispatcher:
                 if to == origin:
                     outcome = Delivery.FAILED
         return outcome
+
+    async def send_all(self, to: Address, replies: list[Reply]) -> int | None:
+        """Send replies to one chat in order, once on disk; the last message's id.
+
+        Raises `Unreachable` (after marking the person) when they blocked the bot.
+        """
+        await self.ctx.durable()
+        transport = self.transports[to.platform]
+        message_id = None
+        try:
+            for reply in replies:
+                message_id = await transport.send(to, reply)
+        except Unreachable:
+            await self.mark_unreachable(to)
+            raise
+        return message_id
 
     async def mark_unreachable(self, address: Address) -> None:
         async with self.ctx.db() as session:

@@ -2,14 +2,19 @@
 
 import logging
 
-from bot.dispatch import Delivery, Dispatcher
-from handlers.events import Address
+from sqlmodel import col, select
+
+from bot.dispatch import Delivery, Dispatcher, Unreachable
+from handlers import leaders
+from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
+from storage.models import Notice, Person
 from storage.queries import due_case_prompts
 
 log = logging.getLogger(__name__)
 
 CASE_BATCH = 50
+NOTICE_BATCH = 100
 
 
 async def prompt_done_cases(dispatcher: Dispatcher) -> int:
@@ -30,3 +35,62 @@ async def prompt_done_cases(dispatcher: Dispatcher) -> int:
             await mark_prompted(ctx, case_id)
             sent += outcome == Delivery.SENT and decided is not None
     return sent
+
+
+async def send_notices(dispatcher: Dispatcher) -> int:
+    """Deliver the outbox: each new page to each leader of its ward, once; returns how many.
+
+    A notice is marked sent, with its message id (to edit it when the page is signed),
+    right after Telegram took it; a blocked leader is marked and skipped, and when no
+    leader of the ward can be reached the admins are told.
+    """
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        result = await session.exec(
+            select(Notice.id, Person.platform, Person.chat_id)
+            .join(Person, col(Person.id) == Notice.person_id)
+            .where(col(Notice.sent_at).is_(None), col(Notice.failed).is_(None))
+            .order_by(col(Notice.id))
+            .limit(NOTICE_BATCH)
+        )
+        due = list(result.all())
+    sent = 0
+    for notice_id, platform, chat_id in due:
+        address = Address(platform, chat_id)
+        async with dispatcher.chat(address):
+            async with ctx.db() as session:
+                notice = await session.get(Notice, notice_id)
+                if notice is None or notice.sent_at is not None or notice.failed:
+                    continue
+                decided = await leaders.notice_message(session, ctx, notice)
+                if decided is None:
+                    notice.failed = "not a leader any more"
+                    await session.commit()
+                    continue
+            try:
+                message_id = await dispatcher.send_all(address, decided[1])
+            except Unreachable:
+                await _notice_failed(dispatcher, notice_id, "blocked")
+                continue
+            except Exception:
+                log.exception("notice %s not sent; retrying later", notice_id)
+                continue
+            async with ctx.db() as session:
+                notice = await session.get(Notice, notice_id)
+                assert notice is not None
+                notice.sent_at, notice.message_id = ctx.clock(), message_id
+                await session.commit()
+            sent += 1
+    return sent
+
+
+async def _notice_failed(dispatcher: Dispatcher, notice_id: int, reason: str) -> None:
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        notice = await session.get(Notice, notice_id)
+        assert notice is not None
+        notice.failed = reason
+        await session.commit()
+        alerts = await leaders.unreachable_alert(session, ctx, notice.page_id)
+    if alerts:
+        await dispatcher.deliver(alerts[0].to or Address("telegram", ""), Response(alerts))

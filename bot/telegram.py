@@ -6,9 +6,9 @@ committed: a bot killed mid-batch gets the batch again, and the handlers' own
 idempotence makes the second pass change nothing. Within a batch, chats are served
 concurrently and each chat's updates in order.
 
-The hot path (getUpdates, sendMessage, editMessageText, answerCallbackQuery) reads
-and writes plain JSON through PTB's request layer (`AiohttpRequest.call`); PTB's
-`Bot` does the rest (getMe, commands, photo uploads).
+Messages, edits, photos by file id, callback answers and getUpdates go as plain JSON
+through PTB's request layer (`AiohttpRequest.call`), which spares the hot path PTB's
+objects; PTB's `Bot` does the rest (getMe, commands).
 """
 
 import asyncio
@@ -185,12 +185,14 @@ class TelegramTransport:
     async def set_commands(self) -> None:
         await self.api.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
-    async def send(self, to: Address, reply: Reply) -> None:
-        """One reply as Telegram calls; 429s and network hiccups are retried a few times."""
+    async def send(self, to: Address, reply: Reply) -> int | None:
+        """One reply as Telegram calls, returning the (last) message's id.
+
+        429s and network hiccups are retried a few times; a blocked chat is `Unreachable`.
+        """
         for attempt in range(SEND_ATTEMPTS):
             try:
-                await self._send_once(int(to.chat_id), reply)
-                return
+                return await self._send_once(int(to.chat_id), reply)
             except Forbidden as exc:
                 raise Unreachable(str(exc)) from exc
             except RetryAfter as exc:
@@ -200,14 +202,15 @@ class TelegramTransport:
                 )
             except BadRequest as exc:
                 if "not modified" in exc.message:
-                    return  # the same press twice: the message already shows it
+                    return reply.edit  # the same press twice: the message already shows it
                 raise
             except (TimedOut, NetworkError):
                 if attempt == SEND_ATTEMPTS - 1:
                     raise
                 await asyncio.sleep(0.5 * 2**attempt)
+        return None
 
-    async def _send_once(self, chat_id: int, reply: Reply) -> None:
+    async def _send_once(self, chat_id: int, reply: Reply) -> int | None:
         markup = keyboard(reply)
         extra: Json = {"reply_markup": markup} if markup else {}
         if reply.edit is not None:
@@ -220,21 +223,22 @@ class TelegramTransport:
                 link_preview_options=NO_PREVIEW,
                 **extra,
             )
-            return
+            return reply.edit
         if reply.photo:
-            caption = reply.text if len(reply.text) <= MAX_CAPTION else None
-            await self.api.bot.send_photo(
-                chat_id,
-                reply.photo,
-                caption=caption,
+            fits = len(reply.text) <= MAX_CAPTION
+            sent = await self.api.call(
+                "sendPhoto",
+                chat_id=chat_id,
+                photo=reply.photo,
                 parse_mode="HTML",
-                reply_markup=markup if caption is not None else None,  # type: ignore[arg-type]
+                **({"caption": reply.text, **extra} if fits else {}),
             )
-            if caption is not None:
-                return
+            if fits:
+                return int(sent["message_id"])
         chunks = split_text(reply.text)
+        sent = {}
         for index, chunk in enumerate(chunks):
-            await self.api.call(
+            sent = await self.api.call(
                 "sendMessage",
                 chat_id=chat_id,
                 text=chunk,
@@ -242,6 +246,7 @@ class TelegramTransport:
                 link_preview_options=NO_PREVIEW,
                 **(extra if index == len(chunks) - 1 else {}),
             )
+        return int(sent["message_id"])
 
     async def _answer_query(self, query_id: str, notice: str) -> None:
         """Callback queries must be answered, even with no notice, or the button spins."""

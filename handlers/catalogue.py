@@ -214,6 +214,99 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "• Trang {page} — {ward} — {date}: <b>{status}</b>\n  «{preview}»",
         "• Page {page} — {ward} — {date}: <b>{status}</b>\n  «{preview}»",
     ),
+    "leader_welcome": (
+        "Xin chào {name}! Ông/Bà đã là lãnh đạo của <b>{ward}</b> trên Sổ góp ý.\n\n"
+        "Mỗi góp ý mới của công dân sẽ được gửi tới đây. Bấm «Đã xem» để ký đã đọc "
+        "(tên và thời gian được ghi lại như chữ ký trên sổ), «Trả lời» để trả lời công dân.\n"
+        "/chuaxem — các trang chưa xem\n"
+        "/so — đọc sổ góp ý\n"
+        "/help — hướng dẫn",
+        "Hello {name}! You are now a leader of <b>{ward}</b> in the suggestion book.\n\n"
+        "Every new suggestion from citizens comes here. Tap «Đã xem» to sign it as read "
+        "(your name and the time are recorded), «Trả lời» to answer the citizen.\n"
+        "/chuaxem — pages not read yet\n"
+        "/so — read the book\n"
+        "/help — help",
+    ),
+    "invite_bad": (
+        "Link mời này không còn dùng được (đã dùng, hết hạn hoặc đã bị thu hồi). "
+        "Xin liên hệ văn phòng để nhận link mới.",
+        "This invitation link can no longer be used (used, expired or revoked). "
+        "Please ask the office for a new one.",
+    ),
+    "already_leader": (
+        "Ông/Bà đã là lãnh đạo của <b>{ward}</b>.",
+        "You are already a leader of <b>{ward}</b>.",
+    ),
+    "notice": (
+        "📖 <b>Sổ góp ý — {ward} — Trang {page}</b>\n🕒 {time}\n{case}👤 {author}\n\n"
+        "<blockquote>{text}</blockquote>",
+        "📖 <b>Suggestion book — {ward} — Page {page}</b>\n🕒 {time}\n{case}👤 {author}\n\n"
+        "<blockquote>{text}</blockquote>",
+    ),
+    "notice_case": ("📁 Hồ sơ {code} — {procedure}\n", "📁 Case {code} — {procedure}\n"),
+    "notice_seen": (
+        "✅ <b>Đã xem</b> — {name} — {time}",
+        "✅ <b>Đã xem</b> (read) — {name} — {time}",
+    ),
+    "notice_answered": (
+        "💬 <b>Đã trả lời</b> — {name} — {time}\n<blockquote>{answer}</blockquote>",
+        "💬 <b>Answered</b> — {name} — {time}\n<blockquote>{answer}</blockquote>",
+    ),
+    "anonymous": ("Ẩn danh", "Anonymous"),
+    "btn_seen": ("✅ Đã xem", "✅ Đã xem (read)"),
+    "btn_answer": ("✍️ Trả lời", "✍️ Answer"),
+    "btn_previous": ("◀ Trang trước", "◀ Previous"),
+    "btn_next": ("Trang sau ▶", "Next ▶"),
+    "not_allowed": (
+        "Ông/Bà không phải lãnh đạo của phường có trang này.",
+        "You are not a leader of this page's ward.",
+    ),
+    "signed_notice": ("Đã ký «Đã xem».", "Signed as read."),
+    "citizen_seen": (
+        "📖 Lãnh đạo {ward} đã đọc góp ý của Ông/Bà (trang số {page}). Xin cảm ơn!",
+        "📖 A leader of {ward} has read your suggestion (page {page}). Thank you!",
+    ),
+    "citizen_answer": (
+        "💬 <b>{ward}</b> trả lời góp ý của Ông/Bà (trang số {page}):\n\n{answer}",
+        "💬 <b>{ward}</b> answers your suggestion (page {page}):\n\n{answer}",
+    ),
+    "ask_answer": (
+        "Xin gõ câu trả lời cho trang số {page} ({ward}); có thể gửi kèm ảnh làm bằng chứng.\n"
+        "Công dân sẽ nhận được nguyên văn. Gõ /thoat để hủy.",
+        "Please type the answer to page {page} ({ward}); you may attach a photo as evidence.\n"
+        "The citizen receives it word for word. Type /thoat to cancel.",
+    ),
+    "already_answered_page": (
+        "Trang này đã được trả lời.",
+        "This page has been answered already.",
+    ),
+    "answer_sent": (
+        "✅ Đã gửi trả lời tới công dân (trang số {page}).",
+        "✅ Your answer was sent to the citizen (page {page}).",
+    ),
+    "answer_empty": (
+        "Câu trả lời còn trống. Xin gõ vài chữ (có thể kèm ảnh), hoặc /thoat để hủy.",
+        "The answer is empty. Please type a few words (a photo may go with it), or /thoat.",
+    ),
+    "unread_none": ("Không có trang nào chưa xem. 👍", "No page is waiting to be read. 👍"),
+    "unread_title": (
+        "Có {count} trang chưa xem, cũ nhất trước:",
+        "{count} pages not read yet, oldest first:",
+    ),
+    "book_empty": ("Sổ góp ý của {ward} chưa có trang nào.", "{ward}'s book has no page yet."),
+    "not_a_leader": (
+        "Lệnh này dành cho lãnh đạo phường.",
+        "This command is for ward leaders.",
+    ),
+    "no_reachable_leader": (
+        "⚠️ Không lãnh đạo nào của <b>{ward}</b> nhận được tin của bot "
+        "(chưa có, hoặc đã chặn bot): trang số {page} của sổ góp ý chưa có ai đọc. "
+        "Xin mời lãnh đạo phường bằng «sogopy leader invite».",
+        "⚠️ No leader of <b>{ward}</b> can receive the bot's messages "
+        "(none yet, or they blocked it): page {page} of the book has no reader. "
+        "Please invite one with «sogopy leader invite».",
+    ),
     "stopped": ("Đã dừng. Khi cần, gõ /help.", "Stopped. Type /help whenever you need."),
     "nothing_to_stop": ("Không có việc gì đang làm dở.", "There is nothing in progress."),
     "language_set": ("Đã chuyển sang tiếng Việt.", "Switched to English."),

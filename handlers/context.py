@@ -71,3 +71,6 @@ class Context:
 
     def local_date(self, moment: datetime) -> str:
         return moment.astimezone(self.timezone).strftime("%d/%m/%Y")
+
+    def local_time(self, moment: datetime) -> str:
+        return moment.astimezone(self.timezone).strftime("%d/%m/%Y %H:%M")

@@ -7,7 +7,7 @@ person is never told "recorded" before it is.
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import suggestions, survey
+from handlers import leaders, suggestions, survey
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response
@@ -48,6 +48,8 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return Response([Reply(say(language, "unsupported"))])
     if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
         return await suggestions.on_text(session, person, event)
+    if person.dialog == Dialog.LEADER_ANSWER:
+        return await leaders.on_answer_text(session, ctx, person, event)
     if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:
@@ -62,7 +64,7 @@ async def _command(
     language = person.language
     match event.command:
         case "start":
-            return await _start(session, ctx, person, event.text.strip())
+            return await _start(session, ctx, person, event.text.strip(), event.user_name)
         case "help" | "trogiup":
             return Response([Reply(say(language, "help"))])
         case "gopy":
@@ -71,6 +73,10 @@ async def _command(
             return await suggestions.my_pages(session, ctx, person)
         case "thoat":
             return await _stop(session, person)
+        case "chuaxem":
+            return await leaders.unread(session, ctx, person)
+        case "so":
+            return await leaders.browse(session, ctx, person)
         case "ngonngu" | "language":
             person.language = "en" if language == "vi" else "vi"
             return Response([Reply(say(person.language, "language_set"))])
@@ -88,6 +94,12 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
         return await suggestions.on_sign(session, ctx, person, event)
     if prefix == suggestions.WARD:
         return await suggestions.on_ward_choice(session, person, event.choice)
+    if prefix == leaders.SEEN:
+        return await leaders.on_seen(session, ctx, person, event)
+    if prefix == leaders.ANSWER:
+        return await leaders.on_answer_start(session, ctx, person, event)
+    if prefix == leaders.BOOK:
+        return await leaders.browse(session, ctx, person, event.choice, event.message_id)
     return Response(notice=say(person.language, "bad_button"))
 
 
@@ -100,7 +112,8 @@ async def _stop(session: AsyncSession, person: Person) -> Response:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:
             run.status = SessionStatus.CANCELLED
-    elif person.dialog_ref is not None:  # a suggestion the person chose not to send
+    elif person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN) and person.dialog_ref:
+        # a suggestion the person chose not to send
         draft = await session.get(Draft, person.dialog_ref)
         if draft is not None and draft.person_id == person.id:
             await session.delete(draft)
@@ -108,7 +121,9 @@ async def _stop(session: AsyncSession, person: Person) -> Response:
     return Response([Reply(say(language, "stopped"))])
 
 
-async def _start(session: AsyncSession, ctx: Context, person: Person, payload: str) -> Response:
+async def _start(
+    session: AsyncSession, ctx: Context, person: Person, payload: str, user_name: str
+) -> Response:
     """/start, with the payload of a desk QR code or a case receipt link."""
     language = person.language
     if not payload:
@@ -119,6 +134,8 @@ async def _start(session: AsyncSession, ctx: Context, person: Person, payload: s
         ward = await ward_by_code(session, ward_code.upper())
         if ward is not None and (not desk or desk.isdigit()):
             return await _walk_in(session, ctx, person, ward, int(desk) if desk else None)
+    if kind == leaders.INVITE and rest:
+        return await leaders.join(session, ctx, person, rest, user_name)
     if kind == CASE and rest:
         case = await case_by_token(session, rest)
         if case is not None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers import leaders
 from handlers.catalogue import Html, say, status_label
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response
@@ -137,6 +138,8 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
         created_at=now,
     )
     session.add(page)
+    await session.flush()
+    await leaders.queue_notices(session, page)
     await session.delete(draft)
     person.dialog, person.dialog_ref = Dialog.IDLE, None
     ward = await session.get(Ward, page.ward_id)

@@ -19,6 +19,7 @@ from bot.settings import load_settings
 
 SOGOPY = str(Path(sys.executable).parent / "sogopy")  # the installed console command
 TOKEN = "123456:TEST-TOKEN"
+ADMIN = 5999  # the office account of the tests' SOGOPY_ADMINS
 USERNAME = "sogopy_test_bot"
 
 
@@ -42,6 +43,7 @@ def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict
         TELEGRAM_API_BASE_URL=emulator.base_url,
         DATABASE_URL=database_url,
         SOGOPY_LOG_LEVEL="WARNING",
+        SOGOPY_ADMINS=str(ADMIN),
     )
     return env
 

@@ -1,0 +1,188 @@
+"""Ward leaders over HTTP: join by invite, get each page, sign «Đã xem», answer with a photo."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
+from storage.db import create_engine, session_maker
+from storage.models import BookPage, Invite, Leadership, Notice, Ward, utcnow
+from tests.bot.test_e2e_citizen import rows
+
+Pages = list[BookPage]
+
+
+async def setup_ward(
+    database_url: str, code: str = "NGHIA-TAN", name: str = "Phường Nghĩa Tân"
+) -> Ward:
+    engine = create_engine(database_url)
+    async with session_maker(engine)() as session:
+        ward = Ward(code=code, name=name)
+        session.add(ward)
+        await session.commit()
+    await engine.dispose()
+    return ward
+
+
+async def invite(database_url: str, ward: Ward, token: str, days: int = 7) -> str:
+    engine = create_engine(database_url)
+    async with session_maker(engine)() as session:
+        assert ward.id is not None
+        session.add(
+            Invite(ward_id=ward.id, token=token, expires_at=utcnow() + timedelta(days=days))
+        )
+        await session.commit()
+    await engine.dispose()
+    return f"/start l_{token}"
+
+
+async def join(
+    emulator: BotApiEmulator, database_url: str, ward: Ward, user_id: int, name: str
+) -> EmuUser:
+    leader = emulator.user(user_id, first_name=name)
+    await leader.send_text(await invite(database_url, ward, f"tok{user_id}{ward.code}"))
+    welcome = await leader.next_message()
+    assert "lãnh đạo" in welcome.text and ward.name in welcome.text
+    return leader
+
+
+async def suggest(
+    citizen: EmuUser, text: str, signed: bool, ward_code: str = "NGHIA-TAN"
+) -> EmuMessage:
+    await citizen.send_text(f"/start d_{ward_code}")
+    await citizen.send_text("/thoat")
+    await citizen.send_text("/gopy")
+    await citizen.send_text(text)
+    prompt = await citizen.wait_for(lambda m: "ẩn danh" in m.text and m.buttons != [])
+    await citizen.press(prompt, "Gửi kèm tên" if signed else "Gửi ẩn danh")
+    return await citizen.wait_for(lambda m: "trang số" in m.text)
+
+
+async def test_leaders_are_notified_one_signs_and_the_citizen_hears_back(
+    emulator: BotApiEmulator, running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    chairman = await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
+    deputy = await join(emulator, database_url, ward, 5002, "Phó chủ tịch Mai")
+    citizen = emulator.user(5100, first_name="Lan")
+    await suggest(citizen, "Đèn đường <ngõ 5> & ngõ 7 hỏng 😟", signed=False)
+
+    first = await chairman.wait_for(lambda m: "Trang 1" in m.text)
+    second = await deputy.wait_for(lambda m: "Trang 1" in m.text)
+    for note in (first, second):
+        assert "Đèn đường <ngõ 5> & ngõ 7 hỏng 😟" in note.text  # literal
+        assert "Ẩn danh" in note.text and "Lan" not in note.text
+        assert note.button_labels == ["✅ Đã xem", "✍️ Trả lời"]
+
+    await chairman.press(first, "Đã xem")
+    await deputy.press(second, "Đã xem")  # at nearly the same moment
+    signed = await deputy.wait_for(
+        lambda m: m.message_id == second.message_id and "Đã xem —" in m.text
+    )
+    await chairman.wait_for(lambda m: m.message_id == first.message_id and "Đã xem —" in m.text)
+    assert "✅ Đã xem" not in signed.button_labels
+    told = await citizen.wait_for(lambda m: "đã đọc góp ý" in m.text)
+    assert "trang số 1" in told.text
+    (page,) = await rows(database_url, BookPage)
+    assert page.seen_by_name in ("Chủ tịch Hùng", "Phó chủ tịch Mai")
+    assert page.seen_by_name in first.text and page.seen_by_name in second.text
+    assert first.text.count("Đã xem —") == 1
+
+    await deputy.press(second, "Trả lời")
+    await deputy.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
+    await deputy.send_photo(caption="Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>.")
+    await deputy.wait_for(lambda m: "Đã gửi trả lời" in m.text)
+    answer = await citizen.wait_for(lambda m: "trả lời góp ý" in m.text)
+    assert "Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>." in answer.text
+    assert any(m.photo for m in citizen.messages)
+    await chairman.wait_for(lambda m: m.message_id == first.message_id and "Đã trả lời" in m.text)
+    (page,) = await rows(database_url, BookPage)
+    assert (
+        page.answer_text == "Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>." and page.answer_photo_file_id
+    )
+    await citizen.send_text("/gopycuatoi")
+    assert "đã trả lời" in (await citizen.wait_for(lambda m: "• Trang 1" in m.text)).text
+
+
+async def test_only_leaders_of_the_page_ward_may_sign_or_answer(
+    emulator: BotApiEmulator, running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    other_ward = await setup_ward(database_url, "DICH-VONG", "Phường Dịch Vọng")
+    leader = await join(emulator, database_url, ward, 5201, "Hùng")
+    outsider = await join(emulator, database_url, other_ward, 5202, "Mai")
+    citizen = emulator.user(5300, first_name="Bình")
+    await suggest(citizen, "Cần thêm ghế", signed=True)
+    note = await leader.wait_for(lambda m: "Trang 1" in m.text)
+    assert "Bình" in note.text  # signed: the name is shown
+    (page,) = await rows(database_url, BookPage)
+    for intruder in (citizen, outsider):
+        for data in (f"v:{page.id}", f"r:{page.id}"):
+            query = await intruder.press_data(1, data)
+            assert "không phải lãnh đạo" in (await intruder.callback_answer(query))["text"]
+    (page,) = await rows(database_url, BookPage)
+    assert page.seen_at is None and page.answered_at is None
+
+    engine = create_engine(database_url)
+    async with session_maker(engine)() as session:
+        (membership,) = (
+            await session.exec(select(Leadership).where(Leadership.ward_id == ward.id))
+        ).all()
+        membership.removed_at = utcnow()
+        await session.commit()
+    await engine.dispose()
+    query = await leader.press(note, "Đã xem")  # an old button of a removed leader
+    assert "không phải lãnh đạo" in (await leader.callback_answer(query))["text"]
+
+
+async def test_a_used_or_expired_invite_grants_nothing(
+    emulator: BotApiEmulator, running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    first = emulator.user(5401)
+    await first.send_text(await invite(database_url, ward, "used-token"))
+    assert "lãnh đạo" in (await first.next_message()).text
+    second = emulator.user(5402)
+    await second.send_text("/start l_used-token")
+    assert "không còn dùng được" in (await second.next_message()).text
+    await second.send_text(await invite(database_url, ward, "old-token", days=-1))
+    assert "không còn dùng được" in (await second.next_message()).text
+    await second.send_text("/chuaxem")
+    assert "dành cho lãnh đạo" in (await second.next_message()).text
+
+
+async def test_a_blocked_leader_is_skipped_and_admins_learn_the_ward_is_unreachable(
+    emulator: BotApiEmulator, bot_env: dict[str, str], running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    leader = await join(emulator, database_url, ward, 5501, "Hùng")
+    admin = emulator.user(5999, first_name="Văn phòng")
+    await admin.send_text("/help")  # admins must have started the bot
+    await admin.next_message()
+    leader.block()
+    await suggest(emulator.user(5600), "Ai đọc không?", signed=False)
+    alert = await admin.wait_for(lambda m: "Không lãnh đạo nào" in m.text, timeout=15)
+    assert "Phường Nghĩa Tân" in alert.text and "trang số 1" in alert.text
+    (notice,) = await rows(database_url, Notice)
+    assert notice.failed == "blocked" and notice.sent_at is None
+
+
+async def test_unread_list_and_book_browsing(
+    emulator: BotApiEmulator, running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    leader = await join(emulator, database_url, ward, 5701, "Hùng")
+    for n in range(3):
+        await suggest(emulator.user(5800 + n), f"Góp ý số {n + 1}", signed=False)
+    await leader.wait_for(lambda m: "Trang 3" in m.text)
+    await leader.send_text("/chuaxem")
+    title = await leader.wait_for(lambda m: "3 trang chưa xem" in m.text)
+    await leader.wait_for(lambda m: m.message_id > title.message_id and "Trang 3" in m.text)
+    listed = [m for m in leader.messages if m.message_id > title.message_id]
+    assert ["Trang 1" in listed[0].text, "Trang 3" in listed[-1].text] == [True, True]
+    await leader.press(listed[0], "Đã xem")
+    await leader.wait_for(lambda m: m.message_id == listed[0].message_id and "Đã xem —" in m.text)
+    await leader.send_text("/so")
+    book = await leader.wait_for(lambda m: "Trang 3" in m.text and "Trang trước" in str(m.buttons))
+    await leader.press(book, "Trang trước")
+    await leader.wait_for(lambda m: m.message_id == book.message_id and "Trang 2" in m.text)
