@@ -10,25 +10,34 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import segno
 import typer
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import create_engine, session_maker, upgrade_sync
-from storage.models import Case, Ward
+from storage.models import Case, Invite, Leadership, Person, Ward, utcnow
 from storage.queries import case_by_code, list_wards, new_token, ward_by_code
+
+if TYPE_CHECKING:
+    from bot.export import Table
 
 T = TypeVar("T")
 
 WARD_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 CASE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+INVITE_LINK = re.compile(r"^(?:https?://t\.me/[A-Za-z0-9_]+\?start=)?(l_)?([A-Za-z0-9_-]{1,32})$")
+INVITE_DAYS = (1, 90)
+DEADLINE_DAYS = (1, 365)
+DATE, DATE_TIME = "%d/%m/%Y", "%d/%m/%Y %H:%M"
 
 
 class CliError(Exception):
@@ -43,8 +52,12 @@ app = typer.Typer(
 )
 ward_app = typer.Typer(help="Wards (phường, xã).", no_args_is_help=True)
 case_app = typer.Typer(help="Cases (hồ sơ) at the one-stop desk.", no_args_is_help=True)
+leader_app = typer.Typer(help="Ward leaders: invites, the list, removal.", no_args_is_help=True)
+export_app = typer.Typer(help="Exports for the office (CSV, Excel).", no_args_is_help=True)
 app.add_typer(ward_app, name="ward")
 app.add_typer(case_app, name="case")
+app.add_typer(leader_app, name="leader")
+app.add_typer(export_app, name="export")
 
 
 @asynccontextmanager
@@ -171,6 +184,40 @@ def ward_list() -> None:
         )
 
 
+@ward_app.command("set")
+def ward_set(
+    code: Annotated[str, typer.Argument(help="the ward's code")],
+    deadline_days: Annotated[
+        int | None,
+        typer.Option(help="days leaders have to answer a page before it is overdue (1-365)"),
+    ] = None,
+) -> None:
+    """Change a ward's settings: its answer deadline."""
+    if deadline_days is None:
+        raise CliError("nothing to change: give --deadline-days N")
+    _check_range("--deadline-days", deadline_days, DEADLINE_DAYS)
+
+    async def change(session: AsyncSession) -> Ward:
+        ward = await _ward(session, code)
+        ward.deadline_days = deadline_days
+        session.add(ward)
+        return ward
+
+    ward = _with_db(change)
+    typer.echo(f"ward {ward.code}: answer deadline {ward.deadline_days} days")
+
+
+def _check_range(option: str, value: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise CliError(f"{option} {value}: use a number of days from {low} to {high}")
+
+
+def _one_line(text: str) -> str:
+    """A name as one line of output: tabs and newlines would break the columns."""
+    return " ".join(text.split())
+
+
 @app.command("desk-link")
 def desk_link(
     code: Annotated[str, typer.Argument(help="the ward's code")],
@@ -243,6 +290,199 @@ def case_done(code: Annotated[str, typer.Argument(help="the case code")]) -> Non
         typer.echo(f"case {case.code} marked done; no citizen has opened its link yet")
     else:
         typer.echo(f"case {case.code} marked done; the citizen will be asked for the survey")
+
+
+@leader_app.command("invite")
+def leader_invite(
+    code: Annotated[str, typer.Argument(help="the ward's code")],
+    days: Annotated[int, typer.Option(help="how many days the link stays valid (1-90)")] = 7,
+) -> None:
+    """Print a one-time invite link that makes whoever opens it a leader of the ward."""
+    _check_range("--days", days, INVITE_DAYS)
+    settings = load_settings()
+    username = bot_username(settings)
+
+    async def add(session: AsyncSession) -> Invite:
+        ward = await _ward(session, code)
+        assert ward.id is not None
+        now = utcnow()
+        invite = Invite(
+            ward_id=ward.id,
+            token=new_token(),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        session.add(invite)
+        return invite
+
+    invite = _with_db(add)
+    typer.echo(start_link(username, f"l_{invite.token}"))
+    until = invite.expires_at.astimezone(settings.zone).strftime(DATE_TIME)
+    typer.echo(f"valid once, until {until} ({settings.timezone})")
+
+
+async def _active_leaders(
+    session: AsyncSession, ward_id: int | None
+) -> Sequence[tuple[Leadership, Person, Ward]]:
+    query = (
+        select(Leadership, Person, Ward)
+        .join(Person, col(Leadership.person_id) == col(Person.id))
+        .join(Ward, col(Leadership.ward_id) == col(Ward.id))
+        .where(col(Leadership.removed_at).is_(None))
+    )
+    if ward_id is not None:
+        query = query.where(Leadership.ward_id == ward_id)
+    query = query.order_by(col(Ward.code), col(Leadership.joined_at), col(Leadership.id))
+    return (await session.exec(query)).all()
+
+
+@leader_app.command("list")
+def leader_list(
+    ward: Annotated[str | None, typer.Option(help="only this ward's leaders")] = None,
+) -> None:
+    """List the active leaders: id (for leader remove), ward, name, chat, since when."""
+    zone = load_settings().zone
+
+    async def find(session: AsyncSession) -> Sequence[tuple[Leadership, Person, Ward]]:
+        ward_id = (await _ward(session, ward)).id if ward is not None else None
+        return await _active_leaders(session, ward_id)
+
+    leaders = _with_db(find)
+    if not leaders:
+        where = f" in ward {ward.upper()}" if ward is not None else ""
+        typer.echo(f"no leaders{where} yet: sogopy leader invite CODE")
+    for leadership, person, found in leaders:
+        since = leadership.joined_at.astimezone(zone).strftime(DATE)
+        typer.echo(
+            f"{leadership.id}\t{found.code}\t{_one_line(leadership.name)}"
+            f"\t{person.platform} {person.chat_id}\tsince {since}"
+        )
+
+
+@leader_app.command("remove")
+def leader_remove(
+    leader_id: Annotated[str, typer.Argument(metavar="ID", help="the id shown by leader list")],
+) -> None:
+    """End a leadership at once; the person no longer sees or answers the ward's book."""
+    if not re.fullmatch(r"[0-9]{1,18}", leader_id):
+        raise CliError(f"bad leader id {leader_id!r}: use the number shown by sogopy leader list")
+    zone = load_settings().zone
+
+    async def remove(session: AsyncSession) -> tuple[Leadership, Ward]:
+        leadership = await session.get(Leadership, int(leader_id))
+        if leadership is None:
+            raise CliError(f"unknown leader id {leader_id} (see: sogopy leader list)")
+        ward = await session.get(Ward, leadership.ward_id)
+        assert ward is not None
+        name = _one_line(leadership.name)
+        if leadership.removed_at is not None:
+            when = leadership.removed_at.astimezone(zone).strftime(DATE)
+            raise CliError(
+                f"leader {leader_id} ({name}, {ward.code}) was already removed on {when}"
+            )
+        leadership.removed_at = utcnow()
+        session.add(leadership)
+        others = await session.exec(
+            select(Leadership.id).where(
+                Leadership.person_id == leadership.person_id,
+                col(Leadership.removed_at).is_(None),
+                Leadership.id != leadership.id,
+            )
+        )
+        person = await session.get(Person, leadership.person_id)
+        if others.first() is None and person is not None and person.role != "admin":
+            person.role = "citizen"
+            session.add(person)
+        return leadership, ward
+
+    leadership, ward = _with_db(remove)
+    typer.echo(f"removed {_one_line(leadership.name)} as leader of {ward.code} ({ward.name})")
+
+
+@leader_app.command("revoke-invite")
+def leader_revoke_invite(
+    invite: Annotated[
+        str, typer.Argument(metavar="TOKEN_OR_LINK", help="the invite link or token")
+    ],
+) -> None:
+    """Withdraw an invite link that has not been used yet."""
+    match = INVITE_LINK.fullmatch(invite.strip())
+    if match is None:
+        raise CliError(f"not an invite link or token: {invite!r}")
+    # a bare token may itself start with "l_": try it whole first
+    tokens = [token for token in (f"{match[1] or ''}{match[2]}", match[2]) if token]
+    zone = load_settings().zone
+
+    async def revoke(session: AsyncSession) -> tuple[Invite, Ward]:
+        found = None
+        for token in dict.fromkeys(tokens):
+            found = (await session.exec(select(Invite).where(Invite.token == token))).first()
+            if found is not None:
+                break
+        if found is None:
+            raise CliError("unknown invite (check the link)")
+        ward = await session.get(Ward, found.ward_id)
+        assert ward is not None
+        if found.used_at is not None:
+            when = found.used_at.astimezone(zone).strftime(DATE_TIME)
+            raise CliError(
+                f"this invite to {ward.code} was already used on {when}: "
+                "to end that leadership use sogopy leader remove ID"
+            )
+        if found.revoked_at is not None:
+            when = found.revoked_at.astimezone(zone).strftime(DATE_TIME)
+            raise CliError(f"this invite to {ward.code} was already revoked on {when}")
+        found.revoked_at = utcnow()
+        session.add(found)
+        return found, ward
+
+    found, ward = _with_db(revoke)
+    created = found.created_at.astimezone(zone).strftime(DATE_TIME)
+    typer.echo(f"revoked the invite to {ward.code} made on {created}: the link no longer works")
+
+
+@export_app.command("book")
+def export_book(
+    ward: Annotated[str, typer.Option(help="the ward's code")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or xlsx; by default from the file name, else csv"),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="the file to write; CSV goes to stdout without it"),
+    ] = None,
+) -> None:
+    """Export a ward's suggestion book: one row per page, in page order."""
+    from bot.export import book_table, write_csv, write_xlsx  # only here: openpyxl is slow to load
+
+    to_stdout = output is None or str(output) == "-"
+    if fmt is None:
+        fmt = "xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv"
+    fmt = fmt.lower()
+    if fmt not in ("csv", "xlsx"):
+        raise CliError(f"--format {fmt}: use csv or xlsx")
+    if fmt == "xlsx" and to_stdout:
+        raise CliError("an Excel file cannot go to the terminal: give -o FILE.xlsx")
+    zone = load_settings().zone
+
+    async def build(session: AsyncSession) -> "tuple[Ward, Table]":
+        found = await _ward(session, ward)
+        return found, await book_table(session, found, zone, utcnow())
+
+    found, table = _with_db(build)
+    if to_stdout:
+        sys.stdout.flush()
+        write_csv(table, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    assert output is not None
+    try:
+        with output.open("wb") as stream:
+            (write_csv if fmt == "csv" else write_xlsx)(table, stream)
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    typer.echo(f"wrote {len(table.rows)} pages of {found.code}'s book to {output}")
 
 
 def main() -> None:

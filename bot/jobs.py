@@ -5,7 +5,7 @@ import logging
 from sqlmodel import col, select
 
 from bot.dispatch import Delivery, Dispatcher, Unreachable
-from handlers import leaders
+from handlers import leaders, reminders
 from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
 from storage.models import Notice, Person
@@ -94,3 +94,17 @@ async def _notice_failed(dispatcher: Dispatcher, notice_id: int, reason: str) ->
         alerts = await leaders.unreachable_alert(session, ctx, notice.page_id)
     if alerts:
         await dispatcher.deliver(alerts[0].to or Address("telegram", ""), Response(alerts))
+
+
+async def book_schedule(dispatcher: Dispatcher) -> int:
+    """Reminders of unread pages, escalations of overdue ones, the morning digest."""
+    ctx = dispatcher.ctx
+    replies = [
+        *await reminders.remind_unread(ctx, ctx.remind_after),
+        *await reminders.escalate_overdue(ctx),
+        *await reminders.morning_digest(ctx),
+    ]
+    for reply in replies:
+        assert reply.to is not None
+        await dispatcher.deliver(reply.to, Response([reply]))
+    return len(replies)

@@ -13,6 +13,7 @@ objects; PTB's `Bot` does the rest (getMe, commands).
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -154,24 +155,65 @@ def keyboard(reply: Reply) -> Json | None:
     return {"inline_keyboard": rows}
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut a long message at line ends (hard, inside a single huge line) under `limit`.
+TAG = re.compile(r"<(/?)([a-z-]+)[^>]*>")
+ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
+HTML_MARGIN = 200  # room for the tags re-opened and closed around a piece
 
-    The pieces join back to the text; pieces of only white space are left out, since
-    Telegram refuses an empty message.
+
+def visible_length(html: str) -> int:
+    """Telegram's measure: the text shown, after tags and entities are parsed, counted in
+    UTF-16 units (an emoji counts two), which is never less than in characters."""
+    return len(ENTITY.sub("&", TAG.sub("", html)).encode("utf-16-le")) // 2
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    """Where to cut a too-long line: not inside a tag or an entity."""
+    cut = limit
+    for opener, closer in (("<", ">"), ("&", ";")):
+        start = line.rfind(opener, 0, cut)
+        if start > 0 and line.find(closer, start, cut) == -1:
+            cut = start
+    return cut
+
+
+def _balance(chunks: list[str]) -> list[str]:
+    """Close the tags still open at the end of a piece and open them again in the next."""
+    balanced, open_tags = [], []
+    for chunk in chunks:
+        prefix = "".join(tag for tag, _ in open_tags)
+        for match in TAG.finditer(chunk):
+            if match[1]:
+                if open_tags and open_tags[-1][1] == match[2]:
+                    open_tags.pop()
+            else:
+                open_tags.append((match[0], match[2]))
+        suffix = "".join(f"</{name}>" for _, name in reversed(open_tags))
+        balanced.append(prefix + chunk + suffix)
+    return balanced
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a long HTML message at line ends (inside a huge line, between tags and entities).
+
+    Each piece is valid HTML on its own: tags open at a cut are closed and opened again.
+    Pieces of only white space are left out, since Telegram refuses an empty message.
     """
+    if visible_length(text) <= limit:
+        return [text]
+    room = limit - HTML_MARGIN
     chunks: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):
-        if len(current) + len(line) > limit:
+        if visible_length(current) + visible_length(line) > room:
             chunks.append(current)
             current = ""
-            while len(line) > limit:
-                chunks.append(line[:limit])
-                line = line[limit:]
+            while visible_length(line) > room:  # cut by characters: never more than shown
+                cut = _safe_cut(line, room)
+                chunks.append(line[:cut])
+                line = line[cut:]
         current += line
     chunks.append(current)
-    return [chunk for chunk in chunks if chunk.strip()] or [text[:limit]]
+    return _balance([chunk for chunk in chunks if chunk.strip()]) or [text[:limit]]
 
 
 class TelegramTransport:
@@ -218,7 +260,7 @@ class TelegramTransport:
                 "editMessageText",
                 chat_id=chat_id,
                 message_id=reply.edit,
-                text=reply.text[:MAX_TEXT],
+                text=split_text(reply.text)[0],  # an edit is one message: the rest is cut
                 parse_mode="HTML",
                 link_preview_options=NO_PREVIEW,
                 **extra,

@@ -307,6 +307,32 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "(none yet, or they blocked it): page {page} of the book has no reader. "
         "Please invite one with «sogopy leader invite».",
     ),
+    "reminder": (
+        "⏰ <b>{ward}</b>: {count} trang chưa xem đã quá {hours} giờ — trang {pages}.\n"
+        "Gõ /chuaxem để đọc và ký «Đã xem».",
+        "⏰ <b>{ward}</b>: {count} pages unread for more than {hours} hours — pages {pages}.\n"
+        "Type /chuaxem to read and sign them.",
+    ),
+    "escalation": (
+        "⚠️ <b>Quá hạn</b> — {ward}, trang số {page}: chưa được trả lời sau {days} ngày "
+        "(hạn của phường).\n<blockquote>{preview}</blockquote>",
+        "⚠️ <b>Overdue</b> — {ward}, page {page}: not answered after {days} days "
+        "(the ward's deadline).\n<blockquote>{preview}</blockquote>",
+    ),
+    "digest": (
+        "☀️ <b>Bản tin sáng {date} — {ward}</b>\n"
+        "• Góp ý mới hôm qua: {new}\n"
+        "• Chưa xem: {unread}\n"
+        "• Quá hạn: {overdue}\n"
+        "• Hài lòng hôm qua: {share}",
+        "☀️ <b>Morning digest {date} — {ward}</b>\n"
+        "• New suggestions yesterday: {new}\n"
+        "• Not read yet: {unread}\n"
+        "• Overdue: {overdue}\n"
+        "• Satisfied yesterday: {share}",
+    ),
+    "digest_share": ("{percent}% ({count} câu trả lời)", "{percent}% ({count} answers)"),
+    "digest_no_answers": ("chưa có đánh giá", "no ratings"),
     "stopped": ("Đã dừng. Khi cần, gõ /help.", "Stopped. Type /help whenever you need."),
     "nothing_to_stop": ("Không có việc gì đang làm dở.", "There is nothing in progress."),
     "language_set": ("Đã chuyển sang tiếng Việt.", "Switched to English."),

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -61,6 +61,8 @@ class Context:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     admins: frozenset[str] = frozenset()
     survey_delay: timedelta = timedelta(0)
+    remind_after: timedelta = timedelta(hours=24)
+    quiet: tuple[time, time] | None = (time(21), time(7))  # local; nothing scheduled then
     clock: Callable[[], datetime] = utcnow
     durable: Callable[[], Awaitable[None]] = GroupSync().wait  # awaited before any reply
 

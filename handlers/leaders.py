@@ -18,6 +18,8 @@ from storage.models import BookPage, Case, Dialog, Invite, Leadership, Notice, P
 SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b:<ward>:<page no>
 INVITE = "l"  # start payload: l_<invite token>
 UNREAD_LIMIT = 10
+NOTICE_TEXT = 3000  # a notification stays one message (its buttons are edited in place)
+NOTICE_ANSWER = 500
 
 
 async def leadership(session: AsyncSession, person_id: int, ward_id: int) -> Leadership | None:
@@ -73,6 +75,7 @@ async def join(
         )
     else:  # back after a removal
         existing.removed_at, existing.name, existing.joined_at = None, name, now
+        existing.invite_id = invite.id
     person.role, person.name = "leader", name
     return Response([Reply(say(language, "leader_welcome", name=name, ward=ward.name))])
 
@@ -109,7 +112,7 @@ async def render_notice(
             time=ctx.local_time(page.created_at),
             case=Html(case_line),
             author=author,
-            text=page.text or say(language, "photo_only"),
+            text=_shorten(page.text, NOTICE_TEXT) or say(language, "photo_only"),
         )
     ]
     if page.seen_at is not None:
@@ -122,7 +125,7 @@ async def render_notice(
                 "notice_answered",
                 name=page.answered_by_name or "?",
                 time=ctx.local_time(page.answered_at),
-                answer=page.answer_text or "",
+                answer=_shorten(page.answer_text or "", NOTICE_ANSWER),
             )
         )
     choices: list[Choice] = []
@@ -131,6 +134,10 @@ async def render_notice(
     if page.answered_at is None:
         choices.append(Choice(say(language, "btn_answer"), f"{ANSWER}:{page.id}"))
     return Reply("\n\n".join(lines), tuple(choices), columns=2)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def notice_message(

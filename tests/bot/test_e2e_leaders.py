@@ -1,13 +1,22 @@
 """Ward leaders over HTTP: join by invite, get each page, sign «Đã xem», answer with a photo."""
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
+from bot.app import Runtime, runtime, serve
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
+from bot.jobs import book_schedule, send_notices
+from bot.settings import load_settings
+from bot.telegram import TelegramTransport, connect
+from handlers.leaders import queue_notices
 from storage.db import create_engine, session_maker
-from storage.models import BookPage, Invite, Leadership, Notice, Ward, utcnow
+from storage.models import BookPage, Invite, Leadership, Notice, Person, Ward, utcnow
+from tests.bot.conftest import ADMIN, TOKEN
 from tests.bot.test_e2e_citizen import rows
+from tests.conftest import Clock
 
 Pages = list[BookPage]
 
@@ -186,3 +195,108 @@ async def test_unread_list_and_book_browsing(
     book = await leader.wait_for(lambda m: "Trang 3" in m.text and "Trang trước" in str(m.buttons))
     await leader.press(book, "Trang trước")
     await leader.wait_for(lambda m: m.message_id == book.message_id and "Trang 2" in m.text)
+
+
+async def test_overdue_pages_escalate_and_the_digest_arrives_once_over_http(
+    emulator: BotApiEmulator, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:  # fmt: skip
+    """The scheduled jobs of a running bot, on a clock the test moves, through the emulator."""
+    for key, value in bot_env.items():
+        monkeypatch.setenv(key, value)
+    ward = await setup_ward(database_url)
+    async with runtime(load_settings()) as rt:
+        api = await connect(TOKEN, emulator.base_url)
+        rt.dispatcher.add_transport(TelegramTransport(api, rt.dispatcher))
+        leader = await join_directly(rt, emulator, ward)
+        admin = emulator.user(ADMIN)
+        await admin.send_text("/help")  # the emulator delivers only to people who started
+        clock = Clock(datetime(2026, 11, 1, 3, 0, tzinfo=UTC))  # 10:00 in Hà Nội
+        rt.dispatcher.ctx.clock = clock
+        await file_page(rt, ward, clock.now)
+        clock.advance(days=11)
+        await book_schedule(rt.dispatcher)
+        assert "Quá hạn" in (await admin.wait_for(lambda m: "Quá hạn" in m.text)).text
+        assert "chưa xem" in (await leader.wait_for(lambda m: "⏰" in m.text)).text
+        clock.now = datetime(2026, 11, 13, 0, 30, tzinfo=UTC)  # 07:30 local
+        await book_schedule(rt.dispatcher)
+        await book_schedule(rt.dispatcher)
+        digest = await leader.wait_for(lambda m: "Bản tin sáng 13/11/2026" in m.text)
+        assert "Quá hạn: 1" in digest.text
+        assert len([m for m in leader.messages if "Bản tin sáng 13/11" in m.text]) == 1
+        await api.close()
+
+
+async def join_directly(rt: Runtime, emulator: BotApiEmulator, ward: Ward) -> EmuUser:
+    leader = emulator.user(5901, first_name="Hùng")
+    await leader.send_text("/start")  # the chat exists; the leadership is written directly
+    async with rt.ctx.db() as session:
+        person = Person(platform="telegram", chat_id="5901", name="Hùng", role="leader")
+        session.add(person)
+        await session.flush()
+        session.add(Leadership(person_id=person.id, ward_id=ward.id, name="Hùng"))
+        await session.commit()
+    return leader
+
+
+async def file_page(rt: Runtime, ward: Ward, created: datetime) -> None:
+    async with rt.ctx.db() as session:
+        citizen = Person(platform="telegram", chat_id="5902")
+        session.add(citizen)
+        await session.flush()
+        page = BookPage(
+            ward_id=ward.id, page_no=1, person_id=citizen.id, text="Rác chưa thu",
+            consent_at=created, created_at=created,
+        )  # fmt: skip
+        session.add(page)
+        await session.commit()
+
+
+async def test_a_page_committed_before_a_crash_is_notified_once_after_restart(
+    emulator: BotApiEmulator, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:  # fmt: skip
+    for key, value in bot_env.items():
+        monkeypatch.setenv(key, value)
+    ward = await setup_ward(database_url)
+    async with runtime(load_settings()) as rt:  # the crashed bot's last commit
+        leader = await join_directly(rt, emulator, ward)
+        await file_page(rt, ward, utcnow())
+        async with rt.ctx.db() as session:
+            (page,) = (await session.exec(select(BookPage))).all()
+            await queue_notices(session, page)
+            await session.commit()
+    stop = asyncio.Event()  # the bot comes back: the outbox still holds the notice
+    bot = asyncio.create_task(serve(load_settings(), stop))
+    await leader.wait_for(lambda m: "Rác chưa thu" in m.text, timeout=15)
+    stop.set()
+    await bot
+    async with runtime(load_settings()) as rt:  # and again: nothing left to send
+        api = await connect(TOKEN, emulator.base_url)
+        rt.dispatcher.add_transport(TelegramTransport(api, rt.dispatcher))
+        assert await send_notices(rt.dispatcher) == 0
+        await api.close()
+    assert len([m for m in leader.messages if "Rác chưa thu" in m.text]) == 1
+
+
+async def test_long_texts_with_markup_travel_literally_both_ways(
+    emulator: BotApiEmulator, running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    leader = await join(emulator, database_url, ward, 6001, "Hùng")
+    citizen = emulator.user(6100)
+    long_text = "<b>Vỉa hè</b> & lòng đường 🚧 " * 140  # about 4,000 characters
+    await suggest(citizen, long_text.strip(), signed=False)
+    note = await leader.wait_for(lambda m: "Trang 1" in m.text)
+    assert "<b>Vỉa hè</b> & lòng đường 🚧" in note.text and note.text.endswith("…")
+    await leader.press(note, "Trả lời")
+    await leader.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
+    answer = "\n".join(f"{n}. <i>Đã xử lý</i> & kiểm tra lại 👍 " + "x" * 60 for n in range(80))
+    await leader.send_text(answer)
+    await leader.wait_for(lambda m: "Đã gửi trả lời" in m.text)
+    await citizen.wait_for(lambda m: "79. <i>Đã xử lý</i> & kiểm tra lại 👍" in m.text)
+    received = [m.text for m in citizen.messages if "Đã xử lý" in m.text]
+    assert len(received) > 1 and all(len(t) <= 4096 for t in received)  # cut at line ends
+    assert all(f"{n}. <i>Đã xử lý</i>" in "".join(received) for n in range(80))
+    (page,) = await rows(database_url, BookPage)
+    assert page.text == long_text.strip() and page.answer_text == answer

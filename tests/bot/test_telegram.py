@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from bot.emulator import parse_html
 from bot.telegram import MAX_TEXT, keyboard, split_text, to_incoming
 from handlers.events import Address, Choice, Kind, Reply
 
@@ -122,8 +123,19 @@ def test_blank_lines_survive_and_blank_messages_are_not_sent() -> None:
 def test_a_single_huge_line_is_cut_hard() -> None:
     line = "x" * 10_000
     chunks = split_text(line)
-    assert [len(chunk) for chunk in chunks] == [4096, 4096, 1808]
+    assert [len(chunk) for chunk in chunks] == [3896, 3896, 2208]  # room left for tags
     assert "".join(chunks) == line
+
+
+def test_long_html_is_cut_into_pieces_each_valid_on_its_own() -> None:
+    answer = "Trả lời &amp; giải thích <i>chi tiết</i> " * 400  # one huge line
+    text = f"💬 <b>Phường Nghĩa Tân</b> trả lời:\n\n<blockquote>{answer}</blockquote>"
+    chunks = split_text(text)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        shown, _ = parse_html(chunk)  # Telegram's rules: raises on a broken tag or entity
+        assert len(shown) <= MAX_TEXT
+    assert "".join(parse_html(chunk)[0] for chunk in chunks).count("&") == 400
 
 
 def test_a_short_message_is_sent_whole() -> None:
