@@ -16,13 +16,14 @@ from bot.app import serve
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from bot.settings import Settings
 from storage.db import create_engine, session_maker, upgrade
-from storage.models import Case, Ward, utcnow
+from storage.models import Case, Leadership, Person, Ward, utcnow
 from storage.queries import case_by_code, new_token
 
 TOKEN = "100000:DEMO-TOKEN"
 USERNAME = "sogopy_demo_bot"
 WARD_CODE, WARD_NAME = "NGHIA-TAN", "Phường Nghĩa Tân"
 CASE_CODE, PROCEDURE = "HS-DEMO-0001", "Đăng ký khai sinh"
+LEADER_ID, LEADER_NAME = 2001, "Trần Thị Bình"  # already a leader of the demo ward
 IDLE_WAIT = 3.0
 
 HELP = f"""
@@ -34,6 +35,7 @@ Gõ chữ để nhắn tin cho bot; gõ một số để bấm nút có số đ�
   :done      đánh dấu hồ sơ {CASE_CODE} đã trả kết quả (bot sẽ hỏi ý kiến)
   :photo [chú thích]   gửi một ảnh     :sticker   gửi một sticker
   :citizen | :leader | :admin   đổi vai (công dân / lãnh đạo phường / quản trị)
+  (lãnh đạo: /chuaxem, /so; mỗi góp ý mới đến với nút «Đã xem» và «Trả lời»)
   :help      xem lại hướng dẫn này    :quit   thoát (hoặc Ctrl-D)
 """
 
@@ -69,7 +71,11 @@ async def _prepare(settings: Settings) -> str:
             assert ward.id is not None
             token = new_token()
             case = Case(ward_id=ward.id, code=CASE_CODE, procedure=PROCEDURE, token=token)
-            session.add(case)
+            leader = Person(platform="telegram", chat_id=str(LEADER_ID), name=LEADER_NAME)
+            session.add_all([case, leader])
+            await session.flush()
+            assert leader.id is not None
+            session.add(Leadership(person_id=leader.id, ward_id=ward.id, name=LEADER_NAME))
             await session.commit()
             return f"c_{case.token}"
     finally:
@@ -129,7 +135,7 @@ async def play(database_dir: Path | None = None) -> None:
         async with BotApiEmulator(TOKEN, USERNAME) as emulator:
             people = [
                 ("citizen", "công dân", 1001, "Nguyễn Văn An"),
-                ("leader", "lãnh đạo", 2001, "Trần Thị Bình"),
+                ("leader", "lãnh đạo", LEADER_ID, LEADER_NAME),
                 ("admin", "quản trị", 3001, "Lê Văn Cường"),
             ]
             roles = {
@@ -137,6 +143,8 @@ async def play(database_dir: Path | None = None) -> None:
                 for key, label, user_id, name in people
             }
             by_chat = {role.user.id: role.label for role in roles.values()}
+            for role in roles.values():
+                role.user.started = True  # as if each had opened the bot before
             settings = Settings(
                 TELEGRAM_BOT_TOKEN=TOKEN,
                 TELEGRAM_BOT_USERNAME=USERNAME,

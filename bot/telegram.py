@@ -245,6 +245,8 @@ class TelegramTransport:
             except BadRequest as exc:
                 if "not modified" in exc.message:
                     return reply.edit  # the same press twice: the message already shows it
+                if "chat not found" in exc.message:
+                    raise Unreachable(exc.message) from exc  # never started the bot
                 raise
             except (TimedOut, NetworkError):
                 if attempt == SEND_ATTEMPTS - 1:

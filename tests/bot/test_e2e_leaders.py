@@ -165,15 +165,22 @@ async def test_a_blocked_leader_is_skipped_and_admins_learn_the_ward_is_unreacha
 ) -> None:
     ward = await setup_ward(database_url)
     leader = await join(emulator, database_url, ward, 5501, "Hùng")
+    deputy = await join(emulator, database_url, ward, 5502, "Mai")
     admin = emulator.user(5999, first_name="Văn phòng")
     await admin.send_text("/help")  # admins must have started the bot
     await admin.next_message()
     leader.block()
-    await suggest(emulator.user(5600), "Ai đọc không?", signed=False)
+    await suggest(emulator.user(5600), "Có ai đọc không?", signed=False)
+    await deputy.wait_for(lambda m: "Có ai đọc không?" in m.text)  # the others still hear
+    notices = {n.person_id: n for n in await rows(database_url, Notice)}
+    assert sorted((n.failed or "", n.sent_at is not None) for n in notices.values()) == [
+        ("", True),
+        ("blocked", False),
+    ]
+    deputy.block()
+    await suggest(emulator.user(5601), "Ai đọc không?", signed=False)
     alert = await admin.wait_for(lambda m: "Không lãnh đạo nào" in m.text, timeout=15)
-    assert "Phường Nghĩa Tân" in alert.text and "trang số 1" in alert.text
-    (notice,) = await rows(database_url, Notice)
-    assert notice.failed == "blocked" and notice.sent_at is None
+    assert "Phường Nghĩa Tân" in alert.text and "trang số 2" in alert.text
 
 
 async def test_unread_list_and_book_browsing(
