@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlmodel import SQLModel
 
 from bot.app import serve
 from bot.emulator import BotApiEmulator
 from bot.settings import load_settings
+from storage.db import create_engine, session_maker
 
 SOGOPY = str(Path(sys.executable).parent / "sogopy")  # the installed console command
 TOKEN = "123456:TEST-TOKEN"
@@ -46,6 +48,19 @@ def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict
         SOGOPY_ADMINS=str(ADMIN),
     )
     return env
+
+
+async def store(database_url: str, *objects: SQLModel) -> None:
+    """Insert rows in order, each flushed so later ones may use its id."""
+    engine = create_engine(database_url)
+    try:
+        async with session_maker(engine)() as session:
+            for row in objects:
+                session.add(row)
+                await session.flush()
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
 def sogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,29 +7,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import SQLModel
-
-from storage.db import create_engine, session_maker
 from storage.models import Invite, Leadership, Person, Ward, utcnow
-from tests.bot.conftest import USERNAME, asogopy
+from tests.bot.conftest import USERNAME, asogopy, store
 from tests.bot.test_cli import add_ward_row, one_line_error, the_link
 from tests.bot.test_e2e_citizen import rows
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 JOINED = datetime(2026, 3, 1, 20, 30, tzinfo=UTC)  # 02/03/2026 in Hà Nội
-
-
-async def store(database_url: str, *objects: SQLModel) -> None:
-    """Insert rows in order, each flushed so later ones may use its id."""
-    engine = create_engine(database_url)
-    try:
-        async with session_maker(engine)() as session:
-            for row in objects:
-                session.add(row)
-                await session.flush()
-            await session.commit()
-    finally:
-        await engine.dispose()
 
 
 async def leaders_setup(database_url: str) -> dict[str, int]:

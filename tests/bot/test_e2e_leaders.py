@@ -1,6 +1,8 @@
 """Ward leaders over HTTP: join by invite, get each page, sign «Đã xem», answer with a photo."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from bot.telegram import TelegramTransport, connect
 from handlers.leaders import queue_notices
 from storage.db import create_engine, session_maker
 from storage.models import BookPage, Invite, Leadership, Notice, Person, Ward, utcnow
-from tests.bot.conftest import ADMIN, TOKEN
+from tests.bot.conftest import ADMIN, TOKEN, store
 from tests.bot.test_e2e_citizen import rows
 from tests.conftest import Clock
 
@@ -24,24 +26,15 @@ Pages = list[BookPage]
 async def setup_ward(
     database_url: str, code: str = "NGHIA-TAN", name: str = "Phường Nghĩa Tân"
 ) -> Ward:
-    engine = create_engine(database_url)
-    async with session_maker(engine)() as session:
-        ward = Ward(code=code, name=name)
-        session.add(ward)
-        await session.commit()
-    await engine.dispose()
+    ward = Ward(code=code, name=name)
+    await store(database_url, ward)
     return ward
 
 
 async def invite(database_url: str, ward: Ward, token: str, days: int = 7) -> str:
-    engine = create_engine(database_url)
-    async with session_maker(engine)() as session:
-        assert ward.id is not None
-        session.add(
-            Invite(ward_id=ward.id, token=token, expires_at=utcnow() + timedelta(days=days))
-        )
-        await session.commit()
-    await engine.dispose()
+    assert ward.id is not None
+    expires = utcnow() + timedelta(days=days)
+    await store(database_url, Invite(ward_id=ward.id, token=token, expires_at=expires))
     return f"/start l_{token}"
 
 
@@ -212,9 +205,7 @@ async def test_overdue_pages_escalate_and_the_digest_arrives_once_over_http(
     for key, value in bot_env.items():
         monkeypatch.setenv(key, value)
     ward = await setup_ward(database_url)
-    async with runtime(load_settings()) as rt:
-        api = await connect(TOKEN, emulator.base_url)
-        rt.dispatcher.add_transport(TelegramTransport(api, rt.dispatcher))
+    async with talking_runtime(emulator) as rt:
         leader = await join_directly(rt, emulator, ward)
         admin = emulator.user(ADMIN)
         await admin.send_text("/help")  # the emulator delivers only to people who started
@@ -231,7 +222,18 @@ async def test_overdue_pages_escalate_and_the_digest_arrives_once_over_http(
         digest = await leader.wait_for(lambda m: "Bản tin sáng 13/11/2026" in m.text)
         assert "Quá hạn: 1" in digest.text
         assert len([m for m in leader.messages if "Bản tin sáng 13/11" in m.text]) == 1
-        await api.close()
+
+
+@asynccontextmanager
+async def talking_runtime(emulator: BotApiEmulator) -> AsyncIterator[Runtime]:
+    """The bot's runtime with its Telegram transport, for calling its jobs by hand."""
+    async with runtime(load_settings()) as rt:
+        api = await connect(TOKEN, emulator.base_url)
+        rt.dispatcher.add_transport(TelegramTransport(api, rt.dispatcher))
+        try:
+            yield rt
+        finally:
+            await api.close()
 
 
 async def join_directly(rt: Runtime, emulator: BotApiEmulator, ward: Ward) -> EmuUser:
@@ -278,11 +280,8 @@ async def test_a_page_committed_before_a_crash_is_notified_once_after_restart(
     await leader.wait_for(lambda m: "Rác chưa thu" in m.text, timeout=15)
     stop.set()
     await bot
-    async with runtime(load_settings()) as rt:  # and again: nothing left to send
-        api = await connect(TOKEN, emulator.base_url)
-        rt.dispatcher.add_transport(TelegramTransport(api, rt.dispatcher))
+    async with talking_runtime(emulator) as rt:  # and again: nothing left to send
         assert await send_notices(rt.dispatcher) == 0
-        await api.close()
     assert len([m for m in leader.messages if "Rác chưa thu" in m.text]) == 1
 
 

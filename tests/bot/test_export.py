@@ -13,11 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
-from sqlmodel import SQLModel
 
-from storage.db import create_engine, session_maker
 from storage.models import BookPage, Case, Person, Ward, utcnow
-from tests.bot.conftest import asogopy
+from tests.bot.conftest import asogopy, store
 from tests.bot.test_cli import one_line_error
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,18 +39,6 @@ SECRET_NAME, SECRET_CHAT = "Lê Thị Bí Mật", "987654321"  # the anonymous a
 
 def local(moment: datetime) -> str:
     return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
-
-
-async def store(database_url: str, *objects: SQLModel) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with session_maker(engine)() as session:
-            for row in objects:
-                session.add(row)
-                await session.flush()
-            await session.commit()
-    finally:
-        await engine.dispose()
 
 
 async def book_setup(database_url: str) -> list[list[str]]:
