@@ -143,6 +143,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Ông/Bà muốn gửi góp ý cho phường nào?",
         "Which ward is your suggestion for?",
     ),
+    "choose_book": ("Xem sổ góp ý của phường nào?", "Which ward's book?"),
     "no_ward_known": (
         "Xin Ông/Bà quét mã QR tại Bộ phận một cửa của phường để bắt đầu.",
         "Please scan the QR code at your ward's one-stop desk to begin.",

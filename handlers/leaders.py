@@ -310,13 +310,16 @@ async def browse(
         if data:
             return Response(notice=say(language, "not_allowed"))
         return Response([Reply(say(language, "not_a_leader"))])
-    ward, number = wards[0], None
     parts = data.split(":")
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        chosen = next((w for w in wards if w.id == int(parts[1])), None)
-        if chosen is None:
-            return Response(notice=say(language, "not_allowed"))
-        ward, number = chosen, int(parts[2])
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        if len(wards) > 1:  # a leader of several wards picks the book first
+            choices = tuple(Choice(w.name, f"{BOOK}:{w.id}:0") for w in wards)
+            return Response([Reply(say(language, "choose_book"), choices)])
+        parts = ["", str(wards[0].id), "0"]
+    ward = next((w for w in wards if w.id == int(parts[1])), None)
+    if ward is None:
+        return Response(notice=say(language, "not_allowed"))
+    number = int(parts[2]) or None  # 0: the newest page
     number = min(number or ward.last_page, ward.last_page)
     if number < 1:
         return Response([Reply(say(language, "book_empty", ward=ward.name))])

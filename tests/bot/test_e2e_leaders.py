@@ -149,6 +149,11 @@ async def test_a_used_or_expired_invite_grants_nothing(
     assert "không còn dùng được" in (await second.next_message()).text
     await second.send_text(await invite(database_url, ward, "old-token", days=-1))
     assert "không còn dùng được" in (await second.next_message()).text
+    revoked = Invite(ward_id=ward.id, token="revoked", expires_at=utcnow() + timedelta(days=7))
+    revoked.revoked_at = utcnow()
+    await store(database_url, revoked)
+    await second.send_text("/start l_revoked")
+    assert "không còn dùng được" in (await second.next_message()).text
     await second.send_text("/chuaxem")
     assert "dành cho lãnh đạo" in (await second.next_message()).text
 
@@ -195,6 +200,13 @@ async def test_unread_list_and_book_browsing(
     book = await leader.wait_for(lambda m: "Trang 3" in m.text and "Trang trước" in str(m.buttons))
     await leader.press(book, "Trang trước")
     await leader.wait_for(lambda m: m.message_id == book.message_id and "Trang 2" in m.text)
+    other = await setup_ward(database_url, "DICH-VONG", "Phường Dịch Vọng")
+    await leader.send_text(await invite(database_url, other, "second-ward"))
+    await leader.wait_for(lambda m: "Phường Dịch Vọng" in m.text and "lãnh đạo" in m.text)
+    await leader.send_text("/so")  # a leader of two wards picks the book
+    choice = await leader.wait_for(lambda m: "phường nào" in m.text)
+    await leader.press(choice, "Phường Dịch Vọng")
+    await leader.wait_for(lambda m: "Dịch Vọng chưa có trang nào" in m.text)
 
 
 async def test_overdue_pages_escalate_and_the_digest_arrives_once_over_http(
