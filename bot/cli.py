@@ -5,6 +5,7 @@ any order on a fresh machine. Errors are one line on stderr and a non-zero exit.
 """
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -12,9 +13,10 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import segno
 import typer
@@ -22,12 +24,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings, SettingsError, load_settings
+from handlers.catalogue import ELEMENTS, element_label
 from storage.db import create_engine, session_maker, upgrade_sync
 from storage.models import Case, Invite, Leadership, Person, Ward, utcnow
 from storage.queries import case_by_code, list_wards, new_token, ward_by_code
 
 if TYPE_CHECKING:
     from bot.export import Table
+    from storage.report import Report
 
 T = TypeVar("T")
 
@@ -38,6 +42,7 @@ INVITE_LINK = re.compile(r"^(?:https?://t\.me/[A-Za-z0-9_]+\?start=)?(l_)?([A-Za
 INVITE_DAYS = (1, 90)
 DEADLINE_DAYS = (1, 365)
 DATE, DATE_TIME = "%d/%m/%Y", "%d/%m/%Y %H:%M"
+DEFAULT_DAYS = 30  # a report's period when none is given
 
 
 class CliError(Exception):
@@ -454,16 +459,10 @@ def export_book(
     ] = None,
 ) -> None:
     """Export a ward's suggestion book: one row per page, in page order."""
-    from bot.export import book_table, write_csv, write_xlsx  # only here: openpyxl is slow to load
+    from bot.export import book_table  # only here: openpyxl is slow to load
 
+    fmt = _check_format(fmt, output, ("csv", "xlsx"))
     to_stdout = output is None or str(output) == "-"
-    if fmt is None:
-        fmt = "xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv"
-    fmt = fmt.lower()
-    if fmt not in ("csv", "xlsx"):
-        raise CliError(f"--format {fmt}: use csv or xlsx")
-    if fmt == "xlsx" and to_stdout:
-        raise CliError("an Excel file cannot go to the terminal: give -o FILE.xlsx")
     zone = load_settings().zone
 
     async def build(session: AsyncSession) -> "tuple[Ward, Table]":
@@ -471,18 +470,163 @@ def export_book(
         return found, await book_table(session, found, zone, utcnow())
 
     found, table = _with_db(build)
-    if to_stdout:
+    _write_table(table, fmt, output)
+    if not to_stdout:
+        typer.echo(f"wrote {len(table.rows)} pages of {found.code}'s book to {output}")
+
+
+def _check_format(fmt: str | None, output: Path | None, allowed: tuple[str, ...]) -> str:
+    """The output format: given, or from the file name; Excel never to the terminal."""
+    if fmt is None:
+        fmt = "xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv"
+    fmt = fmt.lower()
+    if fmt not in allowed:
+        raise CliError(f"--format {fmt}: use {' or '.join(allowed)}")
+    if fmt == "xlsx" and (output is None or str(output) == "-"):
+        raise CliError("an Excel file cannot go to the terminal: give -o FILE.xlsx")
+    return fmt
+
+
+def _write_table(table: "Table", fmt: str, output: Path | None) -> None:
+    """A table as CSV (stdout without -o) or xlsx, to the file named."""
+    from bot.export import write_csv, write_xlsx
+
+    if output is None or str(output) == "-":
         sys.stdout.flush()
         write_csv(table, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
-    assert output is not None
     try:
         with output.open("wb") as stream:
             (write_csv if fmt == "csv" else write_xlsx)(table, stream)
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    typer.echo(f"wrote {len(table.rows)} pages of {found.code}'s book to {output}")
+
+
+def _parse_date(value: str, option: str) -> date:
+    for layout in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), layout).date()
+        except ValueError:
+            continue
+    raise CliError(f"{option} {value!r}: use YYYY-MM-DD (or dd/mm/yyyy)")
+
+
+def _period(since: str | None, until: str | None, zone: ZoneInfo) -> tuple[date, date]:
+    """Local dates, both included; by default the last 30 days up to today."""
+    last = _parse_date(until, "--until") if until else datetime.now(zone).date()
+    first = _parse_date(since, "--since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise CliError(f"--since {first:%d/%m/%Y} is after --until {last:%d/%m/%Y}")
+    return first, last
+
+
+@export_app.command("answers")
+def export_answers(
+    ward: Annotated[str | None, typer.Option(help="only this ward")] = None,
+    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="the file; CSV to stdout without it")
+    ] = None,
+) -> None:
+    """One row per answer, with case code, element, level, survey version, source, time."""
+    from bot.export import answers_table
+
+    fmt = _check_format(fmt, output, ("csv", "xlsx"))
+    zone = load_settings().zone
+    first, last = _period(since, until, zone)
+
+    async def build(session: AsyncSession) -> "Table":
+        found = await _ward(session, ward) if ward else None
+        return await answers_table(session, zone, first, last, found.id if found else None)
+
+    table = _with_db(build)
+    _write_table(table, fmt, output)
+    if output is not None and str(output) != "-":
+        typer.echo(f"wrote {len(table.rows)} answers to {output}")
+
+
+@app.command()
+def report(
+    ward: Annotated[str | None, typer.Option(help="only this ward")] = None,
+    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD")] = None,
+    by: Annotated[str, typer.Option(help="element, procedure, week or ward")] = "element",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, xlsx or json")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="the file to write")] = None,
+    chart: Annotated[Path | None, typer.Option(help="also draw the figures to this PNG")] = None,
+) -> None:
+    """Satisfaction per ward and SIPAS element: answers, share satisfied, response rate."""
+    from handlers.charts import render_chart
+
+    from bot.export import report_table, report_text
+    from storage.report import GROUPINGS, build_report
+
+    if by not in GROUPINGS:
+        raise CliError(f"--by {by}: use {', '.join(GROUPINGS)}")
+    if fmt not in ("table", "csv", "xlsx", "json"):
+        raise CliError(f"--format {fmt}: use table, csv, xlsx or json")
+    if fmt == "xlsx":
+        _check_format(fmt, output, ("xlsx",))
+    if chart is not None and chart.suffix.lower() != ".png":
+        raise CliError(f"--chart {chart}: the chart is a PNG: use a .png file name")
+    zone = load_settings().zone
+    first, last = _period(since, until, zone)
+
+    async def build(session: AsyncSession) -> "Report":
+        found = await _ward(session, ward) if ward else None
+        return await build_report(
+            session, zone=zone, since=first, until=last, ward_id=found.id if found else None,
+            by=by, element_labels={code: element_label("vi", code) for code in ELEMENTS},
+        )  # fmt: skip
+
+    result = _with_db(build)
+    if fmt in ("csv", "xlsx"):
+        _write_table(report_table(result), fmt, output)
+    else:
+        text = report_text(result) if fmt == "table" else report_json(result)
+        _write_text(text, output)
+    if chart is not None:
+        title = f"Mức độ hài lòng — {ward.upper() if ward else 'toàn thành phố'}"
+        try:
+            chart.write_bytes(render_chart(result, title))
+        except OSError as exc:
+            raise CliError(f"cannot write {chart}: {exc.strerror or exc}") from exc
+        typer.echo(f"chart written to {chart}", err=output is None)
+
+
+def report_json(result: "Report") -> str:
+    """The report as JSON: every figure with its distribution, for other programs."""
+    from bot.export import cell_dict
+
+    data = {
+        "since": result.since.isoformat(),
+        "until": result.until.isoformat(),
+        "ward": result.ward,
+        "by": result.by,
+        "overall": cell_dict(result.overall),
+        "rows": [cell_dict(cell) for cell in result.rows],
+        "elements": {
+            code: [cell_dict(cell) for cell in cells] for code, cells in result.elements.items()
+        },
+        "cases_done": result.cases_done,
+        "cases_answered": result.cases_answered,
+        "response_rate": result.response_rate,
+        "walkin_answers": result.walkin_answers,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None or str(output) == "-":
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Exports for the office: the ward's suggestion book as CSV or as an Excel workbook.
+"""Exports for the office: the book, the answers and the reports, as CSV or Excel.
 
 A table is built once (a header and rows of plain values) and then written in either
 format, so both always carry the same content. Times are shown in the configured zone
@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -24,10 +24,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import status_label
 from handlers.suggestions import page_status
-from storage.models import BookPage, Case, Ward
+from storage.models import Answer, BookPage, Case, SurveyVersion, Ward
+from storage.report import Cell, Report
 
-Cell = int | str
-Row = list[Cell]
+Value = int | str
+Row = list[Value]
 
 BOOK_HEADER: tuple[str, ...] = (
     "Trang",
@@ -119,14 +120,14 @@ def write_csv(table: Table, stream: BinaryIO) -> None:
         text.detach()  # the caller owns the stream
 
 
-def _xlsx_value(value: Cell) -> Cell | None:
+def _xlsx_value(value: Value) -> Value | None:
     if isinstance(value, str):
         # XML cannot carry most control characters; everything else is kept as typed
         return ILLEGAL_CHARACTERS_RE.sub("", value) or None
     return value
 
 
-def _width(values: Sequence[Cell | None]) -> float:
+def _width(values: Sequence[Value | None]) -> float:
     longest = max(
         (len(line) for value in values if value is not None for line in str(value).splitlines()),
         default=0,
@@ -158,9 +159,121 @@ def write_xlsx(table: Table, target: Path | BinaryIO) -> None:
             elif cell.value is not None:
                 cell.alignment = Alignment(vertical="top")
     for index, name in enumerate(table.header, start=1):
-        values: list[Cell | None] = [name, *(row[index - 1] for row in table.rows)]
+        values: list[Value | None] = [name, *(row[index - 1] for row in table.rows)]
         sheet.column_dimensions[get_column_letter(index)].width = _width(values)
     sheet.freeze_panes = "A2"
     if table.rows:
         sheet.auto_filter.ref = sheet.dimensions
     workbook.save(target)
+
+
+ANSWERS_HEADER: tuple[str, ...] = (
+    "Mã hồ sơ",
+    "Thủ tục",
+    "Mã phường",
+    "Phường",
+    "Mã câu hỏi",
+    "Yếu tố",
+    "Mức (1-5)",
+    "Phiên bản khảo sát",
+    "Nguồn",
+    "Thời gian",
+)
+
+
+async def answers_table(
+    session: AsyncSession, zone: ZoneInfo, since: date, until: date, ward_id: int | None
+) -> Table:
+    """One row per answer in the local period, with stable codes, for the provincial system."""
+    start, end = local_bounds(since, until, zone)
+    query = (
+        select(Answer, Ward.code, Ward.name, Case.code, Case.procedure, SurveyVersion)
+        .join(Ward, col(Ward.id) == Answer.ward_id)
+        .join(SurveyVersion, col(SurveyVersion.id) == Answer.survey_version_id)
+        .outerjoin(Case, col(Case.id) == Answer.case_id)
+        .where(col(Answer.answered_at) >= start, col(Answer.answered_at) < end)
+        .order_by(col(Answer.answered_at), col(Answer.id))
+    )
+    if ward_id is not None:
+        query = query.where(Answer.ward_id == ward_id)
+    rows: list[Row] = [
+        [
+            case_code or "",
+            procedure or "",
+            ward_code,
+            ward_name,
+            answer.question_code,
+            answer.element,
+            answer.level,
+            f"{version.key} v{version.version}",
+            answer.source,
+            local_time(answer.answered_at, zone),
+        ]
+        for answer, ward_code, ward_name, case_code, procedure, version in (
+            await session.exec(query)
+        ).all()
+    ]
+    return Table(list(ANSWERS_HEADER), rows, "Câu trả lời")
+
+
+def local_bounds(since: date, until: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight at `since` and just after `until`."""
+    start = datetime.combine(since, time(), zone)
+    end = datetime.combine(until + timedelta(days=1), time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def report_table(report: Report) -> Table:
+    """The report's rows as a table: each figure with its distribution and a too-few mark."""
+    header = ["Nhóm", "Tên", "Số câu trả lời", "Hài lòng (mức 4-5)", "Điểm trung bình"]
+    header += [f"Mức {level}" for level in range(1, 6)] + ["Ghi chú"]
+    cells: list[tuple[str, Cell]] = [("Tổng", report.overall)]
+    for cell in report.rows:
+        cells.append((cell.key, cell))
+        cells.extend((f"{cell.key} / {e.key}", e) for e in report.elements.get(cell.key, []))
+    rows: list[Row] = []
+    for key, cell in cells:
+        mean = "" if cell.mean is None else f"{cell.mean:.2f}"
+        note = "ít dữ liệu" if cell.too_few else ""
+        label = "" if cell is report.overall else cell.label
+        rows.append([key, label, cell.answers, _percent(cell.share), mean, *cell.levels, note])
+    return Table(header, rows, "Báo cáo")
+
+
+def report_text(report: Report) -> str:
+    """The report as an aligned table for the terminal, with the response rate below."""
+    table = report_table(report)
+    shown = [[str(v) for v in (r[1], r[2], r[3], r[4], r[10])] for r in table.rows]
+    titles = ["Tên", "Câu", "Hài lòng", "TB", ""]
+    widths = [max(len(row[i]) for row in [titles, *shown]) for i in range(5)]
+    lines = [
+        f"Mức độ hài lòng {report.since:%d/%m/%Y} – {report.until:%d/%m/%Y}"
+        f" — {report.ward or 'toàn thành phố'} (theo {report.by})",
+        "  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True)).rstrip(),
+    ]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in shown
+    ]
+    rate = _percent(report.response_rate) or "—"
+    lines.append(
+        f"Tỉ lệ phản hồi (hồ sơ): {rate} ({report.cases_answered}/{report.cases_done});"
+        f" tại quầy: {report.walkin_answers} câu trả lời"
+    )
+    return "\n".join(lines)
+
+
+def cell_dict(cell: Cell) -> dict[str, object]:
+    return {
+        "key": cell.key,
+        "label": cell.label,
+        "answers": cell.answers,
+        "satisfied": cell.satisfied,
+        "share": cell.share,
+        "mean": cell.mean,
+        "levels": list(cell.levels),
+        "too_few": cell.too_few,
+    }

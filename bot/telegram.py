@@ -268,6 +268,13 @@ class TelegramTransport:
                 **extra,
             )
             return reply.edit
+        if reply.image is not None:  # an upload: PTB builds the multipart request
+            caption = reply.text if len(reply.text) <= MAX_CAPTION else None
+            sent_photo = await self.api.bot.send_photo(
+                chat_id, reply.image, caption=caption, parse_mode="HTML"
+            )
+            if caption is not None:
+                return sent_photo.message_id
         if reply.photo:
             fits = len(reply.text) <= MAX_CAPTION
             sent = await self.api.call(

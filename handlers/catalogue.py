@@ -334,6 +334,38 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "digest_share": ("{percent}% ({count} câu trả lời)", "{percent}% ({count} answers)"),
     "digest_no_answers": ("chưa có đánh giá", "no ratings"),
+    "figures_title": (
+        "📊 <b>Mức độ hài lòng — {scope}</b>\n{since} – {until}",
+        "📊 <b>Satisfaction — {scope}</b>\n{since} – {until}",
+    ),
+    "figures_city": ("toàn thành phố", "the whole city"),
+    "figures_overall": ("Chung: {figure}", "Overall: {figure}"),
+    "figures_line": ("• {label}: {figure}", "• {label}: {figure}"),
+    "figures_value": ("<b>{percent}%</b> ({count} câu)", "<b>{percent}%</b> ({count} answers)"),
+    "figures_none": ("chưa có", "none yet"),
+    "figures_too_few": (
+        "{percent}% ({count} câu, ít dữ liệu)",
+        "{percent}% ({count} answers, too few)",
+    ),
+    "figures_rate": (
+        "Tỉ lệ phản hồi: {rate} ({answered}/{done} hồ sơ); tại quầy: {walkins} câu trả lời",
+        "Response rate: {rate} ({answered}/{done} cases); at the desk: {walkins} answers",
+    ),
+    "figures_trend": ("Theo tuần: {weeks}", "Week by week: {weeks}"),
+    "figures_lowest": ("Thủ tục điểm thấp nhất:", "Procedures with the lowest scores:"),
+    "figures_pages": (
+        "Góp ý trong kỳ: {count} (chưa xem {unread}, đã xem {seen}, đã trả lời {answered}, "
+        "quá hạn {overdue})",
+        "Suggestions in the period: {count} ({unread} unread, {seen} read, {answered} answered, "
+        "{overdue} overdue)",
+    ),
+    "figures_ranking": ("Xếp hạng các phường:", "Wards ranked:"),
+    "figures_not_allowed": (
+        "Báo cáo dành cho lãnh đạo phường và văn phòng.",
+        "Reports are for ward leaders and the office.",
+    ),
+    "figures_period": ("Xem kỳ khác:", "Another period:"),
+    "btn_days": ("{days} ngày", "{days} days"),
     "stopped": ("Đã dừng. Khi cần, gõ /help.", "Stopped. Type /help whenever you need."),
     "nothing_to_stop": ("Không có việc gì đang làm dở.", "There is nothing in progress."),
     "language_set": ("Đã chuyển sang tiếng Việt.", "Switched to English."),

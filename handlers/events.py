@@ -59,7 +59,8 @@ class Reply:
     columns: int = 1
     to: Address | None = None  # None: the chat the event came from
     edit: int | None = None
-    photo: str | None = None
+    photo: str | None = None  # a platform file id
+    image: bytes | None = None  # a picture made here (a chart), uploaded
 
 
 @dataclass

@@ -7,7 +7,7 @@ person is never told "recorded" before it is.
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import leaders, suggestions, survey
+from handlers import figures, leaders, suggestions, survey
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response
@@ -77,6 +77,9 @@ async def _command(
             return await leaders.unread(session, ctx, person)
         case "so":
             return await leaders.browse(session, ctx, person)
+        case "baocao":
+            days = event.text.strip()
+            return await figures.figures(session, ctx, person, int(days) if days.isdigit() else 30)
         case "ngonngu" | "language":
             person.language = "en" if language == "vi" else "vi"
             return Response([Reply(say(person.language, "language_set"))])
@@ -98,6 +101,8 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
         return await leaders.on_seen(session, ctx, person, event)
     if prefix == leaders.ANSWER:
         return await leaders.on_answer_start(session, ctx, person, event)
+    if prefix == figures.FIGURES:
+        return await figures.on_period(session, ctx, person, event.choice)
     if prefix == leaders.BOOK:
         return await leaders.browse(session, ctx, person, event.choice, event.message_id)
     return Response(notice=say(person.language, "bad_button"))

@@ -8,7 +8,7 @@ question codes so that any index can be recomputed and labels may change.
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
 
@@ -92,6 +92,9 @@ class Person(SQLModel, table=True):
 class Case(SQLModel, table=True):
     """A case (hồ sơ) at the one-stop desk; `token` is the unguessable link payload."""
 
+    # the response rate: cases done in a period, counted from the index alone
+    __table_args__ = (Index("ix_case_done_at_ward_id", "done_at", "ward_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     ward_id: int = Field(foreign_key="ward.id", index=True)
     code: str = Field(max_length=64, unique=True)
@@ -137,7 +140,13 @@ class SurveySession(SQLModel, table=True):
 class Answer(SQLModel, table=True):
     """A raw five-level answer; ward, source and element are copied for fast reports."""
 
-    __table_args__ = (UniqueConstraint("session_id", "question_code"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "question_code"),
+        # reports: every figure is a count of this index's entries, in GROUP BY order
+        Index("ix_answer_report", "ward_id", "element", "level", "source", "answered_at"),
+        # the response rate: has this case an answer from its survey?
+        Index("ix_answer_case_id_source", "case_id", "source"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="surveysession.id")

@@ -1,0 +1,456 @@
+"""The satisfaction report against figures worked out by hand on small sets of rows.
+
+Rows are inserted directly (no conversation), on every backend of `database_url`.
+Times are written in local time (Hanoi, UTC+7, unless a test says otherwise).
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import count
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import create_engine, session_maker
+from storage.models import Answer, Case, Person, SessionStatus, SurveySession, SurveyVersion, Ward
+from storage.report import (
+    ELEMENT_ORDER,
+    Cell,
+    Report,
+    build_report,
+    offset_segments,
+    utc_bounds,
+)
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+PARIS = ZoneInfo("Europe/Paris")
+# a Monday-to-Sunday week, and the Thursday to Wednesday around it
+MON, SUN = date(2026, 11, 16), date(2026, 11, 22)
+LABELS = {
+    "access": "Tiếp cận dịch vụ",
+    "procedure": "Thủ tục hành chính",
+    "officer": "Công chức giải quyết công việc",
+    "result": "Kết quả giải quyết",
+    "feedback": "Tiếp nhận, xử lý góp ý",
+}
+_numbers = count(1)
+
+
+def at(day: date, hour: int = 9, minute: int = 0, zone: ZoneInfo = HANOI) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+
+
+@dataclass
+class City:
+    """Builds rows in one session: wards, cases, and survey runs with their answers."""
+
+    session: AsyncSession
+    version: SurveyVersion
+    person: Person
+
+    @classmethod
+    async def start(cls, session: AsyncSession) -> "City":
+        version = SurveyVersion(
+            key="sipas", version=1, title="SIPAS", definition="{}", content_hash="v1"
+        )
+        person = Person(platform="telegram", chat_id="1001", name="Nguyễn Văn An")
+        session.add_all([version, person])
+        await session.flush()
+        return cls(session, version, person)
+
+    async def ward(self, code: str, name: str | None = None) -> Ward:
+        ward = Ward(code=code, name=name or f"Phường {code}")
+        self.session.add(ward)
+        await self.session.flush()
+        return ward
+
+    async def new_version(self) -> SurveyVersion:
+        version = SurveyVersion(
+            key="sipas", version=2, title="SIPAS", definition="{}", content_hash="v2"
+        )
+        self.session.add(version)
+        await self.session.flush()
+        self.version = version
+        return version
+
+    async def case(
+        self, ward: Ward, done: datetime | None, procedure: str = "Đăng ký khai sinh"
+    ) -> Case:
+        number = next(_numbers)
+        case = Case(
+            ward_id=ward.id,  # type: ignore[arg-type]
+            code=f"HS-{number}",
+            procedure=procedure,
+            token=f"tok{number}",
+            person_id=self.person.id,
+            done_at=done,
+        )
+        self.session.add(case)
+        await self.session.flush()
+        return case
+
+    async def run(
+        self,
+        ward: Ward,
+        when: datetime,
+        answers: dict[str, int],
+        source: str = "walkin",
+        case: Case | None = None,
+    ) -> None:
+        """One survey run: question code -> level; a code's element is its prefix."""
+        run = SurveySession(
+            person_id=self.person.id,  # type: ignore[arg-type]
+            ward_id=ward.id,  # type: ignore[arg-type]
+            survey_version_id=self.version.id,  # type: ignore[arg-type]
+            source=source,
+            case_id=case.id if case else None,
+            step=len(answers),
+            status=SessionStatus.COMPLETED,
+            started_at=when,
+            completed_at=when,
+        )
+        self.session.add(run)
+        await self.session.flush()
+        for offset, (code, level) in enumerate(answers.items()):
+            self.session.add(
+                Answer(
+                    session_id=run.id,  # type: ignore[arg-type]
+                    survey_version_id=self.version.id,  # type: ignore[arg-type]
+                    ward_id=ward.id,  # type: ignore[arg-type]
+                    case_id=case.id if case else None,
+                    source=source,
+                    question_code=code,
+                    element=code.split(".")[0],
+                    level=level,
+                    answered_at=when + timedelta(seconds=offset),
+                )
+            )
+        await self.session.flush()
+
+    async def walkins(
+        self, ward: Ward, when: datetime, *levels: int, element: str = "access"
+    ) -> None:
+        """One walk-in run per level (a run answers each question once)."""
+        for level in levels:
+            await self.run(ward, when, {element: level})
+
+
+@pytest.fixture
+async def city(database_url: str) -> AsyncIterator[City]:
+    engine = create_engine(database_url)
+    async with session_maker(engine)() as session:
+        yield await City.start(session)
+    await engine.dispose()
+
+
+async def report(
+    city: City, since: date = MON, until: date = SUN, zone: ZoneInfo = HANOI, **options: object
+) -> Report:
+    await city.session.commit()
+    return await build_report(
+        city.session, zone=zone, since=since, until=until, element_labels=LABELS, **options
+    )  # type: ignore[arg-type]
+
+
+def cells(rows: list[Cell]) -> list[tuple[str, tuple[int, ...]]]:
+    return [(cell.key, cell.levels) for cell in rows]
+
+
+async def test_shares_and_means_are_exact(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), 1, 2, 3, 4, 5, 5, 4, 4)
+    result = await report(city)
+    overall = result.overall
+    assert overall.levels == (1, 1, 1, 3, 2)
+    assert (overall.answers, overall.satisfied) == (8, 5)
+    assert overall.share == 5 / 8
+    assert overall.mean == (1 + 2 + 3 + 4 * 3 + 5 * 2) / 8 == 3.5
+    assert overall.too_few
+    assert (overall.key, overall.label) == ("all", "all")
+
+
+async def test_a_single_answer(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), 3)
+    result = await report(city)
+    assert result.overall.levels == (0, 0, 1, 0, 0)
+    assert result.overall.share == 0.0  # an answer, none satisfied: 0%, not "no figure"
+    assert result.overall.mean == 3.0
+    assert result.overall.too_few
+
+
+async def test_ten_answers_are_enough_to_judge_nine_are_too_few(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), *[4] * 9)
+    await city.walkins(ward, at(MON), *[5] * 10, element="officer")
+    result = await report(city)
+    figures = {cell.key: cell for cell in result.rows}
+    assert figures["access"].answers == 9 and figures["access"].too_few
+    assert figures["officer"].answers == 10 and not figures["officer"].too_few
+    assert figures["result"].answers == 0 and figures["result"].too_few
+    assert not result.overall.too_few
+
+
+async def test_every_element_has_a_row_in_order_with_its_label(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.run(ward, at(MON), {"officer": 5, "result": 2})
+    await city.run(ward, at(MON), {"officer": 4, "custom": 1})  # an element of no row
+    result = await report(city)
+    assert [cell.key for cell in result.rows] == list(ELEMENT_ORDER)
+    assert [cell.label for cell in result.rows] == [LABELS[code] for code in ELEMENT_ORDER]
+    assert cells(result.rows) == [
+        ("access", (0, 0, 0, 0, 0)),
+        ("procedure", (0, 0, 0, 0, 0)),
+        ("officer", (0, 0, 0, 1, 1)),
+        ("result", (0, 1, 0, 0, 0)),
+        ("feedback", (0, 0, 0, 0, 0)),
+    ]
+    assert result.rows[0].share is None and result.rows[0].mean is None
+    assert result.overall.levels == (1, 1, 0, 1, 1)  # the unknown element counts overall
+    assert result.elements == {}
+
+
+async def test_element_codes_are_the_labels_when_none_are_given(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), 4)
+    await city.session.commit()
+    result = await build_report(city.session, zone=HANOI, since=MON, until=SUN)
+    assert [cell.label for cell in result.rows] == list(ELEMENT_ORDER)
+
+
+async def test_a_question_keeps_its_history_across_survey_versions(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.run(ward, at(MON), {"access": 2, "officer": 5})
+    await city.new_version()  # the file changed: version 2, same codes, a new question
+    await city.run(ward, at(SUN), {"access": 4, "officer": 5, "officer.extra": 1})
+    result = await report(city)
+    figures = {cell.key: cell.levels for cell in result.rows}
+    assert figures["access"] == (0, 1, 0, 1, 0)
+    assert figures["officer"] == (1, 0, 0, 0, 2)  # the new question shares its element
+    assert result.overall.answers == 5
+
+
+async def test_period_bounds_are_local_midnights(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON - timedelta(days=1), 23, 59), 1)  # out: the day before
+    await city.walkins(ward, at(MON, 0, 0), 2)  # in: the first instant
+    await city.walkins(ward, at(SUN, 23, 30), 4)  # in: 16:30 UTC, the last evening
+    await city.walkins(ward, at(SUN + timedelta(days=1), 0, 30), 5)  # out: 17:30 UTC Sunday
+    result = await report(city)
+    assert result.overall.levels == (0, 1, 0, 1, 0)
+    assert utc_bounds(HANOI, MON, SUN) == (
+        datetime(2026, 11, 15, 17, tzinfo=UTC),
+        datetime(2026, 11, 22, 17, tzinfo=UTC),
+    )
+
+
+async def test_the_last_microsecond_of_the_period_is_in_and_in_its_week(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    last = at(SUN + timedelta(days=1), 0, 0) - timedelta(microseconds=1)
+    await city.walkins(ward, last, 5)
+    for by in ("element", "week"):
+        result = await report(city, by=by)
+        assert result.overall.levels == (0, 0, 0, 0, 1)
+        assert sum(cell.answers for cell in result.rows) == 1
+
+
+async def test_walk_ins_count_in_the_figures_but_not_in_the_response_rate(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    answered = await city.case(ward, done=at(MON, 8))
+    await city.run(ward, at(MON, 10), {"access": 5, "officer": 4}, "case", answered)
+    await city.walkins(ward, at(MON), 2, 4, 5)
+    await city.run(ward, at(MON), {"access": 3}, "broadcast")  # neither a case nor a walk-in
+    result = await report(city)
+    assert result.overall.levels == (0, 1, 1, 2, 2)
+    assert result.walkin_answers == 3
+    assert (result.cases_done, result.cases_answered) == (1, 1)
+    assert result.response_rate == 1.0
+
+
+async def test_a_case_done_but_never_answered_lowers_the_rate(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    first = await city.case(ward, done=at(MON, 8))
+    await city.case(ward, done=at(SUN, 16))  # done, linked, never answered
+    await city.case(ward, done=None)  # still open: not in the rate
+    await city.run(ward, at(MON, 9), {"access": 4}, "case", first)
+    result = await report(city)
+    assert (result.cases_done, result.cases_answered) == (2, 1)
+    assert result.response_rate == 0.5
+
+
+async def test_a_case_with_several_answers_counts_once(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    case = await city.case(ward, done=at(MON, 8))
+    await city.run(ward, at(MON, 9), {code: 5 for code in ELEMENT_ORDER}, "case", case)
+    result = await report(city)
+    assert result.overall.answers == 5
+    assert (result.cases_done, result.cases_answered) == (1, 1)
+
+
+async def test_the_rate_follows_when_cases_were_done_not_when_they_were_answered(
+    city: City,
+) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    late = await city.case(ward, done=at(SUN, 23, 30))  # done in, answered after the period
+    await city.run(ward, at(SUN + timedelta(days=2)), {"access": 5}, "case", late)
+    earlier = await city.case(ward, done=at(MON - timedelta(days=1), 23, 30))  # done before
+    await city.run(ward, at(MON, 9), {"access": 1}, "case", earlier)
+    await city.case(ward, done=at(SUN + timedelta(days=1), 0, 30))  # done after: out
+    result = await report(city)
+    assert (result.cases_done, result.cases_answered) == (1, 1)
+    assert result.overall.levels == (1, 0, 0, 0, 0)  # answers follow their own time
+
+
+async def test_no_cases_no_rate(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), 5)
+    result = await report(city)
+    assert (result.cases_done, result.cases_answered, result.response_rate) == (0, 0, None)
+
+
+async def test_by_ward_ranks_every_ward_with_its_elements_and_shows_empty_wards(
+    city: City,
+) -> None:
+    low = await city.ward("B-LOW", "Phường Thấp")
+    high = await city.ward("C-HIGH", "Phường Cao")
+    await city.ward("A-EMPTY", "Phường Trống")
+    tie = await city.ward("D-TIE", "Phường Hòa")
+    await city.run(low, at(MON), {"access": 2, "officer": 4})  # 1/2
+    await city.run(high, at(MON), {"access": 5, "result": 4, "feedback": 3})  # 2/3
+    await city.walkins(tie, at(MON), 4, 1)  # 1/2, ranked after B-LOW by code
+    result = await report(city, by="ward")
+    assert [(c.key, c.label, c.levels) for c in result.rows] == [
+        ("C-HIGH", "Phường Cao", (0, 0, 1, 1, 1)),
+        ("B-LOW", "Phường Thấp", (0, 1, 0, 1, 0)),
+        ("D-TIE", "Phường Hòa", (1, 0, 0, 1, 0)),
+        ("A-EMPTY", "Phường Trống", (0, 0, 0, 0, 0)),
+    ]
+    assert set(result.elements) == {"A-EMPTY", "B-LOW", "C-HIGH", "D-TIE"}
+    assert cells(result.elements["C-HIGH"]) == [
+        ("access", (0, 0, 0, 0, 1)),
+        ("procedure", (0, 0, 0, 0, 0)),
+        ("officer", (0, 0, 0, 0, 0)),
+        ("result", (0, 0, 0, 1, 0)),
+        ("feedback", (0, 0, 1, 0, 0)),
+    ]
+    assert result.elements["C-HIGH"][0].label == LABELS["access"]
+    assert all(cell.answers == 0 for cell in result.elements["A-EMPTY"])
+    assert result.overall.levels == (1, 1, 1, 3, 1)
+    assert (result.ward, result.walkin_answers) == (None, 7)  # every run here is a walk-in
+
+
+async def test_one_ward_leaves_the_others_out(city: City) -> None:
+    mine = await city.ward("NGHIA-TAN", "Phường Nghĩa Tân")
+    other = await city.ward("DICH-VONG")
+    await city.walkins(mine, at(MON), 5, 3)
+    await city.walkins(other, at(MON), 1, 1, 1)
+    mine_case = await city.case(mine, done=at(MON))
+    await city.case(other, done=at(MON))
+    await city.run(mine, at(MON, 10), {"officer": 4}, "case", mine_case)
+    result = await report(city, ward_id=mine.id)
+    assert (result.ward, result.overall.label) == ("NGHIA-TAN", "Phường Nghĩa Tân")
+    assert result.overall.levels == (0, 0, 1, 1, 1)
+    assert (result.cases_done, result.cases_answered, result.walkin_answers) == (1, 1, 2)
+    by_ward = await report(city, ward_id=mine.id, by="ward")
+    assert cells(by_ward.rows) == [("NGHIA-TAN", (0, 0, 1, 1, 1))]
+    assert set(by_ward.elements) == {"NGHIA-TAN"}
+
+
+async def test_by_procedure_lowest_share_first_walk_ins_apart(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    for procedure, levels in (
+        ("Chứng thực bản sao", {"access": 5, "officer": 5}),  # 100%
+        ("Đăng ký kết hôn", {"access": 1, "officer": 4}),  # 50%
+        ("Đăng ký khai sinh", {"access": 2, "officer": 2, "result": 4}),  # 33%
+    ):
+        case = await city.case(ward, done=at(MON), procedure=procedure)
+        await city.run(ward, at(MON, 10), levels, "case", case)
+    second = await city.case(ward, done=at(MON), procedure="Đăng ký kết hôn")
+    await city.run(ward, at(MON, 11), {"access": 5, "officer": 5}, "case", second)  # now 75%
+    await city.walkins(ward, at(MON), 1, 1)
+    result = await report(city, by="procedure")
+    assert [(c.key, c.label, c.levels) for c in result.rows] == [
+        ("Đăng ký khai sinh", "Đăng ký khai sinh", (0, 2, 0, 1, 0)),
+        ("Đăng ký kết hôn", "Đăng ký kết hôn", (1, 0, 0, 1, 2)),
+        ("Chứng thực bản sao", "Chứng thực bản sao", (0, 0, 0, 0, 2)),
+    ]
+    assert result.overall.answers == 11 and result.walkin_answers == 2
+    assert (result.cases_done, result.cases_answered) == (4, 4)
+
+
+async def test_by_week_uses_local_iso_weeks_and_keeps_empty_ones(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    since, until = date(2026, 11, 12), date(2026, 12, 2)  # Thursday to Wednesday
+    await city.walkins(ward, at(since, 0, 10), 2)  # 17:10 UTC the day before: still in
+    await city.walkins(ward, at(date(2026, 11, 15), 23, 50), 4)  # Sunday night: week 46
+    await city.walkins(ward, at(date(2026, 11, 30), 0, 30), 5)  # Monday 00:30: week 49
+    await city.walkins(ward, at(until, 23, 59), 5)
+    result = await report(city, since=since, until=until, by="week")
+    assert [(c.key, c.label, c.levels) for c in result.rows] == [
+        ("2026-W46", "09/11–15/11", (0, 1, 0, 1, 0)),
+        ("2026-W47", "16/11–22/11", (0, 0, 0, 0, 0)),
+        ("2026-W48", "23/11–29/11", (0, 0, 0, 0, 0)),
+        ("2026-W49", "30/11–06/12", (0, 0, 0, 0, 2)),
+    ]
+    assert result.overall.answers == 4
+
+
+async def test_weeks_across_the_new_year_take_the_iso_year(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(date(2027, 1, 2)), 4)
+    result = await report(city, since=date(2026, 12, 28), until=date(2027, 1, 4), by="week")
+    assert [(c.key, c.label, c.answers) for c in result.rows] == [
+        ("2026-W53", "28/12–03/01", 1),
+        ("2027-W01", "04/01–10/01", 0),
+    ]
+
+
+async def test_weeks_follow_local_days_across_a_change_to_summer_time(city: City) -> None:
+    """Paris moves from +1 to +2 on Sunday 29 March 2026 at 01:00 UTC."""
+    ward = await city.ward("NGHIA-TAN")
+    since, until = date(2026, 3, 23), date(2026, 4, 5)
+    await city.walkins(ward, at(date(2026, 3, 29), 23, 30, PARIS), 1)  # 21:30 UTC, Sunday
+    await city.walkins(ward, at(date(2026, 3, 30), 0, 30, PARIS), 5)  # 22:30 UTC Sunday
+    await city.walkins(ward, at(date(2026, 3, 23), 0, 30, PARIS), 3)  # 23:30 UTC, +1
+    await city.walkins(ward, at(date(2026, 4, 5), 23, 59, PARIS), 4)
+    await city.walkins(ward, at(date(2026, 4, 6), 0, 1, PARIS), 2)  # out
+    result = await report(city, since=since, until=until, zone=PARIS, by="week")
+    assert cells(result.rows) == [("2026-W13", (1, 0, 1, 0, 0)), ("2026-W14", (0, 0, 0, 1, 1))]
+    assert offset_segments(PARIS, *utc_bounds(PARIS, since, until)) == [
+        (datetime(2026, 3, 22, 23, tzinfo=UTC), 3600),
+        (datetime(2026, 3, 29, 1, tzinfo=UTC), 7200),
+    ]
+
+
+async def test_levels_outside_the_scale_are_no_ratings(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), 0, 4, 6)
+    result = await report(city, by="ward")
+    assert result.overall.levels == (0, 0, 0, 1, 0)
+    assert result.walkin_answers == 1
+
+
+async def test_an_empty_city(city: City) -> None:
+    result = await report(city, by="ward")
+    assert (result.rows, result.elements, result.overall.share) == ([], {}, None)
+    assert result.overall.too_few and result.response_rate is None
+
+
+async def test_bad_requests_are_refused(city: City) -> None:
+    await city.ward("NGHIA-TAN")
+    with pytest.raises(ValueError, match="grouping"):
+        await report(city, by="month")
+    with pytest.raises(ValueError, match="before it starts"):
+        await report(city, since=SUN, until=MON)
+    with pytest.raises(LookupError):
+        await report(city, ward_id=999)
+
+
+async def test_a_report_planned_many_times_gives_the_same_figures(city: City) -> None:
+    """PostgreSQL switches prepared statements to generic plans after five runs."""
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(MON), 4, 5, 2)
+    figures = {(await report(city, by="ward")).overall.levels for _ in range(7)}
+    assert figures == {(0, 1, 0, 1, 1)}
