@@ -559,9 +559,8 @@ def report(
     chart: Annotated[Path | None, typer.Option(help="also draw the figures to this PNG")] = None,
 ) -> None:
     """Satisfaction per ward and SIPAS element: answers, share satisfied, response rate."""
-    from handlers.charts import render_chart
-
     from bot.export import report_table, report_text
+    from handlers.charts import render_chart
     from storage.report import GROUPINGS, build_report
 
     if by not in GROUPINGS:
