@@ -1626,21 +1626,10 @@ class BotApiEmulator:
         if len(text) > MAX_TEXT_LENGTH:
             raise _bad("message is too long")
         markup, rows, keyboard = self._markup(params.get("reply_markup"))
-        msg = EmuMessage(
-            message_id=user._next_message_id(),
-            chat_id=user.id,
-            date=int(time.time()),
-            text=text,
-            html=raw,
-            parse_mode=params.get("parse_mode"),
-            entities=entities,
-            reply_markup=markup,
-            buttons=rows,
-            reply_keyboard=keyboard,
-        )
-        self._note_rate(user, send=True)
-        self._store(user, msg)
-        return self._message_dict(msg)
+        return self._post(
+            user, params, text=text, html=raw, entities=entities, reply_markup=markup,
+            buttons=rows, reply_keyboard=keyboard,
+        )  # fmt: skip
 
     async def _send_photo(self, params: JSONDict, uploads: dict[str, _Upload]) -> JSONDict:
         user = self._writable_chat(params)
@@ -1676,19 +1665,20 @@ class BotApiEmulator:
         if len(caption) > MAX_CAPTION_LENGTH:
             raise _bad("message caption is too long")
         markup, rows, keyboard = self._markup(params.get("reply_markup"))
+        return self._post(
+            user, params, html=raw, entities=entities, caption=caption or None,
+            photo=sizes[-1]["file_id"], reply_markup=markup, buttons=rows,
+            reply_keyboard=keyboard, photo_sizes=sizes,
+        )  # fmt: skip
+
+    def _post(self, user: EmuUser, params: JSONDict, **fields: Any) -> JSONDict:
+        """A new bot message in the user's chat: counted for the rate limits, stored, returned."""
         msg = EmuMessage(
             message_id=user._next_message_id(),
             chat_id=user.id,
             date=int(time.time()),
-            html=raw,
             parse_mode=params.get("parse_mode"),
-            entities=entities,
-            caption=caption or None,
-            photo=sizes[-1]["file_id"],
-            reply_markup=markup,
-            buttons=rows,
-            reply_keyboard=keyboard,
-            photo_sizes=sizes,
+            **fields,
         )
         self._note_rate(user, send=True)
         self._store(user, msg)

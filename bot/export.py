@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import status_label
 from handlers.suggestions import page_status
 from storage.models import Answer, BookPage, Case, SurveyVersion, Ward
-from storage.report import Cell, Report
+from storage.report import Cell, Report, utc_bounds
 
 Value = int | str
 Row = list[Value]
@@ -185,7 +185,7 @@ async def answers_table(
     session: AsyncSession, zone: ZoneInfo, since: date, until: date, ward_id: int | None
 ) -> Table:
     """One row per answer in the local period, with stable codes, for the provincial system."""
-    start, end = local_bounds(since, until, zone)
+    start, end = utc_bounds(zone, since, until)
     query = (
         select(Answer, Ward.code, Ward.name, Case.code, Case.procedure, SurveyVersion)
         .join(Ward, col(Ward.id) == Answer.ward_id)
@@ -214,13 +214,6 @@ async def answers_table(
         ).all()
     ]
     return Table(list(ANSWERS_HEADER), rows, "Câu trả lời")
-
-
-def local_bounds(since: date, until: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants of local midnight at `since` and just after `until`."""
-    start = datetime.combine(since, time(), zone)
-    end = datetime.combine(until + timedelta(days=1), time(), zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _percent(value: float | None) -> str:

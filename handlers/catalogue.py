@@ -390,6 +390,11 @@ def say(language: str, key: str, **values: object) -> str:
     return template.format(**escaped)
 
 
+def shorten(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, with "…" where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def level_label(language: str, level: int) -> str:
     return LEVELS[level][_index(language)]
 

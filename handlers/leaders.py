@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.catalogue import Html, say
+from handlers.catalogue import Html, say, shorten
 from handlers.context import Context
 from handlers.events import Address, Choice, Incoming, Reply, Response
 from storage.models import BookPage, Case, Dialog, Invite, Leadership, Notice, Person, Ward
@@ -112,7 +112,7 @@ async def render_notice(
             time=ctx.local_time(page.created_at),
             case=Html(case_line),
             author=author,
-            text=_shorten(page.text, NOTICE_TEXT) or say(language, "photo_only"),
+            text=shorten(page.text, NOTICE_TEXT) or say(language, "photo_only"),
         )
     ]
     if page.seen_at is not None:
@@ -125,7 +125,7 @@ async def render_notice(
                 "notice_answered",
                 name=page.answered_by_name or "?",
                 time=ctx.local_time(page.answered_at),
-                answer=_shorten(page.answer_text or "", NOTICE_ANSWER),
+                answer=shorten(page.answer_text or "", NOTICE_ANSWER),
             )
         )
     choices: list[Choice] = []
@@ -134,10 +134,6 @@ async def render_notice(
     if page.answered_at is None:
         choices.append(Choice(say(language, "btn_answer"), f"{ANSWER}:{page.id}"))
     return Reply("\n\n".join(lines), tuple(choices), columns=2)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def notice_message(

@@ -15,7 +15,7 @@ from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from handlers.catalogue import say
+from handlers.catalogue import say, shorten
 from handlers.context import Context
 from handlers.events import Address, Reply
 from storage.models import Answer, BookPage, JobRun, Leadership, Person, Ward
@@ -113,14 +113,13 @@ async def escalate_overdue(ctx: Context) -> list[Reply]:
     replies = []
     for page, ward in overdue:
         text = page.text or say("vi", "photo_only")
-        preview = text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
         message = say(
             "vi",
             "escalation",
             ward=ward.name,
             page=page.page_no,
             days=ward.deadline_days,
-            preview=preview,
+            preview=shorten(text, PREVIEW),
         )
         replies.extend(
             Reply(message, to=Address("telegram", admin)) for admin in sorted(ctx.admins)

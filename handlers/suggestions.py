@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import leaders
-from handlers.catalogue import Html, say, status_label
+from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response
 from storage.models import BookPage, Dialog, Draft, Person, Ward
@@ -21,10 +21,6 @@ PREVIEW = 300
 LIST_PREVIEW = 80
 MAX_WARD_BUTTONS = 10
 MY_PAGES = 10
-
-
-def preview(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _open_draft(session: AsyncSession, person: Person, ward: Ward) -> Draft:
@@ -76,7 +72,7 @@ async def on_text(session: AsyncSession, person: Person, event: Incoming) -> Res
     if not draft.text and not draft.photo_file_id:
         return Response([Reply(say(language, "empty_suggestion"))])
     person.dialog = Dialog.SUGGEST_SIGN
-    shown = preview(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
+    shown = shorten(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
     prompt = say(language, "ask_sign", preview=shown, name=event.user_name or "?")
     choices = (
         Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:1"),
@@ -144,7 +140,7 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     person.dialog, person.dialog_ref = Dialog.IDLE, None
     ward = await session.get(Ward, page.ward_id)
     assert ward is not None
-    shown = preview(page.text, PREVIEW) if page.text else say(language, "photo_only")
+    shown = shorten(page.text, PREVIEW) if page.text else say(language, "photo_only")
     chosen = (
         say(language, "chose_sign", preview=shown, name=name or "?")
         if signed
@@ -186,7 +182,7 @@ async def my_pages(session: AsyncSession, ctx: Context, person: Person) -> Respo
                 ward=ward.name,
                 date=ctx.local_date(page.created_at),
                 status=Html(status_label(language, status)),
-                preview=preview(text, LIST_PREVIEW),
+                preview=shorten(text, LIST_PREVIEW),
             )
         )
     return Response([Reply("\n".join(lines))])

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -156,7 +156,3 @@ async def due_case_prompts(
         .limit(limit)
     )
     return [(case_id, platform, chat_id) for case_id, platform, chat_id in result.all()]
-
-
-async def count_rows(session: AsyncSession, model: type) -> int:
-    return int((await session.exec(select(func.count()).select_from(model))).one())

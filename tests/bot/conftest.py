@@ -31,15 +31,20 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
         yield emu
 
 
-@pytest.fixture
-def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
-    """The environment `sogopy` needs to talk to the emulator and the test database."""
+def clean_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any sogopy setting, plus `settings`."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("SOGOPY_", "TELEGRAM_", "DATABASE_URL"))
     }
-    env.update(
+    return {**env, **settings}
+
+
+@pytest.fixture
+def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment `sogopy` needs to talk to the emulator and the test database."""
+    return clean_env(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_BOT_USERNAME=USERNAME,
         TELEGRAM_API_BASE_URL=emulator.base_url,
@@ -47,7 +52,6 @@ def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict
         SOGOPY_LOG_LEVEL="WARNING",
         SOGOPY_ADMINS=str(ADMIN),
     )
-    return env
 
 
 async def store(database_url: str, *objects: SQLModel) -> None:
@@ -81,13 +85,15 @@ async def asogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture
-async def running_bot(
-    bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[asyncio.Task[None]]:
-    """`sogopy run`'s bot inside the test's event loop, stopped cleanly afterwards."""
+def in_process_env(bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bot_env` as this process's environment, for a bot run inside the test."""
     for key, value in bot_env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("SOGOPY_SURVEY_DELAY", "0")
+
+
+@pytest.fixture
+async def running_bot(in_process_env: None) -> AsyncIterator[asyncio.Task[None]]:
+    """`sogopy run`'s bot inside the test's event loop, stopped cleanly afterwards."""
     stop = asyncio.Event()
     task = asyncio.create_task(serve(load_settings(), stop))
     yield task

@@ -4,7 +4,6 @@ Every expected failure must be one line on stderr and exit status 1, never a tra
 """
 
 import asyncio
-import os
 import re
 import struct
 import subprocess
@@ -16,7 +15,7 @@ from sqlmodel import select
 from bot.emulator import BotApiEmulator
 from storage.db import create_engine, session_maker
 from storage.models import Case, Ward
-from tests.bot.conftest import TOKEN, USERNAME, asogopy, sogopy
+from tests.bot.conftest import TOKEN, USERNAME, asogopy, clean_env, sogopy
 from tests.bot.test_e2e_citizen import rows
 
 LINK = re.compile(rf"^https://t\.me/{USERNAME}\?start=([A-Za-z0-9_-]{{1,64}})$")
@@ -70,16 +69,10 @@ async def add_case_row(database_url: str, code: str) -> None:
 @pytest.fixture
 def new_machine_env(tmp_path: Path) -> dict[str, str]:
     """An admin's first terminal: the database's folder does not even exist yet."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SOGOPY_", "TELEGRAM_", "DATABASE_URL"))
-    }
-    env.update(
+    return clean_env(
         TELEGRAM_BOT_USERNAME=USERNAME,
         DATABASE_URL=f"sqlite:///{tmp_path / 'new' / 'sogopy.db'}",
     )
-    return env
 
 
 # --- wards -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.app import Runtime, runtime, serve
@@ -210,12 +209,9 @@ async def test_unread_list_and_book_browsing(
 
 
 async def test_overdue_pages_escalate_and_the_digest_arrives_once_over_http(
-    emulator: BotApiEmulator, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-    database_url: str,
-) -> None:  # fmt: skip
+    emulator: BotApiEmulator, in_process_env: None, database_url: str
+) -> None:
     """The scheduled jobs of a running bot, on a clock the test moves, through the emulator."""
-    for key, value in bot_env.items():
-        monkeypatch.setenv(key, value)
     ward = await setup_ward(database_url)
     async with talking_runtime(emulator) as rt:
         leader = await join_directly(rt, emulator, ward)
@@ -274,11 +270,8 @@ async def file_page(rt: Runtime, ward: Ward, created: datetime) -> None:
 
 
 async def test_a_page_committed_before_a_crash_is_notified_once_after_restart(
-    emulator: BotApiEmulator, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-    database_url: str,
-) -> None:  # fmt: skip
-    for key, value in bot_env.items():
-        monkeypatch.setenv(key, value)
+    emulator: BotApiEmulator, in_process_env: None, database_url: str
+) -> None:
     ward = await setup_ward(database_url)
     async with runtime(load_settings()) as rt:  # the crashed bot's last commit
         leader = await join_directly(rt, emulator, ward)
