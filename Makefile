@@ -31,6 +31,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.broadcast
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -3,25 +3,28 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
 from bot.jobs import book_schedule, prompt_done_cases, send_notices
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.telegram import TelegramTransport, connect
+from bot.zalo import ZaloTransport, connect_zalo
 from handlers.context import Context, sync_surveys
-from handlers.survey_library import load_library
+from handlers.survey_library import scan_library
 from storage.db import GroupSync, create_engine, session_maker, upgrade
 
 log = logging.getLogger(__name__)
 
-OUTBOX_SECONDS = 2  # how often cases marked done and new pages' notices are picked up
+OUTBOX_SECONDS = 2  # how often done cases, new pages' notices and broadcasts are picked up
 SCHEDULE_SECONDS = 60  # how often reminders, escalations and digests are considered
 STOP_GRACE_SECONDS = 5  # a running job's time to finish at a stop
 
@@ -44,9 +47,13 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     group_sync = GroupSync.attach(engine)  # before the first connection is made
     try:
         db = session_maker(engine)
+        library, problems = scan_library(settings.survey_folders)
+        for problem in problems:
+            log.warning("survey file refused: %s", problem)
         ctx = Context(
             db=db,
-            surveys=await sync_surveys(db, load_library()),
+            surveys=await sync_surveys(db, library),
+            survey_problems=tuple(problems),
             timezone=settings.zone,
             admins=frozenset(str(admin) for admin in settings.admins),
             survey_delay=timedelta(seconds=settings.survey_delay),
@@ -66,15 +73,21 @@ class Jobs:
     after the restart.
     """
 
-    def __init__(self, dispatcher: Dispatcher, zone: ZoneInfo) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, zone: ZoneInfo, broadcasts: BroadcastEngine | None = None
+    ) -> None:
         self.dispatcher = dispatcher
+        self.broadcasts = broadcasts
         self.scheduler = AsyncIOScheduler(timezone=zone)
         self.running: set[asyncio.Task[object]] = set()
-        for job, seconds in (
+        jobs: list[tuple[Callable[[Dispatcher], Awaitable[object]], int]] = [
             (prompt_done_cases, OUTBOX_SECONDS),
             (send_notices, OUTBOX_SECONDS),
             (book_schedule, SCHEDULE_SECONDS),
-        ):
+        ]
+        if broadcasts is not None:
+            jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))
+        for job, seconds in jobs:
             self.scheduler.add_job(
                 self._tracked, "interval", seconds=seconds, args=[job], max_instances=1,
                 coalesce=True, id=job.__name__,
@@ -97,23 +110,70 @@ class Jobs:
     async def stop(self) -> None:
         """No new runs; the running ones may finish; then the scheduler goes (it cancels)."""
         self.scheduler.pause()
+        if self.broadcasts is not None:
+            await self.broadcasts.stop(STOP_GRACE_SECONDS)
         if self.running:
             await asyncio.wait(self.running, timeout=STOP_GRACE_SECONDS)
         self.scheduler.shutdown(wait=False)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the Telegram bot and its scheduler until `stop` is set."""
-    async with runtime(settings) as rt:
-        api = await connect(settings.require_telegram_token(), settings.telegram_api_base_url)
-        telegram = TelegramTransport(api, rt.dispatcher)
-        rt.dispatcher.add_transport(telegram)
-        jobs = Jobs(rt.dispatcher, settings.zone)
-        try:
+    """Run the bot on Telegram, Zalo or both, with its scheduler, until `stop` is set."""
+    settings.require_a_token()
+    async with runtime(settings) as rt, AsyncExitStack() as cleanup:
+        listeners: list[Awaitable[None]] = []
+        rates: dict[str, float] = {}
+        if settings.telegram_bot_token.strip():
+            api = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url)
+            cleanup.push_async_callback(api.close)
+            telegram = TelegramTransport(api, rt.dispatcher)
+            rt.dispatcher.add_transport(telegram)
             await telegram.set_commands()
+            rates[telegram.platform] = settings.send_rate
+            listeners.append(telegram.poll(stop))
+            log.info("Telegram bot @%s is running", api.username)
+        if settings.zalo_bot_token.strip():
+            zalo_api = await connect_zalo(
+                settings.zalo_bot_token.strip(), settings.zalo_api_base_url
+            )
+            cleanup.push_async_callback(zalo_api.close)
+            zalo = ZaloTransport(zalo_api, rt.dispatcher)
+            rt.dispatcher.add_transport(zalo)
+            rates[zalo.platform] = settings.zalo_send_rate
+            if settings.zalo_webhook_url:
+                secret = settings.zalo_webhook_secret
+                cleanup.push_async_callback(await http_server(settings, [zalo.webhook(secret)]))
+                await zalo_api.call(
+                    "setWebhook", url=settings.zalo_webhook_url, secret_token=secret
+                )
+                listeners.append(stop.wait())
+            else:
+                listeners.append(zalo.poll(stop))
+            log.info("Zalo bot %s is running", zalo_api.name)
+        jobs = Jobs(rt.dispatcher, settings.zone, BroadcastEngine(rt.dispatcher, rates))
+        try:
             jobs.start()
-            log.info("bot @%s is running", api.username)
-            await telegram.poll(stop)
+            await asyncio.gather(*listeners)
         finally:
             await jobs.stop()
-            await api.close()
+
+
+async def http_server(
+    settings: Settings, routes: list[web.RouteDef]
+) -> Callable[[], Awaitable[None]]:
+    """The bot's own HTTP server (webhooks, and /health); returns its stop."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app.add_routes([web.get("/health", _health), *routes])
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        where = f"{settings.http_host}:{settings.http_port}"
+        raise SettingsError(f"SOGOPY_HTTP_PORT: cannot listen on {where} ({exc.strerror})") from exc
+    return runner.cleanup
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})

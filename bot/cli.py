@@ -119,23 +119,51 @@ def start_link(username: str, payload: str) -> str:
     return f"https://t.me/{username}?start={payload}"
 
 
+def zalo_name(settings: Settings) -> str:
+    """ZALO_BOT_NAME, or the Zalo Bot API's getMe."""
+    if settings.zalo_bot_name.strip():
+        return settings.zalo_bot_name.strip()
+    from bot.zalo import connect_zalo  # only here: it needs the network
+
+    async def ask() -> str:
+        api = await connect_zalo(settings.zalo_bot_token.strip(), settings.zalo_api_base_url)
+        await api.close()
+        return api.name
+
+    return asyncio.run(ask())
+
+
+def links(settings: Settings, payload: str) -> list[str]:
+    """The Telegram link, and the Zalo form when Zalo is configured (Zalo links carry no
+    start payload: the citizen sends the code as the first message)."""
+    zalo = bool(settings.zalo_bot_token.strip())
+    lines = []
+    if not zalo or settings.telegram_bot_token.strip() or settings.telegram_bot_username.strip():
+        lines.append(start_link(bot_username(settings), payload))
+    if zalo:
+        lines.append(f'Zalo: gửi "{payload}" tới Zalo {zalo_name(settings)}')
+    return lines
+
+
 @app.command()
 def run() -> None:
     """Run the bot (long polling) with its scheduler."""
     from bot.app import serve
 
     settings = load_settings()
-    settings.require_telegram_token()
+    settings.require_a_token()
     _setup_logging()
     asyncio.run(_until_signal(lambda stop: serve(settings, stop)))
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    zalo: Annotated[bool, typer.Option(help="the citizen uses Zalo (numbered answers)")] = False,
+) -> None:
     """The bot against a built-in Bot API emulator: play citizen, leader and admin here."""
     from bot.demo import play
 
-    asyncio.run(play())
+    asyncio.run(play(zalo=zalo))
 
 
 async def _until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
@@ -184,8 +212,10 @@ def ward_list() -> None:
     if not wards:
         typer.echo("no wards yet: sogopy ward add CODE NAME")
     for ward in wards:
+        removed = "\tremoved" if ward.removed_at is not None else ""
         typer.echo(
-            f"{ward.code}\t{ward.name}\tdeadline {ward.deadline_days} days\t{ward.last_page} pages"
+            f"{ward.code}\t{ward.name}\tdeadline {ward.deadline_days} days\t"
+            f"{ward.last_page} pages{removed}"
         )
 
 
@@ -210,6 +240,22 @@ def ward_set(
 
     ward = _with_db(change)
     typer.echo(f"ward {ward.code}: answer deadline {ward.deadline_days} days")
+
+
+@ward_app.command("remove")
+def ward_remove(code: Annotated[str, typer.Argument(help="the ward's code")]) -> None:
+    """Remove a ward: its book and figures stay, but broadcasts skip its citizens."""
+
+    async def remove(session: AsyncSession) -> Ward:
+        ward = await _ward(session, code)
+        if ward.removed_at is not None:
+            raise CliError(f"ward {ward.code} was already removed")
+        ward.removed_at = utcnow()
+        session.add(ward)
+        return ward
+
+    ward = _with_db(remove)
+    typer.echo(f"ward {ward.code} removed")
 
 
 def _check_range(option: str, value: int, bounds: tuple[int, int]) -> None:
@@ -240,9 +286,10 @@ def desk_link(
 
     ward = _with_db(find)
     payload = f"d_{ward.code}" + (f"_{desk}" if desk else "")
-    link = start_link(bot_username(load_settings()), payload)
-    typer.echo(link)
+    printed = links(load_settings(), payload)
+    typer.echo("\n".join(printed))
     if qr is not None:
+        link = printed[0] if printed[0].startswith("https://") else payload
         try:
             segno.make(link, error="m").save(str(qr), kind="png", scale=10, border=4)
         except OSError as exc:
@@ -262,19 +309,20 @@ def case_new(
     procedure = " ".join(procedure.split())
     if not procedure or len(procedure) > 500:
         raise CliError("the procedure must be 1-500 characters")
-    username = bot_username(load_settings())
+    token = new_token()
+    printed = links(load_settings(), f"c_{token}")  # before the case: a bad setting stops it
 
     async def add(session: AsyncSession) -> Case:
         found = await _ward(session, ward)
         if await case_by_code(session, code) is not None:
             raise CliError(f"case {code} already exists")
         assert found.id is not None
-        case = Case(ward_id=found.id, code=code, procedure=procedure, token=new_token())
+        case = Case(ward_id=found.id, code=code, procedure=procedure, token=token)
         session.add(case)
         return case
 
-    case = _with_db(add)
-    typer.echo(start_link(username, f"c_{case.token}"))
+    _with_db(add)
+    typer.echo("\n".join(printed))
 
 
 @case_app.command("done")
@@ -613,6 +661,7 @@ def report_json(result: "Report") -> str:
         "cases_done": result.cases_done,
         "cases_answered": result.cases_answered,
         "response_rate": result.response_rate,
+        "response_too_few": result.response_too_few,
         "walkin_answers": result.walkin_answers,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
@@ -626,6 +675,12 @@ def _write_text(text: str, output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+from bot.cli_broadcast import broadcast_app, survey_app  # noqa: E402  (it uses this module)
+
+app.add_typer(survey_app, name="survey")
+app.add_typer(broadcast_app, name="broadcast")
 
 
 def main() -> None:

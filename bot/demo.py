@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.app import serve
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from bot.settings import Settings
+from bot.zalo_emulator import ZaloEmulator, ZaloMessage, ZaloUser
 from storage.db import create_engine, session_maker, upgrade
 from storage.models import Case, Leadership, Person, Ward, utcnow
 from storage.queries import case_by_code, new_token
@@ -35,8 +36,17 @@ Gõ chữ để nhắn tin cho bot; gõ một số để bấm nút có số đ�
   :done      đánh dấu hồ sơ {CASE_CODE} đã trả kết quả (bot sẽ hỏi ý kiến)
   :photo [chú thích]   gửi một ảnh     :sticker   gửi một sticker
   :citizen | :leader | :admin   đổi vai (công dân / lãnh đạo phường / quản trị)
-  (lãnh đạo: /chuaxem, /so; mỗi góp ý mới đến với nút «Đã xem» và «Trả lời»)
+  (lãnh đạo: /chuaxem, /so, /baocao; mỗi góp ý mới đến với nút «Đã xem» và «Trả lời»)
+  (quản trị: /baocao cả thành phố, /guikhaosat gửi khảo sát tới người dân đã đồng ý)
   :help      xem lại hướng dẫn này    :quit   thoát (hoặc Ctrl-D)
+"""
+
+
+ZALO_TOKEN = "demo-zalo-token"
+ZALO_HELP = """
+Công dân đang dùng Zalo (không có nút): trả lời bằng số hoặc gõ câu trả lời.
+  d_NGHIA-TAN     gửi mã này như tin nhắn đầu tiên (thay cho quét mã QR)
+  :photo [chú thích]   gửi một ảnh     :sticker   gửi một sticker
 """
 
 
@@ -44,7 +54,7 @@ Gõ chữ để nhắn tin cho bot; gõ một số để bấm nút có số đ�
 class Role:
     key: str
     label: str
-    user: EmuUser
+    user: EmuUser | ZaloUser
 
 
 def _show(role_of: Callable[[int], str], kind: str, message: EmuMessage) -> None:
@@ -101,10 +111,26 @@ async def _read_line(prompt: str) -> str | None:
         return None
 
 
+def _show_zalo(message: ZaloMessage) -> None:
+    print(f"\n[công dân · Zalo] Bot:\n{'[ảnh] ' if message.photo else ''}{message.text}")
+    sys.stdout.flush()
+
+
 async def _act(line: str, role: Role, settings: Settings) -> None:
     """One line typed by the person: a button number, a demo command, or a message."""
     user = role.user
-    if line.isdigit():
+    if line == ":done":
+        await _mark_done(settings)
+        print(f"(Hồ sơ {CASE_CODE} đã trả kết quả; bot sẽ nhắn công dân đã mở link.)")
+    elif isinstance(user, ZaloUser):  # no buttons: numbers are typed as text
+        if line.startswith(":photo"):
+            caption = line.removeprefix(":photo").strip()
+            await user.send_image("https://zalo.example/demo.jpg", caption)
+        elif line == ":sticker":
+            await user.send_sticker()
+        else:
+            await user.send_text(line)
+    elif line.isdigit():
         with_buttons = [m for m in user.messages if m.button_labels]
         if not with_buttons:
             print("(Không có nút nào để bấm.)")
@@ -116,9 +142,6 @@ async def _act(line: str, role: Role, settings: Settings) -> None:
             return
         flat = [data for row in message.buttons for _, data in row]
         await user.press_data(message.message_id, flat[int(line) - 1])
-    elif line == ":done":
-        await _mark_done(settings)
-        print(f"(Hồ sơ {CASE_CODE} đã trả kết quả; bot sẽ nhắn công dân đã mở link.)")
     elif line.startswith(":photo"):
         await user.send_photo(caption=line.removeprefix(":photo").strip() or None)
     elif line == ":sticker":
@@ -127,12 +150,18 @@ async def _act(line: str, role: Role, settings: Settings) -> None:
         await user.send_text(line)
 
 
-async def play(database_dir: Path | None = None) -> None:
-    """Run the demo until the person quits; the data lives in a temporary folder."""
+async def play(database_dir: Path | None = None, zalo: bool = False) -> None:
+    """Run the demo until the person quits; the data lives in a temporary folder.
+
+    With `zalo`, the citizen uses Zalo (a second emulator); leader and admin Telegram.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory(prefix="sogopy-demo-") as temporary:
         folder = database_dir or Path(temporary)
-        async with BotApiEmulator(TOKEN, USERNAME) as emulator:
+        async with (
+            BotApiEmulator(TOKEN, USERNAME) as emulator,
+            ZaloEmulator(ZALO_TOKEN, f"Bot {WARD_NAME}") as zalo_emulator,
+        ):
             people = [
                 ("citizen", "công dân", 1001, "Nguyễn Văn An"),
                 ("leader", "lãnh đạo", LEADER_ID, LEADER_NAME),
@@ -145,18 +174,29 @@ async def play(database_dir: Path | None = None) -> None:
             by_chat = {role.user.id: role.label for role in roles.values()}
             for role in roles.values():
                 role.user.started = True  # as if each had opened the bot before
+            admin_id = roles["admin"].user.id
+            zalo_settings = {}
+            if zalo:
+                roles["citizen"] = Role("citizen", "công dân · Zalo", zalo_emulator.user("1001"))
+                zalo_emulator.on_message(_show_zalo)
+                zalo_settings = {
+                    "ZALO_BOT_TOKEN": ZALO_TOKEN,
+                    "ZALO_API_BASE_URL": zalo_emulator.base_url,
+                }
             settings = Settings(
                 TELEGRAM_BOT_TOKEN=TOKEN,
                 TELEGRAM_BOT_USERNAME=USERNAME,
                 TELEGRAM_API_BASE_URL=emulator.base_url,
                 DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'demo.db'}",
-                SOGOPY_ADMINS=str(roles["admin"].user.id),
+                SOGOPY_ADMINS=str(admin_id),
+                SOGOPY_QUIET_HOURS="",  # the demo's broadcasts go out whatever the hour
+                **zalo_settings,
             )
             case_payload = await _prepare(settings)
             emulator.on_bot_action(lambda kind, m: _show(lambda c: by_chat.get(c, "?"), kind, m))
             stop = asyncio.Event()
             bot = asyncio.create_task(serve(settings, stop))
-            print(HELP)
+            print(HELP + (ZALO_HELP if zalo else ""))
             print(f"Link trên phiếu hẹn của hồ sơ {CASE_CODE}: /start {case_payload}\n")
             role = roles["citizen"]
             try:
@@ -168,13 +208,15 @@ async def play(database_dir: Path | None = None) -> None:
                     if not line:
                         continue
                     if line == ":help":
-                        print(HELP)
+                        print(HELP + (ZALO_HELP if zalo else ""))
                     elif line.lstrip(":") in roles:
                         role = roles[line.lstrip(":")]
                         print(f"(Bây giờ bạn là {role.label}.)")
                     else:
                         await _act(line, role, settings)
                         await emulator.wait_idle(timeout=IDLE_WAIT)
+                        if zalo:
+                            await zalo_emulator.wait_idle(timeout=IDLE_WAIT)
             finally:
                 stop.set()
                 await bot

@@ -32,11 +32,20 @@ class Unreachable(Exception):
     """The person blocked the bot (Telegram answers 403): never retry them."""
 
 
+class RateLimited(Exception):
+    """The platform asked us to slow down (Telegram's 429) and the attempts are spent."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
 class Transport(Protocol):
     platform: str
 
-    async def send(self, to: Address, reply: Reply) -> int | None:
-        """Send or edit one message, returning its id; `Unreachable` if the person blocked us."""
+    async def send(self, to: Address, reply: Reply, attempts: int = ...) -> int | None:
+        """Send or edit one message, returning its id; `Unreachable` if the person blocked us,
+        `RateLimited` when the platform's limit outlasts `attempts`."""
 
 
 class Dispatcher:

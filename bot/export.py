@@ -252,8 +252,9 @@ def report_text(report: Report) -> str:
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in shown
     ]
     rate = _percent(report.response_rate) or "—"
+    few = ", ít dữ liệu" if report.response_rate is not None and report.response_too_few else ""
     lines.append(
-        f"Tỉ lệ phản hồi (hồ sơ): {rate} ({report.cases_answered}/{report.cases_done});"
+        f"Tỉ lệ phản hồi (hồ sơ): {rate} ({report.cases_answered}/{report.cases_done}{few});"
         f" tại quầy: {report.walkin_answers} câu trả lời"
     )
     return "\n".join(lines)

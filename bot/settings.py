@@ -6,15 +6,18 @@ never a traceback.
 
 import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.survey_library import PACKAGED
 from storage.db import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_url
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 QUIET_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
@@ -41,6 +44,15 @@ class Settings(BaseSettings):
     )
     send_rate: float = Field(default=25, gt=0, le=1000, validation_alias="SOGOPY_SEND_RATE")
     quiet_hours: str = Field(default="21:00-07:00", validation_alias="SOGOPY_QUIET_HOURS")
+    survey_dir: str = Field(default="", validation_alias="SOGOPY_SURVEY_DIR")
+    zalo_bot_token: str = Field(default="", validation_alias="ZALO_BOT_TOKEN")
+    zalo_bot_name: str = Field(default="", validation_alias="ZALO_BOT_NAME")
+    zalo_api_base_url: str = Field(default=ZALO_API, validation_alias="ZALO_API_BASE_URL")
+    zalo_webhook_secret: str = Field(default="", validation_alias="ZALO_WEBHOOK_SECRET")
+    zalo_webhook_url: str = Field(default="", validation_alias="ZALO_WEBHOOK_URL")
+    zalo_send_rate: float = Field(
+        default=10, gt=0, le=1000, validation_alias="SOGOPY_ZALO_SEND_RATE"
+    )
     http_host: str = Field(default="127.0.0.1", validation_alias="SOGOPY_HTTP_HOST")
     http_port: int = Field(default=8080, ge=0, le=65535, validation_alias="SOGOPY_HTTP_PORT")
 
@@ -85,12 +97,32 @@ class Settings(BaseSettings):
             raise ValueError("use HH:MM-HH:MM, e.g. 21:00-07:00, or leave it empty")
         return value
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("survey_dir")
+    @classmethod
+    def _check_survey_dir(cls, value: str) -> str:
+        if value and not Path(value).is_dir():
+            raise ValueError("must be an existing folder of survey files (*.yaml)")
+        return value
+
+    @field_validator("telegram_api_base_url", "zalo_api_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("zalo_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// for a local test)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_webhook_secret(self) -> "Settings":
+        if self.zalo_webhook_url and not 8 <= len(self.zalo_webhook_secret) <= 256:
+            raise ValueError("ZALO_WEBHOOK_SECRET: a webhook needs a secret of 8-256 characters")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -104,12 +136,24 @@ class Settings(BaseSettings):
         start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
         return start, end
 
+    @property
+    def survey_folders(self) -> list[Path]:
+        """The packaged surveys, and the admins' own folder when SOGOPY_SURVEY_DIR is set."""
+        return [PACKAGED, *([Path(self.survey_dir)] if self.survey_dir else [])]
+
     def require_telegram_token(self) -> str:
         if not self.telegram_bot_token.strip():
             raise SettingsError(
                 "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it"
             )
         return self.telegram_bot_token.strip()
+
+    def require_a_token(self) -> None:
+        """`sogopy run` needs Telegram, Zalo, or both."""
+        if not self.telegram_bot_token.strip() and not self.zalo_bot_token.strip():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set (nor ZALO_BOT_TOKEN): export at least one"
+            )
 
 
 def load_settings() -> Settings:
@@ -118,9 +162,11 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         error = exc.errors()[0]
-        variable = str(error["loc"][0]) if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:  # a check across variables names them itself
+            raise SettingsError(message) from None
+        variable = str(error["loc"][0])
         field = Settings.model_fields.get(variable)
         if field is not None and isinstance(field.validation_alias, str):
             variable = field.validation_alias
-        message = str(error["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{variable}: {message}") from None

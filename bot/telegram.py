@@ -28,7 +28,7 @@ from telegram.error import (
 )
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.dispatch import Dispatcher, Unreachable
+from bot.dispatch import Dispatcher, RateLimited, Unreachable
 from bot.settings import SettingsError
 from handlers.events import Address, Incoming, Kind, Reply
 
@@ -227,21 +227,24 @@ class TelegramTransport:
     async def set_commands(self) -> None:
         await self.api.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
-    async def send(self, to: Address, reply: Reply) -> int | None:
+    async def send(self, to: Address, reply: Reply, attempts: int = SEND_ATTEMPTS) -> int | None:
         """One reply as Telegram calls, returning the (last) message's id.
 
-        429s and network hiccups are retried a few times; a blocked chat is `Unreachable`.
+        429s and network hiccups are retried up to `attempts` times; a blocked chat is
+        `Unreachable`; a 429 on the last attempt is `RateLimited` (the broadcast sender
+        makes one attempt and pauses all its sending instead).
         """
-        for attempt in range(SEND_ATTEMPTS):
+        for attempt in range(attempts):
             try:
                 return await self._send_once(int(to.chat_id), reply)
             except Forbidden as exc:
                 raise Unreachable(str(exc)) from exc
             except RetryAfter as exc:
                 delay = exc.retry_after
-                await asyncio.sleep(
-                    delay.total_seconds() if hasattr(delay, "total_seconds") else delay
-                )
+                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                if attempt == attempts - 1:
+                    raise RateLimited(float(seconds)) from exc
+                await asyncio.sleep(seconds)
             except BadRequest as exc:
                 if "not modified" in exc.message:
                     return reply.edit  # the same press twice: the message already shows it
@@ -249,7 +252,7 @@ class TelegramTransport:
                     raise Unreachable(exc.message) from exc  # never started the bot
                 raise
             except (TimedOut, NetworkError):
-                if attempt == SEND_ATTEMPTS - 1:
+                if attempt == attempts - 1:
                     raise
                 await asyncio.sleep(0.5 * 2**attempt)
         return None

@@ -61,6 +61,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "/gopy — viết góp ý gửi phường\n"
         "/gopycuatoi — xem góp ý đã gửi và tình trạng\n"
         "/thoat — dừng việc đang làm\n"
+        "/huy — ngừng nhận khảo sát từ phường\n"
+        "/nhan — nhận lại khảo sát\n"
         "/ngonngu — English\n"
         "/help — hướng dẫn này\n\n"
         "Khi được hỏi, Ông/Bà chỉ cần bấm nút bên dưới câu hỏi.",
@@ -68,6 +70,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "/gopy — write a suggestion to the ward\n"
         "/gopycuatoi — your suggestions and their status\n"
         "/thoat — stop what you are doing\n"
+        "/huy — stop receiving the ward's surveys\n"
+        "/nhan — receive them again\n"
         "/ngonngu — Tiếng Việt\n"
         "/help — this help\n\n"
         "When asked a question, just tap a button below it.",
@@ -105,16 +109,16 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "survey_intro_walkin": (
         "Xin chào! Cảm ơn Ông/Bà đã đến <b>{ward}</b>.\n"
         "Xin Ông/Bà dành một phút cho biết mức độ hài lòng về dịch vụ hôm nay: "
-        "{count} câu hỏi, mỗi câu chỉ cần bấm một nút.",
+        "{count} câu hỏi, mỗi câu chỉ cần chọn một mức.",
         "Hello! Thank you for visiting <b>{ward}</b>.\n"
         "Please take a minute to tell us how satisfied you were today: "
-        "{count} questions, one tap each.",
+        "{count} questions, one choice each.",
     ),
     "survey_intro_case": (
         "Xin chào! Hồ sơ <b>{code}</b> ({procedure}) tại <b>{ward}</b> đã có kết quả.\n"
-        "Xin Ông/Bà cho biết mức độ hài lòng: {count} câu hỏi, mỗi câu chỉ cần bấm một nút.",
+        "Xin Ông/Bà cho biết mức độ hài lòng: {count} câu hỏi, mỗi câu chỉ cần chọn một mức.",
         "Hello! Your case <b>{code}</b> ({procedure}) at <b>{ward}</b> has been completed.\n"
-        "Please tell us how satisfied you are: {count} questions, one tap each.",
+        "Please tell us how satisfied you are: {count} questions, one choice each.",
     ),
     "question": ("<b>Câu {number}/{count}.</b> {text}", "<b>Question {number}/{count}.</b> {text}"),
     "answered_line": (
@@ -122,16 +126,16 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "✅ Q{number} — {element}: <b>{level}</b>",
     ),
     "press_a_button": (
-        "Xin Ông/Bà bấm một trong các nút bên dưới câu hỏi.",
-        "Please tap one of the buttons below the question.",
+        "Xin Ông/Bà chọn một trong các câu trả lời của câu hỏi dưới đây.",
+        "Please choose one of the answers to the question below.",
     ),
     "ask_suggestion": (
         "Cảm ơn Ông/Bà đã trả lời khảo sát!\n\n"
         "Ông/Bà có góp ý gì để phường phục vụ tốt hơn không? "
-        "Xin gõ góp ý vào ô tin nhắn (có thể gửi kèm ảnh), hoặc bấm «Bỏ qua».",
+        "Xin gõ góp ý vào ô tin nhắn (có thể gửi kèm ảnh), hoặc chọn «Bỏ qua».",
         "Thank you for answering!\n\n"
         "Do you have a suggestion to help the ward serve you better? "
-        "Type it below (you may attach a photo), or tap «Skip».",
+        "Type it below (you may attach a photo), or choose «Skip».",
     ),
     "ask_suggestion_free": (
         "Xin Ông/Bà gõ góp ý gửi <b>{ward}</b> vào ô tin nhắn (có thể gửi kèm ảnh).\n"
@@ -351,7 +355,13 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Tỉ lệ phản hồi: {rate} ({answered}/{done} hồ sơ); tại quầy: {walkins} câu trả lời",
         "Response rate: {rate} ({answered}/{done} cases); at the desk: {walkins} answers",
     ),
-    "figures_trend": ("Theo tuần: {weeks}", "Week by week: {weeks}"),
+    "figures_rate_too_few": (
+        "Tỉ lệ phản hồi: {rate} ({answered}/{done} hồ sơ, ít dữ liệu); "
+        "tại quầy: {walkins} câu trả lời",
+        "Response rate: {rate} ({answered}/{done} cases, too few); at the desk: {walkins} answers",
+    ),
+    "figures_trend": ("Theo tuần:", "Week by week:"),
+    "figures_choose_ward": ("Xem báo cáo của phường nào?", "Which ward's figures?"),
     "figures_lowest": ("Thủ tục điểm thấp nhất:", "Procedures with the lowest scores:"),
     "figures_pages": (
         "Góp ý trong kỳ: {count} (chưa xem {unread}, đã xem {seen}, đã trả lời {answered}, "
@@ -372,6 +382,125 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "error": (
         "Xin lỗi, đã có trục trặc. Xin Ông/Bà thử lại sau ít phút.",
         "Sorry, something went wrong. Please try again in a few minutes.",
+    ),
+    # ---- chats without buttons (Zalo) ----
+    "zalo_answer_by_number": (
+        "— Xin trả lời bằng số (ví dụ: 1), hoặc gõ đúng câu trả lời.",
+        "— Reply with the number (e.g. 1), or type the answer.",
+    ),
+    "zalo_photo_elsewhere": (
+        "kèm một ảnh, Zalo không hiển thị được",
+        "with a photo that Zalo cannot show",
+    ),
+    # ---- broadcasts: the citizen's consent and the invitation ----
+    "optin_ask": (
+        "Phường có thể gửi Ông/Bà các khảo sát ý kiến sau này qua đây không? "
+        "Ông/Bà có thể đổi ý bất cứ lúc nào: /huy để ngừng, /nhan để nhận lại.",
+        "May the ward send you future surveys here? You can change your mind at any time: "
+        "/huy to stop, /nhan to receive them again.",
+    ),
+    "btn_optin_yes": ("Đồng ý", "Yes"),
+    "btn_optin_no": ("Không, cảm ơn", "No, thanks"),
+    "optin_yes": (
+        "Cảm ơn Ông/Bà. Phường sẽ gửi khảo sát khi cần; gõ /huy để ngừng nhận.",
+        "Thank you. The ward will send you surveys now and then; type /huy to stop them.",
+    ),
+    "optin_no": (
+        "Đã ghi nhận: Ông/Bà sẽ không nhận khảo sát nào nữa. Gõ /nhan nếu muốn nhận lại.",
+        "Noted: you will receive no more surveys. Type /nhan to receive them again.",
+    ),
+    "optin_yes_short": ("Đã đăng ký nhận khảo sát", "Surveys on"),
+    "optin_no_short": ("Đã ngừng nhận khảo sát", "Surveys off"),
+    "invite_intro": (
+        "{ward} kính mời Ông/Bà dành ít phút cho {count} câu hỏi. Chỉ cần bấm nút bên dưới.",
+        "{ward} kindly asks for a few minutes of your time: {count} questions. "
+        "Just tap a button below.",
+    ),
+    # ---- broadcasts: the admin's wizard and progress ----
+    "bc_choose_survey": (
+        "<b>Gửi khảo sát</b>\nChọn khảo sát:",
+        "<b>Send a survey</b>\nChoose one:",
+    ),
+    "bc_broken_surveys": (
+        "Các tệp khảo sát sau bị lỗi nên không dùng được:",
+        "These survey files have errors and cannot be used:",
+    ),
+    "bc_choose_audience": (
+        "Gửi tới ai? Bấm một nút, hoặc gõ mã các phường, cách nhau bởi dấu phẩy "
+        "(ví dụ: NGHIA-TAN, DICH-VONG). Chỉ người đã đồng ý nhận khảo sát mới được gửi.",
+        "Who should get it? Tap a button, or type ward codes separated by commas "
+        "(e.g. NGHIA-TAN, DICH-VONG). Only people who agreed to receive surveys get it.",
+    ),
+    "btn_all_wards": ("Toàn thành phố ({count} người)", "Whole city ({count} people)"),
+    "btn_one_ward": ("{ward} ({count} người)", "{ward} ({count} people)"),
+    "bc_unknown_wards": (
+        "Không tìm thấy phường: {codes}. Xin gõ lại mã phường (xem bằng lệnh sogopy ward list).",
+        "No such ward: {codes}. Please type the ward codes again (see sogopy ward list).",
+    ),
+    "bc_preview": (
+        "<b>Xem trước</b> — nơi nhận: {scope}; {count} người. "
+        "Người dân sẽ nhận đúng tin nhắn dưới đây:",
+        "<b>Preview</b> — to: {scope}; {count} people. Citizens will get exactly this message:",
+    ),
+    "bc_preview_only": ("Đây là bản xem trước", "This is only a preview"),
+    "bc_decide": ("Gửi tới {count} người?", "Send to {count} people?"),
+    "btn_send_now": ("📤 Gửi ngay", "📤 Send now"),
+    "btn_send_later": ("🕒 Hẹn giờ", "🕒 Schedule"),
+    "btn_cancel": ("Huỷ", "Cancel"),
+    "btn_pause": ("⏸ Tạm dừng", "⏸ Pause"),
+    "btn_resume": ("▶ Tiếp tục", "▶ Resume"),
+    "bc_ask_time": (
+        "Gõ ngày giờ gửi (giờ Việt Nam), ví dụ: 01/12/2026 08:00",
+        "Type the date and time to send (local time), e.g. 01/12/2026 08:00",
+    ),
+    "bc_bad_time": (
+        "Chưa đọc được ngày giờ này. Xin gõ theo mẫu 01/12/2026 08:00 (trong vòng một năm).",
+        "I could not read that time. Please type it like 01/12/2026 08:00 (within a year).",
+    ),
+    "bc_past_time": (
+        "Thời điểm này đã qua. Xin gõ một thời điểm trong tương lai.",
+        "That time has passed. Please type a time in the future.",
+    ),
+    "bc_nobody": (
+        "Chưa có ai ở nơi này đồng ý nhận khảo sát, nên không gửi gì.",
+        "Nobody there has agreed to receive surveys, so nothing was sent.",
+    ),
+    "bc_started": (
+        "Đã bắt đầu gửi khảo sát số {id} tới {count} người. Tiến độ sẽ hiện ngay sau đây.",
+        "Broadcast {id} to {count} people has started. Its progress follows.",
+    ),
+    "bc_scheduled": (
+        "Đã hẹn gửi khảo sát số {id} lúc {when} tới {count} người.",
+        "Broadcast {id} is scheduled for {when}, to {count} people.",
+    ),
+    "bc_no_change": ("Không thay đổi được lúc này", "Nothing to change now"),
+    "bc_now_cancelled": ("Đã huỷ đợt gửi", "Broadcast cancelled"),
+    "bc_now_paused": ("Đã tạm dừng", "Paused"),
+    "bc_now_scheduled": ("Đã cho gửi tiếp", "Resumed"),
+    "bc_progress_title": ("<b>Gửi khảo sát số {id}</b>: {title}", "<b>Broadcast {id}</b>: {title}"),
+    "bc_progress_counts": (
+        "Đã gửi {sent}/{audience} · chặn bot {blocked} · lỗi {failed} · bỏ qua {skipped} · "
+        "còn lại {remaining}",
+        "Sent {sent}/{audience} · blocked {blocked} · failed {failed} · skipped {skipped} · "
+        "remaining {remaining}",
+    ),
+    "bc_progress_rate": (
+        "Tốc độ {rate} tin/giây · còn khoảng {minutes} phút",
+        "{rate} messages/s · about {minutes} min left",
+    ),
+    "bc_progress_answered": (
+        "Đã trả lời: {answered} người ({share}% số đã nhận)",
+        "Answered: {answered} people ({share}% of those reached)",
+    ),
+    "bc_state_draft": ("Đang soạn", "Draft"),
+    "bc_state_scheduled": ("Chờ đến giờ gửi", "Waiting for its time"),
+    "bc_state_running": ("Đang gửi…", "Sending…"),
+    "bc_state_paused": ("Đã tạm dừng", "Paused"),
+    "bc_state_cancelled": ("Đã huỷ", "Cancelled"),
+    "bc_state_done": ("✅ Đã gửi xong", "✅ Finished"),
+    "bc_state_quiet": (
+        "Giờ nghỉ: không gửi ban đêm, sáng mai tự gửi tiếp",
+        "Quiet hours: no sending at night; it goes on in the morning",
     ),
 }
 

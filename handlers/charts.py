@@ -203,9 +203,10 @@ class _Page:
             overall = f"{self.word('overall')}: {self.figure_text(report.overall)}"
             texts.append((overall, _font(LABEL_PT, bold=True), INK))
         if report.cases_done > 0 and report.response_rate is not None:
+            share = _percent(report.response_rate)  # too few cases: no judgement, as bars
             rate = self.word(
                 "response_rate",
-                rate=_percent(report.response_rate),
+                rate=self.word("too_few") if report.response_too_few else share,
                 answered=_count(report.cases_answered, self.language),
                 done=_count(report.cases_done, self.language),
             )

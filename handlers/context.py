@@ -6,10 +6,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.survey_library import Survey, SurveyError
 from storage.db import GroupSync, SessionMaker
-from storage.models import SurveyVersion, utcnow
+from storage.models import Person, SurveyVersion, utcnow
 from storage.queries import find_survey_version
 
 
@@ -24,27 +25,33 @@ class SurveyBook:
         return self.versions[version_id]
 
 
+async def stored_version(session: AsyncSession, key: str, survey: Survey) -> SurveyVersion:
+    """The row of this survey version, stored now if new; a changed file needs a new version."""
+    row = await find_survey_version(session, key, survey.version)
+    if row is None:
+        row = SurveyVersion(
+            key=key,
+            version=survey.version,
+            title=survey.title["vi"],
+            definition=survey.to_json(),
+            content_hash=survey.content_hash,
+        )
+        session.add(row)
+        await session.flush()
+    elif row.content_hash != survey.content_hash:
+        raise SurveyError(
+            f"survey '{key}' version {survey.version} differs from the stored one: "
+            "give the changed file a new version"
+        )
+    return row
+
+
 async def sync_surveys(db: SessionMaker, library: dict[str, Survey]) -> SurveyBook:
-    """Store each library survey version once; a changed file must carry a new version."""
+    """Store each library survey version once; the book of every stored version."""
     book = SurveyBook()
     async with db() as session:
         for key, survey in library.items():
-            row = await find_survey_version(session, key, survey.version)
-            if row is None:
-                row = SurveyVersion(
-                    key=key,
-                    version=survey.version,
-                    title=survey.title["vi"],
-                    definition=survey.to_json(),
-                    content_hash=survey.content_hash,
-                )
-                session.add(row)
-                await session.flush()
-            elif row.content_hash != survey.content_hash:
-                raise SurveyError(
-                    f"survey '{key}' version {survey.version} differs from the stored one: "
-                    "give the changed file a new version"
-                )
+            row = await stored_version(session, key, survey)
             assert row.id is not None
             book.current[key] = row.id
         await session.commit()
@@ -65,6 +72,11 @@ class Context:
     quiet: tuple[time, time] | None = (time(21), time(7))  # local; nothing scheduled then
     clock: Callable[[], datetime] = utcnow
     durable: Callable[[], Awaitable[None]] = GroupSync().wait  # awaited before any reply
+    survey_problems: tuple[str, ...] = ()  # survey files refused, shown to admins
+
+    def is_admin(self, person: Person) -> bool:
+        """SOGOPY_ADMINS are Telegram user ids: an id on another platform is never one."""
+        return person.platform == "telegram" and person.chat_id in self.admins
 
     def local_midnight(self) -> datetime:
         """The start of today in the ward's zone, as an aware datetime."""

@@ -1,9 +1,9 @@
 """/baocao: the satisfaction figures in chat, a short summary and a chart.
 
-A leader sees their ward (the first one they lead); an admin (SOGOPY_ADMINS) sees
-every ward, ranked. Everything is recomputed from the raw answers by
-`storage.report.build_report`; the period is the last 30 days unless the person
-picks another one with the buttons (`/baocao 90` works too).
+A leader sees their ward (a leader of several picks one with a button first, as with
+/so); an admin (SOGOPY_ADMINS) sees every ward, ranked. Everything is recomputed from
+the raw answers by `storage.report.build_report`; the period is the last 30 days
+unless the person picks another one with the buttons (`/baocao 90` works too).
 """
 
 from datetime import date, datetime, time, timedelta
@@ -20,10 +20,11 @@ from handlers.suggestions import page_status
 from storage.models import BookPage, Person, Ward
 from storage.report import Cell, Report, build_report
 
-FIGURES = "f"  # callback data: f:<days>
+FIGURES = "f"  # callback data: f:<days> (the city), f:<days>:<ward id> (a led ward)
 PERIODS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
 LOWEST = 3
+WEEKS = 8  # the trend's last weeks, each on its own line with its answers
 
 
 def _figure(language: str, cell: Cell) -> str:
@@ -65,22 +66,60 @@ async def _pages_line(
     return say(language, "figures_pages", count=len(pages), **counts)
 
 
-def _period_buttons(language: str) -> tuple[Choice, ...]:
-    return tuple(Choice(say(language, "btn_days", days=d), f"{FIGURES}:{d}") for d in PERIODS)
+def _period_buttons(language: str, ward: Ward | None) -> tuple[Choice, ...]:
+    """The same scope over another period: the ward stays in the button."""
+    scope = "" if ward is None else f":{ward.id}"
+    return tuple(
+        Choice(say(language, "btn_days", days=d), f"{FIGURES}:{d}{scope}") for d in PERIODS
+    )
+
+
+def _rate(language: str, report: Report) -> str:
+    """The response rate with the cases it stands on; too few cases are marked, as answers."""
+    values = {
+        "answered": report.cases_answered,
+        "done": report.cases_done,
+        "walkins": report.walkin_answers,
+    }
+    if report.response_rate is None:
+        return say(language, "figures_rate", rate="—", **values)
+    rate = f"{round(100 * report.response_rate)}%"
+    key = "figures_rate_too_few" if report.response_too_few else "figures_rate"
+    return say(language, key, rate=rate, **values)
 
 
 async def figures(
-    session: AsyncSession, ctx: Context, person: Person, days: int = DEFAULT_DAYS
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    days: int = DEFAULT_DAYS,
+    ward_id: int | None = None,
 ) -> Response:
-    """The summary and the chart for a leader's ward, or for every ward for an admin."""
+    """The summary and the chart for a leader's ward, or for every ward for an admin.
+
+    A leader of several wards is asked which one first (`ward_id` then comes with the
+    button); a ward id that is not theirs is refused, so an old button of a removed
+    leader shows nothing.
+    """
     language = person.language
     assert person.id is not None
     days = min(max(days, 1), 366)
     is_admin = person.platform == "telegram" and person.chat_id in ctx.admins
     wards = await led_wards(session, person.id)
-    if not is_admin and not wards:
-        return Response([Reply(say(language, "figures_not_allowed"))])
-    ward = None if is_admin else wards[0]
+    ward: Ward | None = None
+    if ward_id is not None:
+        ward = next((w for w in wards if w.id == ward_id), None)
+        if ward is None and is_admin:
+            ward = await session.get(Ward, ward_id)
+        if ward is None:
+            return Response(notice=say(language, "not_allowed"))
+    elif not is_admin:
+        if not wards:
+            return Response([Reply(say(language, "figures_not_allowed"))])
+        if len(wards) > 1:
+            choices = tuple(Choice(w.name, f"{FIGURES}:{days}:{w.id}") for w in wards)
+            return Response([Reply(say(language, "figures_choose_ward"), choices)])
+        ward = wards[0]
     by = "ward" if ward is None else "element"
     report = await _report(session, ctx, days, ward.id if ward else None, by, language)
     scope = ward.name if ward else say(language, "figures_city")
@@ -100,25 +139,15 @@ async def figures(
     for cell in report.rows:
         line = say(language, "figures_line", label=cell.label, figure=Html(_figure(language, cell)))
         lines.append(line)
-    rate = f"{round(100 * report.response_rate)}%" if report.response_rate is not None else "—"
     lines.append("")
-    lines.append(
-        say(
-            language,
-            "figures_rate",
-            rate=rate,
-            answered=report.cases_answered,
-            done=report.cases_done,
-            walkins=report.walkin_answers,
-        )
-    )
+    lines.append(_rate(language, report))
     if ward is not None:
         lines.extend(await _ward_details(session, ctx, ward, report, days, language))
     chart = render_chart(report, scope, language)
     return Response(
         [
             Reply("📊", image=chart),
-            Reply("\n".join(lines), _period_buttons(language), columns=4),
+            Reply("\n".join(lines), _period_buttons(language, ward), columns=4),
         ]
     )
 
@@ -129,10 +158,10 @@ async def _ward_details(
     """A leader's extra lines: the weekly trend, the weakest procedures, the book."""
     assert ward.id is not None
     weeks = await _report(session, ctx, days, ward.id, "week", language)
-    trend = " → ".join(
-        "—" if cell.share is None else f"{round(100 * cell.share)}%" for cell in weeks.rows[-8:]
-    )
-    lines = [say(language, "figures_trend", weeks=trend)]
+    lines = [say(language, "figures_trend")]
+    for cell in weeks.rows[-WEEKS:]:
+        figure = Html(_figure(language, cell))
+        lines.append(say(language, "figures_line", label=cell.label, figure=figure))
     procedures = await _report(session, ctx, days, ward.id, "procedure", language)
     lowest = [cell for cell in procedures.rows if cell.share is not None][:LOWEST]
     if lowest:
@@ -145,8 +174,9 @@ async def _ward_details(
 
 
 async def on_period(session: AsyncSession, ctx: Context, person: Person, data: str) -> Response:
-    """A period button: the same figures over that many days."""
-    days = data.partition(":")[2]
-    if not days.isdigit():
+    """A period or ward button: the figures over that many days, for that ward."""
+    parts = data.split(":")
+    if not 2 <= len(parts) <= 3 or not all(part.isdigit() for part in parts[1:]):
         return Response(notice=say(person.language, "bad_button"))
-    return await figures(session, ctx, person, int(days))
+    ward_id = int(parts[2]) if len(parts) == 3 else None
+    return await figures(session, ctx, person, int(parts[1]), ward_id)

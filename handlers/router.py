@@ -7,7 +7,7 @@ person is never told "recorded" before it is.
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import figures, leaders, suggestions, survey
+from handlers import broadcasts, figures, leaders, suggestions, survey
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response
@@ -16,6 +16,7 @@ from storage.queries import (
     cancel_active_sessions,
     case_by_token,
     get_or_create_person,
+    seen_before,
     session_for_case,
     walkin_since,
     ward_by_code,
@@ -32,6 +33,9 @@ async def handle(event: Incoming, ctx: Context) -> Response:
             if event.message_id <= person.last_message_id:
                 return Response()  # a redelivered message: it was handled already
             person.last_message_id = event.message_id
+        if event.seen_id is not None:
+            if await seen_before(session, event.address.platform, event.seen_id):
+                return Response()
         person.blocked_at = None  # they just wrote to us
         response = await _route(session, ctx, person, event)
         await session.commit()
@@ -50,6 +54,10 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return await suggestions.on_text(session, person, event)
     if person.dialog == Dialog.LEADER_ANSWER:
         return await leaders.on_answer_text(session, ctx, person, event)
+    if person.dialog == Dialog.BROADCAST_WARDS and event.kind == Kind.TEXT:
+        return await broadcasts.on_wards_text(session, ctx, person, event)
+    if person.dialog == Dialog.BROADCAST_AT and event.kind == Kind.TEXT:
+        return await broadcasts.on_time_text(session, ctx, person, event)
     if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:
@@ -80,6 +88,12 @@ async def _command(
         case "baocao":
             days = event.text.strip()
             return await figures.figures(session, ctx, person, int(days) if days.isdigit() else 30)
+        case "huy":
+            return broadcasts.set_optin(ctx, person, False)
+        case "nhan":
+            return broadcasts.set_optin(ctx, person, True)
+        case "guikhaosat" | "broadcast":
+            return await broadcasts.start_wizard(session, ctx, person)
         case "ngonngu" | "language":
             person.language = "en" if language == "vi" else "vi"
             return Response([Reply(say(person.language, "language_set"))])
@@ -92,7 +106,7 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
     if prefix == survey.ANSWER:
         return await survey.on_answer(session, ctx, person, event.choice, event.message_id)
     if prefix == suggestions.SKIP:
-        return await suggestions.on_skip(session, person, event.choice, event.message_id)
+        return await suggestions.on_skip(session, ctx, person, event.choice, event.message_id)
     if prefix == suggestions.SIGN:
         return await suggestions.on_sign(session, ctx, person, event)
     if prefix == suggestions.WARD:
@@ -103,6 +117,12 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
         return await leaders.on_answer_start(session, ctx, person, event)
     if prefix == figures.FIGURES:
         return await figures.on_period(session, ctx, person, event.choice)
+    if prefix == broadcasts.OPTIN:
+        return await broadcasts.on_optin(ctx, person, event.choice)
+    if prefix == broadcasts.INVITE:
+        return await broadcasts.on_invitation(session, ctx, person, event.choice, event.message_id)
+    if prefix == broadcasts.WIZARD:
+        return await broadcasts.on_wizard(session, ctx, person, event)
     if prefix == leaders.BOOK:
         return await leaders.browse(session, ctx, person, event.choice, event.message_id)
     return Response(notice=say(person.language, "bad_button"))

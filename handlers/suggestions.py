@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import leaders
+from handlers import broadcasts, leaders
 from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response
@@ -93,7 +93,7 @@ async def _own_draft(
 
 
 async def on_skip(
-    session: AsyncSession, person: Person, data: str, message_id: int | None
+    session: AsyncSession, ctx: Context, person: Person, data: str, message_id: int | None
 ) -> Response:
     language = person.language
     draft = await _own_draft(session, person, data, Dialog.SUGGEST_TEXT)
@@ -104,7 +104,7 @@ async def on_skip(
     return Response(
         [
             Reply(say(language, "ask_suggestion"), edit=message_id),
-            Reply(say(language, "skipped")),
+            broadcasts.with_optin(ctx, person, Reply(say(language, "skipped"))),
         ]
     )
 
@@ -146,10 +146,11 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
         if signed
         else say(language, "chose_anonymous", preview=shown)
     )
+    filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name))
     return Response(
         [
             Reply(chosen, edit=event.message_id),
-            Reply(say(language, "filed", page=page.page_no, ward=ward.name)),
+            filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed),
         ]
     )
 

@@ -8,6 +8,8 @@ the database, so a restarted bot continues at the same question.
 
 import html
 
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import element_label, level_label, localized, say
@@ -158,6 +160,12 @@ async def on_answer(
             answered_at=now,
         )
     )
+    if run.case_id is not None and run.step == 0:  # the case's survey is answered from now
+        await session.exec(
+            update(Case)
+            .where(col(Case.id) == run.case_id, col(Case.survey_answered_at).is_(None))
+            .values(survey_answered_at=now)
+        )
     run.step += 1
     replies: list[Reply] = []
     if run.step == len(survey.questions):

@@ -8,6 +8,7 @@ naming the file, the line and the field.
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -170,14 +171,26 @@ def load_survey(path: Path) -> Survey:
     return parse_survey(source, str(path))
 
 
-def load_library(folder: Path = PACKAGED) -> dict[str, Survey]:
-    """Every survey file in `folder`, by key; two files with one key are an error."""
+def scan_library(folders: Sequence[Path] = (PACKAGED,)) -> tuple[dict[str, Survey], list[str]]:
+    """Usable surveys by key, and one line per file refused (broken, or a key used twice).
+
+    A bad file an admin dropped in is shown to them rather than stopping the bot; only
+    the default survey is indispensable.
+    """
     surveys: dict[str, Survey] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        survey = load_survey(path)
-        if survey.key in surveys:
-            raise SurveyError(f"{path}: key: '{survey.key}' is used by another file")
-        surveys[survey.key] = survey
+    problems: list[str] = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                survey = load_survey(path)
+            except SurveyError as exc:
+                problems.append(str(exc))
+                continue
+            if survey.key in surveys:
+                problems.append(f"{path}: key: '{survey.key}' is used by another file")
+                continue
+            surveys[survey.key] = survey
     if DEFAULT_KEY not in surveys:
-        raise SurveyError(f"{folder}: the default survey '{DEFAULT_KEY}' is missing")
-    return surveys
+        where = ", ".join(str(folder) for folder in folders)
+        raise SurveyError(f"{where}: the default survey '{DEFAULT_KEY}' is missing")
+    return surveys, problems

@@ -59,6 +59,8 @@ class Dialog(StrEnum):
     SUGGEST_TEXT = "suggest_text"  # dialog_ref: draft.id
     SUGGEST_SIGN = "suggest_sign"  # dialog_ref: draft.id
     LEADER_ANSWER = "leader_answer"  # dialog_ref: bookpage.id
+    BROADCAST_WARDS = "broadcast_wards"  # an admin typing ward codes; dialog_ref: broadcast.id
+    BROADCAST_AT = "broadcast_at"  # an admin typing the send time; dialog_ref: broadcast.id
 
 
 class Ward(SQLModel, table=True):
@@ -68,6 +70,7 @@ class Ward(SQLModel, table=True):
     deadline_days: int = 10
     last_page: int = 0  # the book's page counter, incremented in the page's transaction
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    removed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class Person(SQLModel, table=True):
@@ -87,13 +90,18 @@ class Person(SQLModel, table=True):
     last_message_id: int = 0  # inbound message ids grow per chat: a lower one is a redelivery
     blocked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    # broadcasts: None until asked (once, after the first survey), then the answer and its time
+    optin: bool | None = None
+    optin_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # chats without buttons (Zalo): the numbered choices last shown, as JSON [[label, data]]
+    choices: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Case(SQLModel, table=True):
     """A case (hồ sơ) at the one-stop desk; `token` is the unguessable link payload."""
 
-    # the response rate: cases done in a period, counted from the index alone
-    __table_args__ = (Index("ix_case_done_at_ward_id", "done_at", "ward_id"),)
+    # the response rate: cases done in a period and how many were answered, from the index
+    __table_args__ = (Index("ix_case_response", "done_at", "ward_id", "survey_answered_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ward_id: int = Field(foreign_key="ward.id", index=True)
@@ -105,6 +113,8 @@ class Case(SQLModel, table=True):
     linked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     done_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     prompted_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # the first answer to the case's survey, written with it: the response rate's marker
+    survey_answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class SurveyVersion(SQLModel, table=True):
@@ -124,6 +134,9 @@ class SurveyVersion(SQLModel, table=True):
 class SurveySession(SQLModel, table=True):
     """One run of a survey by one person; `step` is the index of the next question."""
 
+    # one response per person to each broadcast
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     ward_id: int = Field(foreign_key="ward.id", index=True)
@@ -131,6 +144,7 @@ class SurveySession(SQLModel, table=True):
     source: str = Field(max_length=16)
     case_id: int | None = Field(default=None, foreign_key="case.id", unique=True)
     desk: int | None = None  # the desk whose QR code started a walk-in survey
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     step: int = 0
     status: str = Field(default=SessionStatus.ACTIVE, max_length=16)
     started_at: datetime = Field(default_factory=utcnow, sa_column=_time())
@@ -144,14 +158,12 @@ class Answer(SQLModel, table=True):
         UniqueConstraint("session_id", "question_code"),
         # reports: every figure is a count of this index's entries, in GROUP BY order
         Index("ix_answer_report", "ward_id", "element", "level", "source", "answered_at"),
-        # the response rate: has this case an answer from its survey?
-        Index("ix_answer_case_id_source", "case_id", "source"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="surveysession.id")
     survey_version_id: int = Field(foreign_key="surveyversion.id")
-    ward_id: int = Field(foreign_key="ward.id", index=True)
+    ward_id: int = Field(foreign_key="ward.id")  # indexed at the head of ix_answer_report
     case_id: int | None = Field(default=None, foreign_key="case.id")
     source: str = Field(max_length=16)
     question_code: str = Field(max_length=64)
@@ -263,3 +275,76 @@ class JobRun(SQLModel, table=True):
     key: str = Field(max_length=64)
     day: str = Field(max_length=10)  # local date, YYYY-MM-DD
     done_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # an admin is still choosing in the chat
+    SCHEDULED = "scheduled"  # waits for `scheduled_at`
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class RecipientStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # durable before the request: never sent twice, even after a kill
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # opted out, unreachable or ward removed after the broadcast was made
+
+
+class Broadcast(SQLModel, table=True):
+    """A survey sent to opted-in citizens, city-wide or to some wards."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_key: str = Field(max_length=64)
+    survey_version_id: int | None = Field(default=None, foreign_key="surveyversion.id")
+    status: str = Field(default=BroadcastStatus.DRAFT, max_length=16, index=True)
+    city_wide: bool = True
+    created_by: str = Field(max_length=64)  # "cli" or the admin's chat id
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    scheduled_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    started_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    audience: int = 0  # recipients written when it was scheduled
+    # the admin's progress message, edited in place while it runs
+    progress_chat_id: str | None = Field(default=None, max_length=64)
+    progress_message_id: int | None = None
+
+
+class BroadcastWard(SQLModel, table=True):
+    """A ward a broadcast is limited to (none: city-wide)."""
+
+    broadcast_id: int = Field(foreign_key="broadcast.id", primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id", primary_key=True)
+
+
+class Recipient(SQLModel, table=True):
+    """One person a broadcast goes to, written before anything is sent."""
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "person_id"),
+        # the sender pages through pending rows in id order; progress counts by status
+        Index("ix_recipient_broadcast_status_id", "broadcast_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id")
+    person_id: int = Field(foreign_key="person.id")
+    status: str = Field(default=RecipientStatus.PENDING, max_length=16)
+    attempts: int = 0
+    reason: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class SeenMessage(SQLModel, table=True):
+    """An inbound message id already handled, for platforms whose ids do not grow (Zalo)."""
+
+    __table_args__ = (UniqueConstraint("platform", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    message_id: str = Field(max_length=128)
+    seen_at: datetime = Field(default_factory=utcnow, sa_column=_time())

@@ -17,6 +17,7 @@ from storage.models import (
     BookPage,
     Case,
     Person,
+    SeenMessage,
     SessionStatus,
     Source,
     SurveySession,
@@ -156,3 +157,19 @@ async def due_case_prompts(
         .limit(limit)
     )
     return [(case_id, platform, chat_id) for case_id, platform, chat_id in result.all()]
+
+
+async def seen_before(session: AsyncSession, platform: str, message_id: str) -> bool:
+    """True for a message handled already; else it is remembered, in the caller's transaction.
+
+    Each chat's messages are handled one at a time, so a redelivery always finds the row.
+    """
+    found = await session.exec(
+        select(SeenMessage.id).where(
+            SeenMessage.platform == platform, SeenMessage.message_id == message_id
+        )
+    )
+    if found.first() is not None:
+        return True
+    session.add(SeenMessage(platform=platform, message_id=message_id))
+    return False

@@ -72,6 +72,11 @@ class Report:
     def response_rate(self) -> float | None:
         return self.cases_answered / self.cases_done if self.cases_done else None
 
+    @property
+    def response_too_few(self) -> bool:
+        """The rate stands on cases: under TOO_FEW of them, as with answers, no judgement."""
+        return self.cases_done < TOO_FEW
+
 
 # --- computing a report --------------------------------------------------------------
 #
@@ -231,21 +236,14 @@ async def _response(
 ) -> tuple[int, int]:
     """Cases done in the period, and how many of them have an answer from their survey.
 
-    One probe of ix_answer_case_id_source per case done: the part of a report that no
-    GROUP BY on `answer` can give, since a case may be answered after the period. For
-    200,000 cases, about 65 ms on SQLite and 160 ms on PostgreSQL (bench.report).
+    No GROUP BY on `answer` can give it (a case done in the period may be answered after
+    it), so each case carries its survey's first answer time, written with that answer:
+    both counts come from one range of ix_case_response, no row of `answer` read.
     """
-    answered = (
-        select(literal(1))
-        .select_from(Answer)
-        .where(col(Answer.case_id) == col(Case.id), col(Answer.source) == Source.CASE)
-        .exists()
-    )
-    query = select(func.count(), func.count(case((answered, 1)))).where(
-        col(Case.done_at) >= _instant(start), col(Case.done_at) < _instant(end)
-    )
+    done_in_period = [col(Case.done_at) >= _instant(start), col(Case.done_at) < _instant(end)]
     if ward_id is not None:
-        query = query.where(col(Case.ward_id) == ward_id)
+        done_in_period.append(col(Case.ward_id) == ward_id)
+    query = select(func.count(), func.count(col(Case.survey_answered_at))).where(*done_in_period)
     done, with_answers = (await session.exec(query)).one()
     return done, with_answers
 

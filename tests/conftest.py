@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 from handlers.context import Context, sync_surveys
 from handlers.events import Address, Choice, Incoming, Kind, Response
 from handlers.router import handle
-from handlers.survey_library import load_library
+from handlers.survey_library import scan_library
 from storage.db import create_engine, normalize_url, session_maker, upgrade_sync
 from storage.models import Ward
 
@@ -96,7 +96,7 @@ async def ctx(database_url: str, clock: Clock) -> AsyncIterator[Context]:
     db = session_maker(engine)
     yield Context(
         db=db,
-        surveys=await sync_surveys(db, load_library()),
+        surveys=await sync_surveys(db, scan_library()[0]),
         timezone=ZoneInfo("Asia/Ho_Chi_Minh"),
         clock=clock,
     )

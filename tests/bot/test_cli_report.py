@@ -6,6 +6,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
+from PIL import Image
+
 from storage.models import Answer, Case, Person, SurveySession, SurveyVersion, Ward
 from tests.bot.conftest import asogopy, sogopy, store
 
@@ -18,7 +21,7 @@ async def answered_case(database_url: str, ward: Ward, version: SurveyVersion) -
     await store(database_url, citizen)
     case = Case(
         ward_id=ward.id, code="HS-0001", procedure="Chứng thực bản sao", token="t1",
-        person_id=citizen.id, done_at=DAY,
+        person_id=citizen.id, done_at=DAY, survey_answered_at=DAY,
     )  # fmt: skip
     await store(database_url, case)
     for source, case_id, levels in (("case", case.id, (5, 4, 4, 3, 2)), ("walkin", None, (5,) * 5)):
@@ -84,7 +87,25 @@ async def test_report_table_chart_and_errors(
     ]
     assert table.returncode == 0, table.stderr
     assert "Tiếp cận dịch vụ" in table.stdout and "80.0%" in table.stdout
-    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    access = next(line for line in table.stdout.splitlines() if "Tiếp cận dịch vụ" in line)
+    assert access.split() == [
+        "Tiếp",
+        "cận",
+        "dịch",
+        "vụ",
+        "2",
+        "100.0%",
+        "5.00",
+        "ít",
+        "dữ",
+        "liệu",
+    ]
+    assert "Tỉ lệ phản hồi (hồ sơ): 100.0% (1/1, ít dữ liệu)" in table.stdout
+    png = chart.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.size == (1080, 1350)  # a phone's portrait
+        image.verify()
     rows = list(csv.reader(io.StringIO(by_ward.stdout.removeprefix("\ufeff"))))
     assert rows[1][:4] == ["Tổng", "", "10", "80.0%"]
     assert any(row[0] == "NGHIA-TAN" and row[2] == "10" for row in rows)
@@ -109,3 +130,98 @@ async def test_export_answers_has_one_row_per_answer_with_its_case(
     xlsx = tmp_path / "answers.xlsx"
     written = sogopy(bot_env, "export", "answers", *PERIOD, "--format", "xlsx", "-o", str(xlsx))
     assert written.returncode == 0 and xlsx.stat().st_size > 0
+
+
+def read_xlsx(path: Path) -> list[list[str]]:
+    """The sheet's values as the CSV writes them: numbers as digits, empty cells empty."""
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    return [
+        ["" if value is None else str(value) for value in row]
+        for row in sheet.iter_rows(values_only=True)
+    ]
+
+
+def read_csv(text: str) -> list[list[str]]:
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+async def test_export_answers_csv_and_xlsx_carry_the_same_rows(
+    bot_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    await setup(database_url)
+    xlsx = tmp_path / "answers.xlsx"
+    as_csv, as_xlsx, other_month = [
+        await asogopy(bot_env, "export", "answers", *PERIOD, "--format", "csv"),
+        await asogopy(bot_env, "export", "answers", *PERIOD, "--format", "xlsx", "-o", str(xlsx)),
+        await asogopy(bot_env, "export", "answers", "--since", "2026-12-01", "--until",
+                      "2026-12-31", "--format", "csv"),
+    ]  # fmt: skip
+    for result in (as_csv, as_xlsx, other_month):
+        assert result.returncode == 0, result.stderr
+    codes = ("access", "procedure", "officer", "result", "feedback")
+    ward = ["NGHIA-TAN", "Phường Nghĩa Tân"]
+    when = "20/11/2026 10:00"
+    expected = [
+        ["Mã hồ sơ", "Thủ tục", "Mã phường", "Phường", "Mã câu hỏi", "Yếu tố", "Mức (1-5)",
+         "Phiên bản khảo sát", "Nguồn", "Thời gian"],
+        *(["HS-0001", "Chứng thực bản sao", *ward, code, code, str(level), "sipas v1", "case",
+           when] for code, level in zip(codes, (5, 4, 4, 3, 2), strict=True)),
+        *(["", "", *ward, code, code, "5", "sipas v1", "walkin", when] for code in codes),
+    ]  # fmt: skip
+    assert read_csv(as_csv.stdout) == expected
+    assert read_xlsx(xlsx) == expected
+    assert read_csv(other_month.stdout) == expected[:1]  # no answers then: the header alone
+
+
+async def test_report_csv_xlsx_and_json_agree_with_figures_worked_by_hand(
+    bot_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    await setup(database_url)
+    await store(database_url, Ward(code="DICH-VONG", name="Phường Dịch Vọng"))  # no answers
+    xlsx = tmp_path / "bao-cao.xlsx"
+    by_ward = ("report", *PERIOD, "--by", "ward", "--format")
+    as_csv, as_xlsx, as_json = [
+        await asogopy(bot_env, *by_ward, "csv"),
+        await asogopy(bot_env, *by_ward, "xlsx", "-o", str(xlsx)),
+        await asogopy(bot_env, *by_ward, "json"),
+    ]
+    for result in (as_csv, as_xlsx, as_json):
+        assert result.returncode == 0, result.stderr
+    few, none = "ít dữ liệu", ["0", "", "", "0", "0", "0", "0", "0", "ít dữ liệu"]
+    # answers: the case 5,4,4,3,2 and the walk-in 5,5,5,5,5, element by element
+    expected = [
+        ["Nhóm", "Tên", "Số câu trả lời", "Hài lòng (mức 4-5)", "Điểm trung bình",
+         "Mức 1", "Mức 2", "Mức 3", "Mức 4", "Mức 5", "Ghi chú"],
+        ["Tổng", "", "10", "80.0%", "4.30", "0", "1", "1", "2", "6", ""],
+        ["NGHIA-TAN", "Phường Nghĩa Tân", "10", "80.0%", "4.30", "0", "1", "1", "2", "6", ""],
+        ["NGHIA-TAN / access", "Tiếp cận dịch vụ", "2", "100.0%", "5.00",
+         "0", "0", "0", "0", "2", few],
+        ["NGHIA-TAN / procedure", "Thủ tục hành chính", "2", "100.0%", "4.50",
+         "0", "0", "0", "1", "1", few],
+        ["NGHIA-TAN / officer", "Công chức giải quyết công việc", "2", "100.0%", "4.50",
+         "0", "0", "0", "1", "1", few],
+        ["NGHIA-TAN / result", "Kết quả giải quyết", "2", "50.0%", "4.00",
+         "0", "0", "1", "0", "1", few],
+        ["NGHIA-TAN / feedback", "Tiếp nhận, xử lý góp ý", "2", "50.0%", "3.50",
+         "0", "1", "0", "0", "1", few],
+        ["DICH-VONG", "Phường Dịch Vọng", *none],  # an empty ward ranks last
+        ["DICH-VONG / access", "Tiếp cận dịch vụ", *none],
+        ["DICH-VONG / procedure", "Thủ tục hành chính", *none],
+        ["DICH-VONG / officer", "Công chức giải quyết công việc", *none],
+        ["DICH-VONG / result", "Kết quả giải quyết", *none],
+        ["DICH-VONG / feedback", "Tiếp nhận, xử lý góp ý", *none],
+    ]  # fmt: skip
+    assert read_csv(as_csv.stdout) == expected
+    assert read_xlsx(xlsx) == expected
+    data = json.loads(as_json.stdout)
+    from_json = [["Tổng", data["overall"]]]
+    for row in data["rows"]:
+        from_json.append([row["key"], row])
+        from_json += [[f"{row['key']} / {e['key']}", e] for e in data["elements"][row["key"]]]
+    assert [
+        [key, str(cell["answers"]), *map(str, cell["levels"]), few if cell["too_few"] else ""]
+        for key, cell in from_json
+    ] == [[row[0], row[2], *row[5:]] for row in expected[1:]]
+    assert (data["cases_done"], data["cases_answered"], data["response_too_few"]) == (1, 1, True)

@@ -29,7 +29,7 @@ async def test_killed_mid_survey_the_citizen_continues_at_the_same_question(
     edited = await citizen.wait_for(lambda m: "Câu 3 — " in m.text, timeout=30)
     assert "Câu 4/5" in edited.text
     await citizen.send_text("tôi đang ở đâu?")
-    reminder = await citizen.wait_for(lambda m: "bấm một trong các nút" in m.text)
+    reminder = await citizen.wait_for(lambda m: "chọn một trong các câu trả lời" in m.text)
     assert reminder
     again = await citizen.next_message()
     assert "Câu 4/5" in again.text

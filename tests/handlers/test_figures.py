@@ -1,10 +1,16 @@
 """/baocao in chat: leaders see their ward's figures and a chart, admins every ward."""
 
 from dataclasses import replace
+from datetime import timedelta
 
+from sqlmodel import select
+
+from handlers.catalogue import ELEMENTS, element_label
+from handlers.charts import render_chart
 from handlers.context import Context
-from storage.models import Leadership, Person, Ward
-from tests.conftest import Chat, add_ward
+from storage.models import Case, Leadership, Person, Ward
+from storage.report import build_report
+from tests.conftest import Chat, Clock, add_ward
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -50,9 +56,105 @@ async def test_admins_see_every_ward_ranked_and_citizens_nothing(ctx: Context, w
     await rate_walk_in(ctx, "102", "DICH-VONG", "Rất hài lòng")
     citizen = Chat(ctx, chat_id="300")
     assert "dành cho lãnh đạo" in (await citizen.command("baocao")).replies[0].text
+    await add_ward(ctx, "MAI-DICH", "Phường Mai Dịch")  # no answers yet
     admin_ctx = replace(ctx, admins=frozenset({"900"}))
     admin = Chat(admin_ctx, chat_id="900")
-    summary = (await admin.command("baocao")).replies[1].text
+    chart, summary_reply = (await admin.command("baocao")).replies
+    summary = summary_reply.text
     assert "toàn thành phố" in summary and "Xếp hạng" in summary
     assert summary.index("Phường Dịch Vọng") < summary.index("Phường Nghĩa Tân")
+    assert "• Phường Mai Dịch: chưa có" in summary  # every ward, the empty ones last
+    assert summary.index("Phường Nghĩa Tân") < summary.index("Phường Mai Dịch")
+    assert "Chung: 50% (10 câu, ít dữ liệu)" not in summary  # 10 answers: enough
+    assert "Chung: <b>50%</b> (10 câu)" in summary
+    async with ctx.db() as session:  # the chart compares the wards: the by-ward chart
+        today = ctx.clock().astimezone(ctx.timezone).date()
+        labels = {code: element_label("vi", code) for code in ELEMENTS}
+        city = await build_report(
+            session, zone=ctx.timezone, since=today - timedelta(days=29), until=today,
+            by="ward", element_labels=labels,
+        )  # fmt: skip
+    assert chart.image == render_chart(city, "toàn thành phố")
+    assert [cell.key for cell in city.rows] == ["DICH-VONG", "NGHIA-TAN", "MAI-DICH"]
     assert (await admin.press("f:x")).notice
+    leader = await make_leader(ctx, ward)  # of NGHIA-TAN: nothing of the other wards
+    mine = (await leader.command("baocao")).replies[1].text
+    assert "Nghĩa Tân" in mine and "Dịch Vọng" not in mine and "Mai Dịch" not in mine
+    assert "Chung: 0% (5 câu, ít dữ liệu)" in mine
+
+
+async def lead(ctx: Context, chat_id: str, *wards: Ward) -> Chat:
+    """A leader of every ward given."""
+    async with ctx.db() as session:
+        person = Person(platform="telegram", chat_id=chat_id, name="Lan", role="leader")
+        session.add(person)
+        await session.flush()
+        for ward in wards:
+            session.add(Leadership(person_id=person.id, ward_id=ward.id, name="Lan"))
+        await session.commit()
+    return Chat(ctx, chat_id=chat_id, name="Lan")
+
+
+async def test_a_leader_of_two_wards_picks_one_and_sees_only_its_figures(
+    ctx: Context, ward: Ward
+) -> None:
+    other = await add_ward(ctx, "DICH-VONG", "Phường Dịch Vọng")
+    stranger = await add_ward(ctx, "MAI-DICH", "Phường Mai Dịch")
+    for n in range(2):
+        await rate_walk_in(ctx, f"10{n}", "NGHIA-TAN", "Hài lòng")
+    for n in range(3):
+        await rate_walk_in(ctx, f"20{n}", "DICH-VONG", "Không hài lòng")
+    leader = await lead(ctx, "701", ward, other)
+    ask = (await leader.command("baocao", "90")).replies
+    assert len(ask) == 1 and ask[0].image is None  # a question, no figures yet
+    assert [c.label for c in ask[0].choices] == ["Phường Dịch Vọng", "Phường Nghĩa Tân"]
+    chart, summary = (await leader.press_label("Phường Dịch Vọng")).replies
+    assert chart.image is not None and chart.image.startswith(PNG)
+    assert "Phường Dịch Vọng" in summary.text and "Nghĩa Tân" not in summary.text
+    assert "Chung: <b>0%</b> (15 câu)" in summary.text
+    assert "16/11–22/11" in summary.text  # 90 days, as asked: the trend goes back weeks
+    week = (await leader.press_label("7 ngày")).replies[1].text  # the period keeps the ward
+    assert "Phường Dịch Vọng" in week and "Chung: <b>0%</b> (15 câu)" in week
+    mine = (await leader.press(f"f:30:{ward.id}")).replies[1].text
+    assert "Phường Nghĩa Tân" in mine and "Chung: <b>100%</b> (10 câu)" in mine
+    refused = await leader.press(f"f:30:{stranger.id}")  # not one of theirs
+    assert refused.notice and not refused.replies
+
+
+async def test_a_removed_leader_old_ward_button_shows_nothing(ctx: Context, ward: Ward) -> None:
+    other = await add_ward(ctx, "DICH-VONG", "Phường Dịch Vọng")
+    leader = await lead(ctx, "702", ward, other)
+    await leader.command("baocao")
+    async with ctx.db() as session:
+        for leadership in (await session.exec(select(Leadership))).all():
+            leadership.removed_at = ctx.clock()
+        await session.commit()
+    refused = await leader.press_label("Phường Dịch Vọng")
+    assert refused.notice and not refused.replies
+
+
+async def test_every_figure_says_how_many_answers_and_too_few_is_marked(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    for n in range(3):
+        await rate_walk_in(ctx, f"10{n}", "NGHIA-TAN", "Rất hài lòng")  # this week: 15
+    clock.advance(days=7)
+    await rate_walk_in(ctx, "200", "NGHIA-TAN", "Bình thường")  # next week: 5
+    async with ctx.db() as session:
+        done = ctx.clock() - timedelta(days=1)
+        session.add(Case(ward_id=ward.id, code="HS-1", procedure="Đăng ký khai sinh", token="t1",
+                         done_at=done, survey_answered_at=done))  # fmt: skip
+        session.add(Case(ward_id=ward.id, code="HS-2", procedure="Đăng ký khai sinh", token="t2",
+                         done_at=done))  # fmt: skip
+        await session.commit()
+    leader = await make_leader(ctx, ward)
+    text = (await leader.command("baocao", "14")).replies[1].text
+    lines = text.splitlines()
+    trend = lines[lines.index("Theo tuần:") + 1 :]
+    assert trend[:3] == [  # 20/11 to 03/12: three ISO weeks, the first one empty
+        "• 16/11–22/11: chưa có",
+        "• 23/11–29/11: <b>100%</b> (15 câu)",
+        "• 30/11–06/12: 0% (5 câu, ít dữ liệu)",
+    ]
+    assert "Tỉ lệ phản hồi: 50% (1/2 hồ sơ, ít dữ liệu)" in text  # 2 cases: too few
+    assert "Chung: <b>75%</b> (20 câu)" in text

@@ -102,7 +102,7 @@ async def test_restart_continues_at_the_same_question(ctx: Context, ward: Ward) 
     await chat.press_label("Rất hài lòng")
     resumed = Chat(ctx)  # nothing carried over in memory
     response = await resumed.text("xin chào")
-    assert "bấm một trong các nút" in response.replies[0].text
+    assert "chọn một trong các câu trả lời" in response.replies[0].text
     assert "Câu 3/5" in response.replies[1].text
     await resumed.press_label("Bình thường")
     assert [a.level for a in await answers(ctx)] == [4, 5, 3]
@@ -179,6 +179,32 @@ async def test_case_opened_after_it_is_done_starts_at_once(ctx: Context, ward: W
     response = await citizen.command("start", f"c_{case.token}")
     assert "Câu 1/5" in response.replies[1].text
     assert await case_prompt(ctx, case.id) is None  # the scheduler will not ask again
+
+
+async def test_a_case_is_marked_answered_at_its_first_answer_only(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    """The response rate counts this marker: prompted is not answered, one press is."""
+    case = await new_case(ctx, ward)
+    await new_case(ctx, ward, "HS-0002")  # never answered
+    await mark_done(ctx, case)
+    citizen = Chat(ctx)
+    await citizen.command("start", f"c_{case.token}")
+    walk_in = Chat(ctx, chat_id="3004")
+    await walk_in.command("start", "d_NGHIA-TAN")
+    await walk_in.press_label("Hài lòng")  # a walk-in marks no case
+
+    async def marks() -> list[object]:
+        async with ctx.db() as session:
+            found = await session.exec(select(Case.survey_answered_at).order_by(Case.code))
+            return list(found.all())
+
+    assert await marks() == [None, None]
+    first = clock.now
+    await citizen.press_label("Hài lòng")
+    clock.advance(minutes=3)
+    await citizen.press_label("Rất hài lòng")
+    assert await marks() == [first, None]
 
 
 async def test_stopped_case_survey_resumes_the_same_run(ctx: Context, ward: Ward) -> None:

@@ -13,8 +13,8 @@ from handlers.survey_library import (
     Question,
     Survey,
     SurveyError,
-    load_library,
     parse_survey,
+    scan_library,
 )
 from storage.models import SurveyVersion
 
@@ -43,7 +43,7 @@ def refusal(source: str) -> str:
 
 
 def test_the_packaged_library_has_sipas_with_one_question_per_element() -> None:
-    library = load_library()
+    library = scan_library()[0]
     sipas = library["sipas"]
     assert len(sipas.questions) == 5
     assert {question.element for question in sipas.questions} == set(ELEMENTS)
@@ -135,18 +135,23 @@ def test_a_survey_survives_its_json_form_and_a_new_label_changes_its_hash() -> N
     assert parse_survey(VALID, "y.yaml").content_hash == survey.content_hash
 
 
-def test_two_files_with_one_key_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "sipas.yaml").write_text((PACKAGED / "sipas.yaml").read_text("utf-8"), "utf-8")
+def test_a_second_file_with_one_key_and_a_broken_file_are_refused_not_fatal(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "demo.yaml").write_text(VALID, "utf-8")
     (tmp_path / "demo-copy.yaml").write_text(VALID, "utf-8")
-    with pytest.raises(SurveyError, match=r"demo\.yaml: key: 'demo' is used by another file"):
-        load_library(tmp_path)
+    (tmp_path / "broken.yaml").write_text("key: broken\nversion: 1\n", "utf-8")
+    surveys, problems = scan_library([PACKAGED, tmp_path])
+    assert sorted(surveys) == ["demo", "sipas"]
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{tmp_path / 'broken.yaml'}:1: file: missing field 'title'")
+    assert problems[1] == f"{tmp_path / 'demo.yaml'}: key: 'demo' is used by another file"
 
 
 def test_a_library_without_the_default_survey_is_refused(tmp_path: Path) -> None:
     (tmp_path / "demo.yaml").write_text(VALID, "utf-8")
     with pytest.raises(SurveyError, match="'sipas' is missing"):
-        load_library(tmp_path)
+        scan_library([tmp_path])
 
 
 async def stored_versions(ctx: Context) -> list[tuple[str, int]]:
@@ -156,7 +161,7 @@ async def stored_versions(ctx: Context) -> list[tuple[str, int]]:
 
 
 async def test_each_survey_version_is_stored_once(ctx: Context) -> None:
-    library = load_library()  # `ctx` already synced it once, as the bot does at start
+    library = scan_library()[0]  # `ctx` already synced it once, as the bot does at start
     assert await stored_versions(ctx) == [("sipas", 1)]
     again = await sync_surveys(ctx.db, library)
     assert await stored_versions(ctx) == [("sipas", 1)]
@@ -165,7 +170,7 @@ async def test_each_survey_version_is_stored_once(ctx: Context) -> None:
 
 
 async def test_a_new_version_is_stored_beside_the_old_one(ctx: Context) -> None:
-    old = load_library()["sipas"]
+    old = scan_library()[0]["sipas"]
     new = replace(old, version=2, title={"vi": "Khảo sát mới"})
     book = await sync_surveys(ctx.db, {"sipas": new})
     assert await stored_versions(ctx) == [("sipas", 1), ("sipas", 2)]
@@ -174,7 +179,7 @@ async def test_a_new_version_is_stored_beside_the_old_one(ctx: Context) -> None:
 
 
 async def test_a_changed_survey_without_a_new_version_is_refused(ctx: Context) -> None:
-    sipas = load_library()["sipas"]
+    sipas = scan_library()[0]["sipas"]
     relabelled = replace(sipas, title={**sipas.title, "vi": "Khảo sát đã sửa"})
     with pytest.raises(SurveyError, match="give the changed file a new version"):
         await sync_surveys(ctx.db, {"sipas": relabelled})

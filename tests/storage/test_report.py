@@ -4,16 +4,19 @@ Rows are inserted directly (no conversation), on every backend of `database_url`
 Times are written in local time (Hanoi, UTC+7, unless a test says otherwise).
 """
 
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import create_engine, session_maker
+from storage.db import alembic_config, create_engine, session_maker, upgrade_sync
 from storage.models import Answer, Case, Person, SessionStatus, SurveySession, SurveyVersion, Ward
 from storage.report import (
     ELEMENT_ORDER,
@@ -99,7 +102,10 @@ class City:
         source: str = "walkin",
         case: Case | None = None,
     ) -> None:
-        """One survey run: question code -> level; a code's element is its prefix."""
+        """One survey run: question code -> level; a code's element is its prefix.
+
+        A case's run marks the case answered at its first answer, as the bot does.
+        """
         run = SurveySession(
             person_id=self.person.id,  # type: ignore[arg-type]
             ward_id=ward.id,  # type: ignore[arg-type]
@@ -127,6 +133,8 @@ class City:
                     answered_at=when + timedelta(seconds=offset),
                 )
             )
+        if case is not None and answers and case.survey_answered_at is None:
+            case.survey_answered_at = when
         await self.session.flush()
 
     async def walkins(
@@ -230,6 +238,51 @@ async def test_a_question_keeps_its_history_across_survey_versions(city: City) -
     assert figures["access"] == (0, 1, 0, 1, 0)
     assert figures["officer"] == (1, 0, 0, 0, 2)  # the new question shares its element
     assert result.overall.answers == 5
+
+
+async def test_a_removed_question_is_reported_where_it_existed(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.run(ward, at(MON), {"access": 5, "feedback": 2})
+    await city.new_version()  # the file changed: "feedback" is no longer asked
+    await city.run(ward, at(SUN), {"access": 4})
+    week = {cell.key: cell.levels for cell in (await report(city)).rows}
+    assert week["feedback"] == (0, 1, 0, 0, 0) and week["access"] == (0, 0, 0, 1, 1)
+    sunday = {cell.key: cell for cell in (await report(city, since=SUN)).rows}
+    assert sunday["feedback"].answers == 0 and sunday["feedback"].share is None
+    assert sunday["access"].levels == (0, 0, 0, 1, 0)
+
+
+async def test_walk_ins_and_cases_mixed_by_procedure_and_by_ward(city: City) -> None:
+    """Walk-ins count in the ward's figures, never under a procedure nor in the rate."""
+    ward = await city.ward("NGHIA-TAN")
+    await city.ward("DICH-VONG")  # no answers, no cases
+    first = await city.case(ward, done=at(MON, 8), procedure="Đăng ký kết hôn")
+    await city.run(ward, at(MON, 10), {"access": 4, "officer": 2}, "case", first)
+    await city.case(ward, done=at(MON, 9), procedure="Đăng ký kết hôn")  # never answered
+    await city.walkins(ward, at(MON, 11), 5, 5, 1)
+    by_ward = await report(city, by="ward")
+    assert cells(by_ward.rows) == [("NGHIA-TAN", (1, 1, 0, 1, 2)), ("DICH-VONG", (0,) * 5)]
+    assert cells(by_ward.elements["NGHIA-TAN"])[:3] == [
+        ("access", (1, 0, 0, 1, 2)),
+        ("procedure", (0, 0, 0, 0, 0)),
+        ("officer", (0, 1, 0, 0, 0)),
+    ]
+    assert (by_ward.cases_done, by_ward.cases_answered, by_ward.walkin_answers) == (2, 1, 3)
+    assert by_ward.response_rate == 0.5 and by_ward.response_too_few
+    by_procedure = await report(city, by="procedure")
+    assert cells(by_procedure.rows) == [("Đăng ký kết hôn", (0, 1, 0, 1, 0))]
+    assert by_procedure.overall.levels == (1, 1, 0, 1, 2)
+
+
+async def test_ten_cases_are_enough_to_judge_the_rate(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    for number in range(10):
+        case = await city.case(ward, done=at(MON, 8))
+        if number < 7:
+            await city.run(ward, at(MON, 9), {"access": 4}, "case", case)
+    result = await report(city)
+    assert (result.cases_done, result.cases_answered) == (10, 7)
+    assert result.response_rate == 0.7 and not result.response_too_few
 
 
 async def test_period_bounds_are_local_midnights(city: City) -> None:
@@ -454,3 +507,57 @@ async def test_a_report_planned_many_times_gives_the_same_figures(city: City) ->
     await city.walkins(ward, at(MON), 4, 5, 2)
     figures = {(await report(city, by="ward")).overall.levels for _ in range(7)}
     assert figures == {(0, 1, 0, 1, 1)}
+
+
+def test_migration_0004_marks_the_cases_already_answered(tmp_path: Path) -> None:
+    """Cases answered before the marker existed get their first answer's time; and back."""
+    path = tmp_path / "old.db"
+    config = alembic_config(f"sqlite:///{path}")
+    upgrade_sync(f"sqlite:///{path}")
+    command.downgrade(config, "0003")
+    rows = {
+        "ward": [(1, "NGHIA-TAN", "Phường Nghĩa Tân", 10, 0, "2026-01-01 00:00:00.000000")],
+        "person": [(1, "telegram", "1", "vi", "citizen", "idle", 0, "2026-01-01 00:00:00.000000")],
+        "surveyversion": [(1, "sipas", 1, "SIPAS", "{}", "h", "2026-01-01 00:00:00.000000")],
+        "case": [
+            (number, 1, f"HS-{number}", "Đăng ký khai sinh", f"t{number}",
+             "2026-11-16 01:00:00.000000", "2026-11-16 02:00:00.000000")
+            for number in (1, 2, 3)
+        ],
+        "surveysession": [
+            (1, 1, 1, 1, "case", 1, 5, "completed", "2026-11-16 03:00:00.000000"),
+            (2, 1, 1, 1, "walkin", None, 5, "completed", "2026-11-16 03:00:00.000000"),
+            (3, 1, 1, 1, "case", 3, 0, "active", "2026-11-16 03:00:00.000000"),  # no answer
+        ],
+        "answer": [
+            (1, 1, 1, 1, 1, "case", "officer", "officer", 4, "2026-11-16 03:00:09.000000"),
+            (2, 1, 1, 1, 1, "case", "access", "access", 5, "2026-11-16 03:00:05.000000"),
+            (3, 2, 1, 1, None, "walkin", "access", "access", 1, "2026-11-16 03:00:01.000000"),
+        ],
+    }  # fmt: skip
+    columns = {
+        "ward": "id, code, name, deadline_days, last_page, created_at",
+        "person": "id, platform, chat_id, language, role, dialog, last_message_id, created_at",
+        "surveyversion": "id, key, version, title, definition, content_hash, created_at",
+        "case": "id, ward_id, code, procedure, token, created_at, done_at",
+        "surveysession": "id, person_id, ward_id, survey_version_id, source, case_id, step,"
+        " status, started_at",
+        "answer": "id, session_id, survey_version_id, ward_id, case_id, source, question_code,"
+        " element, level, answered_at",
+    }
+    with sqlite3.connect(path) as connection:
+        for table, values in rows.items():
+            marks = ", ".join("?" * len(values[0]))
+            connection.executemany(
+                f'INSERT INTO "{table}" ({columns[table]}) VALUES ({marks})', values
+            )
+    command.upgrade(config, "0004")
+    with sqlite3.connect(path) as connection:
+        marks = connection.execute('SELECT id, survey_answered_at FROM "case" ORDER BY id')
+        assert marks.fetchall() == [(1, "2026-11-16 03:00:05.000000"), (2, None), (3, None)]
+        indexes = {row[1] for row in connection.execute("PRAGMA index_list('answer')")}
+        assert "ix_answer_ward_id" not in indexes and "ix_answer_report" in indexes
+    command.downgrade(config, "0003")
+    with sqlite3.connect(path) as connection:
+        names = {row[1] for row in connection.execute("PRAGMA table_info('case')")}
+        assert "survey_answered_at" not in names and "done_at" in names

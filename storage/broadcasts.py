@@ -1,0 +1,264 @@
+"""Broadcast queries: the audience, the recipient rows, progress and response counts.
+
+Recipients are written with one INSERT … SELECT when a broadcast is scheduled, and
+read back page by page, so no step ever holds the whole audience in memory.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, insert, literal, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    BroadcastWard,
+    Person,
+    Recipient,
+    RecipientStatus,
+    SurveySession,
+    Ward,
+)
+
+ACTIVE = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING, BroadcastStatus.PAUSED)
+
+
+def _audience_filter(ward_ids: Sequence[int]) -> list[ColumnElement[bool]]:
+    """Opted-in, reachable people, on any platform, of the given wards (all when empty)."""
+    conditions = [
+        col(Person.optin).is_(True),
+        col(Person.blocked_at).is_(None),
+    ]
+    if ward_ids:
+        conditions.append(col(Person.ward_id).in_(ward_ids))
+    return conditions
+
+
+async def audience_size(session: AsyncSession, ward_ids: Sequence[int]) -> int:
+    result = await session.exec(
+        select(func.count()).select_from(Person).where(*_audience_filter(ward_ids))
+    )
+    return int(result.one())
+
+
+async def ward_ids_of(session: AsyncSession, broadcast_id: int) -> list[int]:
+    result = await session.exec(
+        select(BroadcastWard.ward_id).where(BroadcastWard.broadcast_id == broadcast_id)
+    )
+    return sorted(result.all())
+
+
+async def set_wards(session: AsyncSession, broadcast: Broadcast, ward_ids: Sequence[int]) -> None:
+    """Limit the broadcast to these wards (an empty list: city-wide)."""
+    assert broadcast.id is not None
+    for row in (
+        await session.exec(select(BroadcastWard).where(BroadcastWard.broadcast_id == broadcast.id))
+    ).all():
+        await session.delete(row)
+    for ward_id in sorted(set(ward_ids)):
+        session.add(BroadcastWard(broadcast_id=broadcast.id, ward_id=ward_id))
+    broadcast.city_wide = not ward_ids
+    await session.flush()
+
+
+async def schedule(session: AsyncSession, broadcast: Broadcast, at: datetime) -> int:
+    """Write one pending row per recipient and schedule the broadcast; the audience size."""
+    assert broadcast.id is not None
+    ward_ids = await ward_ids_of(session, broadcast.id)
+    chosen = select(
+        literal(broadcast.id), Person.id, literal(RecipientStatus.PENDING.value), literal(0)
+    ).where(*_audience_filter(ward_ids))
+    await session.exec(
+        insert(Recipient).from_select(["broadcast_id", "person_id", "status", "attempts"], chosen)
+    )
+    broadcast.audience = await count_recipients(session, broadcast.id)
+    broadcast.status, broadcast.scheduled_at = BroadcastStatus.SCHEDULED, at
+    return broadcast.audience
+
+
+async def count_recipients(session: AsyncSession, broadcast_id: int) -> int:
+    result = await session.exec(
+        select(func.count()).select_from(Recipient).where(Recipient.broadcast_id == broadcast_id)
+    )
+    return int(result.one())
+
+
+@dataclass
+class Progress:
+    """Where a broadcast stands, counted from its recipient rows."""
+
+    audience: int
+    by_status: dict[str, int]
+    answered: int  # unique people who answered at least one question
+
+    def count(self, status: RecipientStatus) -> int:
+        return self.by_status.get(status, 0)
+
+    @property
+    def delivered(self) -> int:
+        return self.count(RecipientStatus.SENT)
+
+    @property
+    def remaining(self) -> int:
+        return self.count(RecipientStatus.PENDING) + self.count(RecipientStatus.SENDING)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.delivered if self.delivered else None
+
+
+async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
+    assert broadcast.id is not None
+    counts = await session.exec(
+        select(Recipient.status, func.count())
+        .where(Recipient.broadcast_id == broadcast.id)
+        .group_by(col(Recipient.status))
+    )
+    answered = await session.exec(
+        select(func.count()).where(
+            SurveySession.broadcast_id == broadcast.id, col(SurveySession.step) > 0
+        )
+    )
+    return Progress(broadcast.audience, dict(counts.all()), int(answered.one()))
+
+
+@dataclass(frozen=True)
+class Due:
+    """A pending recipient as the sender needs it, with why it must be skipped, if so."""
+
+    recipient_id: int
+    person_id: int
+    platform: str
+    chat_id: str
+    language: str
+    ward_id: int | None
+    ward_name: str | None
+    skip: str | None
+
+
+async def pending_page(
+    session: AsyncSession, broadcast_id: int, after: int, limit: int
+) -> list[Due]:
+    """The next pending recipients by id, each checked again now (they may have changed)."""
+    result = await session.exec(
+        select(
+            Recipient.id,
+            Person.id,
+            Person.platform,
+            Person.chat_id,
+            Person.language,
+            Person.optin,
+            Person.blocked_at,
+            Person.ward_id,
+            Ward.name,
+            Ward.removed_at,
+        )
+        .join(Person, col(Person.id) == Recipient.person_id)
+        .outerjoin(Ward, col(Ward.id) == Person.ward_id)
+        .where(
+            Recipient.broadcast_id == broadcast_id,
+            Recipient.status == RecipientStatus.PENDING,
+            col(Recipient.id) > after,
+        )
+        .order_by(col(Recipient.id))
+        .limit(limit)
+    )
+    page = []
+    for row in result.all():
+        rid, pid, platform, chat_id, language, optin, blocked_at, ward_id, name, removed = row
+        skip = None
+        if not optin:
+            skip = "opted out"
+        elif blocked_at is not None:
+            skip = "blocked the bot"
+        elif ward_id is None or removed is not None:
+            skip = "ward removed"
+        page.append(Due(rid, pid, platform, chat_id, language, ward_id, name, skip))
+    return page
+
+
+async def set_recipient(
+    session: AsyncSession,
+    recipient_id: int,
+    status: RecipientStatus,
+    *,
+    expect: RecipientStatus,
+    reason: str | None = None,
+    attempt: bool = False,
+) -> bool:
+    """Move one row from `expect` to `status`; False when it was not in `expect` any more."""
+    values: dict[str, object] = {"status": status.value, "reason": reason}
+    if attempt:
+        values["attempts"] = Recipient.attempts + 1
+    result = await session.exec(
+        update(Recipient)
+        .where(col(Recipient.id) == recipient_id, col(Recipient.status) == expect.value)
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    outcomes: Sequence[tuple[int, RecipientStatus, str | None]],
+    now: datetime,
+) -> None:
+    """The outcome of many sends, one UPDATE per (status, reason): rows still "sending"."""
+    groups: dict[tuple[RecipientStatus, str | None], list[int]] = {}
+    for recipient_id, status, reason in outcomes:
+        groups.setdefault((status, reason), []).append(recipient_id)
+    for (status, reason), ids in groups.items():
+        values: dict[str, object] = {"status": status.value, "reason": reason}
+        if status == RecipientStatus.SENT:
+            values["sent_at"] = now
+        await session.exec(
+            update(Recipient)
+            .where(
+                col(Recipient.id).in_(ids),
+                col(Recipient.status) == RecipientStatus.SENDING.value,
+            )
+            .values(**values)
+        )
+
+
+async def settle_interrupted(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
+    """Rows left "sending" by a killed sender count as sent: the request may have reached
+    Telegram, and sending again could send twice. Returns how many."""
+    result = await session.exec(
+        update(Recipient)
+        .where(
+            col(Recipient.broadcast_id) == broadcast_id,
+            col(Recipient.status) == RecipientStatus.SENDING.value,
+        )
+        .values(status=RecipientStatus.SENT.value, sent_at=now, reason="interrupted while sending")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def due_broadcasts(session: AsyncSession, now: datetime) -> list[Broadcast]:
+    """Broadcasts to work on now: running ones, and scheduled ones whose time has come."""
+    result = await session.exec(
+        select(Broadcast)
+        .where(
+            (col(Broadcast.status) == BroadcastStatus.RUNNING)
+            | (
+                (col(Broadcast.status) == BroadcastStatus.SCHEDULED)
+                & (col(Broadcast.scheduled_at) <= now)
+            )
+        )
+        .order_by(col(Broadcast.id))
+    )
+    return list(result.all())
+
+
+async def ward_names(session: AsyncSession, broadcast_id: int) -> list[str]:
+    result = await session.exec(
+        select(Ward.name)
+        .join(BroadcastWard, col(BroadcastWard.ward_id) == Ward.id)
+        .where(BroadcastWard.broadcast_id == broadcast_id)
+        .order_by(col(Ward.code))
+    )
+    return list(result.all())

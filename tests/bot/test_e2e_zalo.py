@@ -1,0 +1,269 @@
+"""Zalo citizens over HTTP, through the Zalo emulator, with leaders on Telegram."""
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.app import serve
+from bot.emulator import BotApiEmulator
+from bot.settings import load_settings
+from bot.zalo import fold, match_choice, plain, split_plain
+from bot.zalo_emulator import ZaloEmulator, ZaloUser
+from storage.models import Answer, BookPage, Person, SeenMessage, Ward
+from tests.bot.conftest import ADMIN, asogopy, store
+from tests.bot.test_e2e_broadcast import invitations, opted_in
+from tests.bot.test_e2e_citizen import rows
+from tests.bot.test_e2e_leaders import join
+
+LEVEL_LINES = (
+    "1. Rất không hài lòng\n2. Không hài lòng\n3. Bình thường\n4. Hài lòng\n5. Rất hài lòng"
+)
+ZALO_TOKEN = "zalo-test-token"
+
+
+@pytest.fixture
+async def zalo() -> AsyncIterator[ZaloEmulator]:
+    async with ZaloEmulator(ZALO_TOKEN, "Bot Phường Nghĩa Tân") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def zalo_env(bot_env: dict[str, str], zalo: ZaloEmulator) -> dict[str, str]:
+    return {
+        **bot_env,
+        "ZALO_BOT_TOKEN": ZALO_TOKEN,
+        "ZALO_API_BASE_URL": zalo.base_url,
+        "SOGOPY_QUIET_HOURS": "",
+    }
+
+
+async def running(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> asyncio.Task[None]:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "ZALO_WEBHOOK_URL"):
+        if key not in env:
+            monkeypatch.delenv(key, raising=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(load_settings(), stop))
+    task.stop = stop  # type: ignore[attr-defined]
+    return task
+
+
+async def stopped(task: asyncio.Task[None]) -> None:
+    task.stop.set()  # type: ignore[attr-defined]
+    await asyncio.wait_for(task, timeout=15)
+
+
+@pytest.fixture
+async def zalo_bot(
+    zalo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[asyncio.Task[None]]:
+    task = await running(zalo_env, monkeypatch)
+    yield task
+    await stopped(task)
+
+
+async def walk_in(citizen: ZaloUser) -> None:
+    await citizen.send_text("d_NGHIA-TAN")
+    greeting = await citizen.next_message()
+    assert "Phường Nghĩa Tân" in greeting.text
+    first = await citizen.next_message()
+    assert "Câu 1/5" in first.text and LEVEL_LINES in first.text
+    assert "trả lời bằng số" in first.text and "<b>" not in first.text
+
+
+async def test_a_zalo_citizen_answers_by_digits_and_words_and_a_telegram_leader_reads_it(
+    emulator: BotApiEmulator, zalo: ZaloEmulator, zalo_bot: object, database_url: str
+) -> None:
+    ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
+    await store(database_url, ward)
+    leader = await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
+    citizen = zalo.user("8827364512", "Bà Tư")
+    await walk_in(citizen)
+    await citizen.send_text("4")
+    assert "Câu 2/5" in (await citizen.next_message()).text
+    await citizen.send_text("rat hai long")  # typed without diacritics
+    assert "Câu 3/5" in (await citizen.next_message()).text
+    await citizen.send_text("ngon lắm")  # neither a number nor an answer: asked again
+    again = await citizen.next_message()
+    assert "chọn một trong các câu trả lời" in again.text
+    assert "Câu 3/5" in (await citizen.next_message()).text
+    await citizen.send_text("9")
+    await citizen.next_message()
+    assert "Câu 3/5" in (await citizen.next_message()).text
+    await citizen.send_text("Bình thường.")
+    await citizen.next_message()
+    await citizen.send_text("Hài lòng")
+    await citizen.next_message()
+    await citizen.send_text("3")
+    ask = await citizen.wait_for(lambda m: "góp ý" in m.text and "1. Bỏ qua" in m.text)
+    assert ask
+    levels = sorted(a.level for a in await rows(database_url, Answer))
+    assert levels == [3, 3, 4, 4, 5]
+
+    await citizen.send_image("https://zalo.example/anh-ghe.jpg", "Ghế chờ gãy <b>&</b>")
+    sign = await citizen.wait_for(lambda m: "2. Gửi ẩn danh" in m.text)
+    assert "Ghế chờ gãy <b>&</b>" in sign.text  # plain text, shown literally
+    await citizen.send_text("2")
+    await citizen.wait_for(lambda m: "trang số 1" in m.text)
+
+    note = await leader.wait_for(lambda m: "Trang 1" in m.text)
+    assert "Ghế chờ gãy <b>&</b>" in note.text and "Ẩn danh" in note.text
+    (page,) = await rows(database_url, BookPage)
+    assert page.photo_file_id == "https://zalo.example/anh-ghe.jpg"
+    await leader.press(note, "Đã xem")
+    told = await citizen.wait_for(lambda m: "đã đọc góp ý" in m.text)
+    assert "(trang số 1)" in told.text
+
+
+async def test_the_same_id_on_zalo_and_telegram_is_two_people(
+    emulator: BotApiEmulator, zalo: ZaloEmulator, zalo_bot: object, database_url: str
+) -> None:
+    impostor = zalo.user(str(ADMIN), "Giả làm quản trị")  # the Telegram admin's id, on Zalo
+    await impostor.send_text("/guikhaosat")
+    assert "chưa hiểu lệnh" in (await impostor.next_message()).text
+    await impostor.send_unsupported()  # a "protected" user's message
+    assert "chỉ đọc được tin nhắn chữ và ảnh" in (await impostor.next_message()).text
+    await impostor.send_sticker()
+    assert "chỉ đọc được" in (await impostor.next_message()).text
+    telegram_twin = emulator.user(ADMIN)
+    await telegram_twin.send_text("/start")
+    await telegram_twin.next_message()
+    people = await rows(database_url, Person)
+    assert sorted((p.platform, p.chat_id) for p in people) == [
+        ("telegram", str(ADMIN)),
+        ("zalo", str(ADMIN)),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_the_webhook_takes_only_signed_known_updates_and_each_once(
+    zalo: ZaloEmulator,
+    zalo_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/zalo/webhook"
+    env = {
+        **zalo_env,
+        "ZALO_WEBHOOK_URL": url,
+        "ZALO_WEBHOOK_SECRET": "s3cret-s3cret",
+        "SOGOPY_HTTP_PORT": str(port),
+    }
+    del env["TELEGRAM_BOT_TOKEN"]  # Zalo alone
+    bot = await running(env, monkeypatch)
+    try:
+        await asyncio.wait_for(zalo.webhook_set.wait(), 15)
+        assert zalo.webhook_url == url
+        async with aiohttp.ClientSession() as http:
+            good = {"X-Bot-Api-Secret-Token": "s3cret-s3cret"}
+            update = {
+                "event_name": "message.text.received",
+                "message": {
+                    "message_id": "m1",
+                    "from": {"id": "77", "display_name": "Giả"},
+                    "chat": {"id": "77", "chat_type": "PRIVATE"},
+                    "date": 1764200000000,
+                    "text": "/help",
+                },
+            }
+            for headers, body, status in (
+                ({}, update, 401),
+                ({"X-Bot-Api-Secret-Token": "s3cret-s3cret-wrong"}, update, 401),
+                (good, "{not json", 400),
+                (good, {"event_name": "user.joined", "message": {}}, 400),
+                (good, [1, 2], 400),
+            ):
+                data = body if isinstance(body, str) else None
+                payload = None if isinstance(body, str) else body
+                async with http.post(url, headers=headers, data=data, json=payload) as answer:
+                    assert answer.status == status
+            async with http.get(f"http://127.0.0.1:{port}/health") as health:
+                assert health.status == 200
+        assert await rows(database_url, Person) == []  # nothing stored from any of them
+
+        citizen = zalo.user("4455", "Ông Năm")
+        sent = await citizen.send_text("/help")
+        assert "/huy" in (await citizen.next_message()).text
+        await zalo.redeliver(sent)  # the same message id again: handled once
+        await citizen.send_text("/ngonngu")
+        assert "English" in (await citizen.next_message()).text
+        assert [m.text for m in citizen.messages].count(citizen.messages[0].text) == 1
+        assert zalo.webhook_answers == [200, 200, 200]
+        assert len(await rows(database_url, SeenMessage)) == 2
+    finally:
+        await stopped(bot)
+
+
+async def test_a_broadcast_reaches_a_mixed_audience(
+    emulator: BotApiEmulator,
+    zalo: ZaloEmulator,
+    zalo_env: dict[str, str],
+    zalo_bot: object,
+    database_url: str,
+) -> None:
+    ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
+    await store(database_url, ward)
+    (on_telegram,) = await opted_in(emulator, database_url, ward, 7001, 1)
+    on_zalo = zalo.user("99001", "Chị Hoa")
+    await store(
+        database_url,
+        Person(platform="zalo", chat_id="99001", ward_id=ward.id, optin=True, optin_at=None),
+    )
+    created = await asogopy(zalo_env, "broadcast", "create", "--survey", "sipas")
+    assert created.returncode == 0, created.stderr
+    assert "to 2 people" in created.stdout
+    invite = await on_zalo.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
+    assert LEVEL_LINES in invite.text
+    await on_telegram.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
+    assert len(invitations(on_telegram)) == 1
+    await on_zalo.send_text("5")
+    assert "Câu 2/5" in (await on_zalo.next_message()).text
+    (answer,) = await rows(database_url, Answer)
+    assert answer.source == "broadcast" and answer.level == 5
+
+
+def test_typed_answers_are_matched_by_number_or_words_only() -> None:
+    choices = [["Rất không hài lòng", "a:1"], ["Hài lòng", "a:4"], ["✅ Đã xem", "v:9"]]
+    assert match_choice("2", choices) == "a:4"
+    assert match_choice(" 3. ", choices) == "v:9"
+    assert match_choice("RẤT KHÔNG HÀI LÒNG", choices) == "a:1"
+    assert match_choice("hai long", choices) == "a:4"
+    assert match_choice("da xem", choices) == "v:9"
+    for other in ("0", "4", "hài", "không hài lòng lắm", "", "🙂"):
+        assert match_choice(other, choices) is None
+    assert fold("Đường Nghĩa Tân!") == "duong nghia tan"
+    assert plain("<b>Trang 1</b> &lt;b&gt; &amp;") == "Trang 1 <b> &"
+    pieces = split_plain("ờ" * 4500 + "\nhết")
+    assert [len(p) for p in pieces] == [2000, 2000, 504]
+
+
+async def test_links_print_the_zalo_form_when_zalo_is_configured(
+    zalo_env: dict[str, str],
+) -> None:
+    added = await asogopy(zalo_env, "ward", "add", "NGHIA-TAN", "Phường Nghĩa Tân")
+    assert added.returncode == 0, added.stderr
+    both = await asogopy(zalo_env, "desk-link", "NGHIA-TAN", "--desk", "2")
+    assert both.stdout.splitlines() == [
+        "https://t.me/sogopy_test_bot?start=d_NGHIA-TAN_2",
+        'Zalo: gửi "d_NGHIA-TAN_2" tới Zalo Bot Phường Nghĩa Tân',  # the name from getMe
+    ]
+    zalo_only = {
+        key: value for key, value in zalo_env.items() if not key.startswith("TELEGRAM_BOT")
+    }
+    case = await asogopy(
+        {**zalo_only, "ZALO_BOT_NAME": "Bot Phường"},
+        "case", "new", "--ward", "NGHIA-TAN", "--code", "HS-0001", "--procedure", "Khai sinh",
+    )  # fmt: skip
+    (line,) = case.stdout.splitlines()
+    assert re.fullmatch(r'Zalo: gửi "c_[A-Za-z0-9_-]{16}" tới Zalo Bot Phường', line), line

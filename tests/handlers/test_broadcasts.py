@@ -1,0 +1,81 @@
+"""Broadcast handlers called directly: consent asked once, the wizard's typed time and state."""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from handlers.context import Context
+from storage.models import Broadcast, BroadcastStatus, Dialog, Person, Recipient, Ward
+from tests.conftest import Chat, Clock
+from tests.handlers.test_suggestions import finish_survey
+
+CONSENT = "khảo sát ý kiến sau này"
+
+
+async def person(ctx: Context, chat_id: str) -> Person:
+    async with ctx.db() as session:
+        return (await session.exec(select(Person).where(Person.chat_id == chat_id))).one()
+
+
+async def test_consent_is_asked_once_after_the_first_survey_only(
+    chat: Chat, ward: Ward, clock: Clock
+) -> None:
+    await finish_survey(chat)
+    thanks = (await chat.press_label("Bỏ qua")).replies[-1]
+    assert CONSENT in thanks.text and [c.data for c in thanks.choices] == ["o:1", "o:0"]
+    assert (await person(chat.ctx, chat.chat_id)).optin is None  # asked, not answered
+    clock.advance(days=1)
+    await finish_survey(chat)  # the next day's survey: not asked again
+    again = (await chat.press_label("Bỏ qua")).replies[-1]
+    assert CONSENT not in again.text and again.choices == ()
+    await chat.press("o:0")  # the old buttons still record an answer, with its time
+    refused = await person(chat.ctx, chat.chat_id)
+    assert refused.optin is False and refused.optin_at == clock.now
+    assert (await chat.press("o:7")).notice == "Nút này không còn dùng được."
+
+
+async def test_an_admin_schedules_by_typing_a_local_time(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    ctx = replace(ctx, admins=frozenset({"900"}))
+    citizen = Chat(ctx, chat_id="1001")
+    await finish_survey(citizen)
+    await citizen.press_label("Bỏ qua")
+    await citizen.press_label("Đồng ý")
+    admin = Chat(ctx, chat_id="900")
+    await admin.command("guikhaosat")
+    await admin.press_label("Khảo sát mức độ hài lòng")
+    await admin.press_label("Phường Nghĩa Tân (1 người)")
+    await admin.press_label("🕒 Hẹn giờ")
+    for typed, answer in (
+        ("mai 8 giờ", "Chưa đọc được ngày giờ này"),
+        ("26/11/2026 09:00", "Thời điểm này đã qua"),  # 10:00 local now
+    ):
+        assert answer in (await admin.text(typed)).replies[0].text
+    scheduled = (await admin.text("27/11/2026 08:00")).replies[0]
+    assert "lúc 27/11/2026 08:00 tới 1 người" in scheduled.text
+    async with ctx.db() as session:
+        (broadcast,) = (await session.exec(select(Broadcast))).all()
+        assert broadcast.status == BroadcastStatus.SCHEDULED
+        assert broadcast.scheduled_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+        assert len((await session.exec(select(Recipient))).all()) == 1
+    assert (await person(ctx, "900")).dialog == Dialog.IDLE
+    cancelled = await admin.press_label("Huỷ")
+    assert cancelled.notice == "Đã huỷ đợt gửi"
+    assert (await admin.press_label("Huỷ")).notice == "Không thay đổi được lúc này"
+
+
+async def test_a_ward_with_nobody_opted_in_sends_nothing(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    admin = Chat(replace(ctx, admins=frozenset({"900"})), chat_id="900")
+    await admin.command("broadcast")
+    await admin.press_label("Khảo sát mức độ hài lòng")
+    preview = (await admin.text("nghia-tan")).replies[0]
+    assert "nơi nhận: Phường Nghĩa Tân; 0 người" in preview.text
+    nobody = await admin.press_label("📤 Gửi ngay")
+    assert "không gửi gì" in nobody.replies[0].text
+    async with ctx.db() as session:
+        (broadcast,) = (await session.exec(select(Broadcast))).all()
+        assert broadcast.status == BroadcastStatus.CANCELLED
