@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -121,7 +122,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot on Telegram, Zalo or both, with its scheduler, until `stop` is set."""
     settings.require_a_token()
     async with runtime(settings) as rt, AsyncExitStack() as cleanup:
-        listeners: list[Awaitable[None]] = []
+        listeners: list[Callable[[], Awaitable[None]]] = []  # started once all connected
         rates: dict[str, float] = {}
         if settings.telegram_bot_token.strip():
             api = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url)
@@ -130,7 +131,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             rt.dispatcher.add_transport(telegram)
             await telegram.set_commands()
             rates[telegram.platform] = settings.send_rate
-            listeners.append(telegram.poll(stop))
+            listeners.append(partial(telegram.poll, stop))
             log.info("Telegram bot @%s is running", api.username)
         if settings.zalo_bot_token.strip():
             zalo_api = await connect_zalo(
@@ -146,14 +147,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 await zalo_api.call(
                     "setWebhook", url=settings.zalo_webhook_url, secret_token=secret
                 )
-                listeners.append(stop.wait())
+                listeners.append(stop.wait)
             else:
-                listeners.append(zalo.poll(stop))
+                listeners.append(partial(zalo.poll, stop))
             log.info("Zalo bot %s is running", zalo_api.name)
         jobs = Jobs(rt.dispatcher, settings.zone, BroadcastEngine(rt.dispatcher, rates))
         try:
             jobs.start()
-            await asyncio.gather(*listeners)
+            await asyncio.gather(*(listen() for listen in listeners))
         finally:
             await jobs.stop()
 

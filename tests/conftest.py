@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlmodel import SQLModel
 
 from handlers.context import Context, sync_surveys
@@ -36,20 +36,39 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def _worker_database(url: str, worker: str) -> str:
+    """A database of this test worker's own beside `url`'s (created if missing), so that
+    workers running at once never empty each other's tables."""
+    base = make_url(normalize_url(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """The PostgreSQL test database, emptied and migrated once per run."""
+def postgres_url(worker_id: str) -> str:
+    """The PostgreSQL test database (one per xdist worker), emptied and migrated once."""
+    url = PG_URL if worker_id == "master" else asyncio.run(_worker_database(PG_URL, worker_id))
 
     async def reset() -> None:
-        engine = create_engine(PG_URL)
+        engine = create_engine(url)
         async with engine.begin() as connection:
             await connection.execute(text("DROP SCHEMA public CASCADE"))
             await connection.execute(text("CREATE SCHEMA public"))
         await engine.dispose()
 
     asyncio.run(reset())
-    upgrade_sync(PG_URL)
-    return normalize_url(PG_URL)
+    upgrade_sync(url)
+    return normalize_url(url)
 
 
 async def _truncate(url: str) -> None:
@@ -62,6 +81,8 @@ async def _truncate(url: str) -> None:
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param != "sqlite" and request.node.get_closest_marker("any_database"):
+        pytest.skip("does not depend on the database: run on SQLite only")
     if request.param == "sqlite":
         path = tmp_path / "sogopy.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +52,14 @@ def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict
         SOGOPY_LOG_LEVEL="WARNING",
         SOGOPY_ADMINS=str(ADMIN),
     )
+
+
+async def until(check: Callable[[], Awaitable[bool]], seconds: float = 30) -> None:
+    """Wait for a state the bot brings about in the database (no event tells us of it)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
 
 
 async def store(database_url: str, *objects: SQLModel) -> None:

@@ -10,6 +10,7 @@ from tests.bot.conftest import sogopy
 GOOD = (PACKAGED / "sipas.yaml").read_text("utf-8")
 
 
+@pytest.mark.any_database
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -35,6 +36,7 @@ def test_survey_check_names_the_file_line_and_field(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.any_database
 def test_survey_check_accepts_a_good_file_and_list_shows_refused_ones(
     bot_env: dict[str, str], tmp_path: Path
 ) -> None:

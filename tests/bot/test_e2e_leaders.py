@@ -15,7 +15,7 @@ from bot.telegram import TelegramTransport, connect
 from handlers.leaders import queue_notices
 from storage.db import create_engine, session_maker
 from storage.models import BookPage, Invite, Leadership, Notice, Person, Ward, utcnow
-from tests.bot.conftest import ADMIN, TOKEN, store
+from tests.bot.conftest import ADMIN, TOKEN, store, until
 from tests.bot.test_e2e_citizen import rows
 from tests.conftest import Clock
 
@@ -169,6 +169,11 @@ async def test_a_blocked_leader_is_skipped_and_admins_learn_the_ward_is_unreacha
     leader.block()
     await suggest(emulator.user(5600), "Có ai đọc không?", signed=False)
     await deputy.wait_for(lambda m: "Có ai đọc không?" in m.text)  # the others still hear
+
+    async def recorded() -> bool:  # each notice is marked just after its attempt
+        return all(n.sent_at or n.failed for n in await rows(database_url, Notice))
+
+    await until(recorded)
     notices = {n.person_id: n for n in await rows(database_url, Notice)}
     assert sorted((n.failed or "", n.sent_at is not None) for n in notices.values()) == [
         ("", True),

@@ -4,6 +4,8 @@ import asyncio
 import subprocess
 import time
 
+import pytest
+
 from bot.emulator import BotApiEmulator
 from storage.models import Answer, BookPage
 from tests.bot.conftest import BotProcess, sogopy
@@ -79,6 +81,7 @@ def run_with(env: dict[str, str], **changes: str) -> subprocess.CompletedProcess
     return sogopy(changed, "run")
 
 
+@pytest.mark.any_database
 async def test_bad_settings_stop_run_with_one_line(
     emulator: BotApiEmulator, bot_env: dict[str, str]
 ) -> None:
@@ -89,6 +92,11 @@ async def test_bad_settings_stop_run_with_one_line(
         "SOGOPY_QUIET_HOURS": {"SOGOPY_QUIET_HOURS": "late"},
         "SOGOPY_ADMINS": {"SOGOPY_ADMINS": "12,abc"},
         "TELEGRAM_API_BASE_URL": {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"},
+        "ZALO_API_BASE_URL": {"ZALO_BOT_TOKEN": "z", "ZALO_API_BASE_URL": "http://127.0.0.1:9/bot"},
+        "ZALO_WEBHOOK_URL": {"ZALO_WEBHOOK_URL": "ftp://example.org/hook"},
+        "ZALO_WEBHOOK_SECRET": {"ZALO_WEBHOOK_URL": "https://example.org/zalo/webhook"},
+        "SOGOPY_ZALO_SEND_RATE": {"SOGOPY_ZALO_SEND_RATE": "0"},
+        "SOGOPY_SURVEY_DIR": {"SOGOPY_SURVEY_DIR": "/nonexistent/surveys"},
     }
     results = await asyncio.gather(
         *(asyncio.to_thread(run_with, bot_env, **change) for change in cases.values())

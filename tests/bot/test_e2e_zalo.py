@@ -267,3 +267,54 @@ async def test_links_print_the_zalo_form_when_zalo_is_configured(
     )  # fmt: skip
     (line,) = case.stdout.splitlines()
     assert re.fullmatch(r'Zalo: gửi "c_[A-Za-z0-9_-]{16}" tới Zalo Bot Phường', line), line
+
+
+async def test_a_zalo_citizen_links_a_case_by_its_code_and_is_asked_when_it_is_done(
+    zalo: ZaloEmulator, zalo_env: dict[str, str], zalo_bot: object
+) -> None:
+    await asogopy(zalo_env, "ward", "add", "NGHIA-TAN", "Phường Nghĩa Tân")
+    case = await asogopy(
+        zalo_env, "case", "new", "--ward", "NGHIA-TAN", "--code", "HS-0001", "--procedure",
+        "Đăng ký khai sinh",
+    )  # fmt: skip
+    code = re.search(r'gửi "(c_[A-Za-z0-9_-]+)"', case.stdout)
+    assert code, case.stdout
+    citizen = zalo.user("5566", "Anh Ba")
+    await citizen.send_text(code[1])
+    linked = await citizen.next_message()
+    assert "HS-0001" in linked.text and "Đăng ký khai sinh" in linked.text
+    done = await asogopy(zalo_env, "case", "done", "HS-0001")
+    assert done.returncode == 0, done.stderr
+    intro = await citizen.wait_for(lambda m: "HS-0001" in m.text and "đã có kết quả" in m.text)
+    assert intro
+    assert LEVEL_LINES in (await citizen.next_message()).text
+
+
+async def test_zalo_quota_exceeded_slows_a_broadcast_and_loses_nobody(
+    emulator: BotApiEmulator,
+    zalo: ZaloEmulator,
+    zalo_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
+    await store(database_url, ward)
+    people = [zalo.user(f"9{n:04d}", f"Dân {n}") for n in range(12)]
+    await store(
+        database_url,
+        *(
+            Person(platform="zalo", chat_id=p.id, ward_id=ward.id, optin=True, optin_at=None)
+            for p in people
+        ),
+    )
+    zalo.rate = 4  # Zalo allows 4 a second; the bot is told 40
+    bot = await running({**zalo_env, "SOGOPY_ZALO_SEND_RATE": "40"}, monkeypatch)
+    try:
+        created = await asogopy(zalo_env, "broadcast", "create", "--survey", "sipas")
+        assert created.returncode == 0, created.stderr
+        for person in people:
+            await person.wait_for(lambda m: "kính mời Ông/Bà" in m.text, timeout=30)
+    finally:
+        await stopped(bot)
+    assert zalo.throttled > 0
+    assert [sum("kính mời Ông/Bà" in m.text for m in p.messages) for p in people] == [1] * 12
