@@ -108,11 +108,13 @@ async def test_a_citizen_is_asked_once_after_the_survey_and_can_stop_and_resume(
     assert filed.buttons == [] and "khảo sát ý kiến" not in filed.text
 
     await citizen.send_text("/huy")
-    await citizen.wait_for(lambda m: "không nhận khảo sát nào nữa" in m.text)
+    stopped = await citizen.wait_for(lambda m: "không nhận khảo sát nào nữa" in m.text)
     (person,) = await rows(database_url, Person)
     assert person.optin is False
     await citizen.send_text("/nhan")
-    await citizen.wait_for(lambda m: "Cảm ơn Ông/Bà. Phường sẽ gửi khảo sát" in m.text)
+    await citizen.wait_for(  # the same words as after «Đồng ý»: only a newer message counts
+        lambda m: m.message_id > stopped.message_id and "Phường sẽ gửi khảo sát" in m.text
+    )
     (person,) = await rows(database_url, Person)
     assert person.optin is True
     await citizen.send_text("/help")

@@ -79,3 +79,11 @@ async def test_a_ward_with_nobody_opted_in_sends_nothing(
     async with ctx.db() as session:
         (broadcast,) = (await session.exec(select(Broadcast))).all()
         assert broadcast.status == BroadcastStatus.CANCELLED
+
+
+async def test_the_wizard_lists_refused_survey_files_with_their_error(ctx: Context) -> None:
+    problem = "/srv/surveys/thang12.yaml:14: questions[1].code: duplicate code 'access'"
+    admin = Chat(replace(ctx, admins=frozenset({"900"}), survey_problems=(problem,)), "900")
+    choose = (await admin.command("guikhaosat")).replies[0]
+    assert "bị lỗi nên không dùng được" in choose.text and problem in choose.text
+    assert [c.label for c in choose.choices] == ["Khảo sát mức độ hài lòng", "Huỷ"]
