@@ -261,14 +261,22 @@ async def _audience_step(
     return Response([Reply(say(language, "bc_choose_audience"), tuple(choices))])
 
 
+async def _draft_typed_for(session: AsyncSession, ctx: Context, person: Person) -> Broadcast | None:
+    """The draft an admin is typing wards or a time for; None ends a stale dialog."""
+    broadcast = await _own_broadcast(session, ctx, person, str(person.dialog_ref))
+    if broadcast is None or broadcast.status != BroadcastStatus.DRAFT:
+        person.dialog, person.dialog_ref = Dialog.IDLE, None
+        return None
+    return broadcast
+
+
 async def on_wards_text(
     session: AsyncSession, ctx: Context, person: Person, event: Incoming
 ) -> Response:
     """Ward codes typed by the admin, separated by commas or spaces."""
     language = person.language
-    broadcast = await _own_broadcast(session, ctx, person, str(person.dialog_ref))
-    if broadcast is None or broadcast.status != BroadcastStatus.DRAFT:
-        person.dialog, person.dialog_ref = Dialog.IDLE, None
+    broadcast = await _draft_typed_for(session, ctx, person)
+    if broadcast is None:
         return Response([Reply(say(language, "idle_text"))])
     codes = [code.strip().upper() for code in event.text.replace(",", " ").split() if code.strip()]
     wards = (
@@ -331,9 +339,8 @@ async def on_time_text(
     session: AsyncSession, ctx: Context, person: Person, event: Incoming
 ) -> Response:
     language = person.language
-    broadcast = await _own_broadcast(session, ctx, person, str(person.dialog_ref))
-    if broadcast is None or broadcast.status != BroadcastStatus.DRAFT:
-        person.dialog, person.dialog_ref = Dialog.IDLE, None
+    broadcast = await _draft_typed_for(session, ctx, person)
+    if broadcast is None:
         return Response([Reply(say(language, "idle_text"))])
     at = parse_local_time(ctx, event.text)
     if at is None:
