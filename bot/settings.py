@@ -141,13 +141,6 @@ class Settings(BaseSettings):
         """The packaged surveys, and the admins' own folder when SOGOPY_SURVEY_DIR is set."""
         return [PACKAGED, *([Path(self.survey_dir)] if self.survey_dir else [])]
 
-    def require_telegram_token(self) -> str:
-        if not self.telegram_bot_token.strip():
-            raise SettingsError(
-                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it"
-            )
-        return self.telegram_bot_token.strip()
-
     def require_a_token(self) -> None:
         """`sogopy run` needs Telegram, Zalo, or both."""
         if not self.telegram_bot_token.strip() and not self.zalo_bot_token.strip():
