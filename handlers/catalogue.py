@@ -355,6 +355,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Tỉ lệ phản hồi: {rate} ({answered}/{done} hồ sơ); tại quầy: {walkins} câu trả lời",
         "Response rate: {rate} ({answered}/{done} cases); at the desk: {walkins} answers",
     ),
+    "figures_broadcasts": (
+        "Khảo sát gửi đi: {count} đợt; {answered}/{reached} người nhận đã trả lời ({rate})",
+        "Broadcast surveys: {count}; {answered}/{reached} people reached answered ({rate})",
+    ),
     "figures_rate_too_few": (
         "Tỉ lệ phản hồi: {rate} ({answered}/{done} hồ sơ, ít dữ liệu); "
         "tại quầy: {walkins} câu trả lời",

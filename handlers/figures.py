@@ -17,8 +17,9 @@ from handlers.context import Context
 from handlers.events import Choice, Reply, Response
 from handlers.leaders import led_wards
 from handlers.suggestions import page_status
+from storage.broadcasts import broadcast_reach
 from storage.models import BookPage, Person, Ward
-from storage.report import Cell, Report, build_report
+from storage.report import Cell, Report, build_report, utc_bounds
 
 FIGURES = "f"  # callback data: f:<days> (the city), f:<days>:<ward id> (a led ward)
 PERIODS = (7, 30, 90, 365)
@@ -141,6 +142,8 @@ async def figures(
         lines.append(line)
     lines.append("")
     lines.append(_rate(language, report))
+    if ward is None:
+        lines.append(await _broadcasts_line(session, ctx, report, language))
     if ward is not None:
         lines.extend(await _ward_details(session, ctx, ward, report, days, language))
     chart = render_chart(report, scope, language)
@@ -149,6 +152,18 @@ async def figures(
             Reply("📊", image=chart),
             Reply("\n".join(lines), _period_buttons(language, ward), columns=4),
         ]
+    )
+
+
+async def _broadcasts_line(
+    session: AsyncSession, ctx: Context, report: Report, language: str
+) -> str:
+    """For admins: the period's broadcasts, answered / reached (unique people)."""
+    start, end = utc_bounds(ctx.timezone, report.since, report.until)
+    count, reached, answered = await broadcast_reach(session, start, end)
+    rate = f"{round(100 * answered / reached)}%" if reached else "—"
+    return say(
+        language, "figures_broadcasts", count=count, reached=reached, answered=answered, rate=rate
     )
 
 

@@ -262,3 +262,27 @@ async def ward_names(session: AsyncSession, broadcast_id: int) -> list[str]:
         .order_by(col(Ward.code))
     )
     return list(result.all())
+
+
+async def broadcast_reach(
+    session: AsyncSession, start: datetime, end: datetime
+) -> tuple[int, int, int]:
+    """Broadcasts started in [start, end): how many, people reached, people who answered.
+
+    Unique people per broadcast: one recipient row and at most one survey run each.
+    """
+    started = select(Broadcast.id).where(
+        col(Broadcast.started_at) >= start, col(Broadcast.started_at) < end
+    )
+    count = await session.exec(select(func.count()).select_from(started.subquery()))
+    reached = await session.exec(
+        select(func.count()).where(
+            col(Recipient.broadcast_id).in_(started), Recipient.status == RecipientStatus.SENT
+        )
+    )
+    answered = await session.exec(
+        select(func.count()).where(
+            col(SurveySession.broadcast_id).in_(started), col(SurveySession.step) > 0
+        )
+    )
+    return int(count.one()), int(reached.one()), int(answered.one())

@@ -8,7 +8,7 @@ from sqlmodel import select
 from handlers.catalogue import ELEMENTS, element_label
 from handlers.charts import render_chart
 from handlers.context import Context
-from storage.models import Case, Leadership, Person, Ward
+from storage.models import Broadcast, Case, Leadership, Person, Recipient, SurveySession, Ward
 from storage.report import build_report
 from tests.conftest import Chat, Clock, add_ward
 
@@ -158,3 +158,39 @@ async def test_every_figure_says_how_many_answers_and_too_few_is_marked(
     ]
     assert "Tỉ lệ phản hồi: 50% (1/2 hồ sơ, ít dữ liệu)" in text  # 2 cases: too few
     assert "Chung: <b>75%</b> (20 câu)" in text
+
+
+async def test_admins_see_broadcasts_answered_over_reached_in_the_period(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    """Unique people: a reached person who answered two questions counts once."""
+    admin_ctx = replace(ctx, admins=frozenset({"900"}))
+    async with ctx.db() as session:
+        people = [Person(platform="telegram", chat_id=str(n), ward_id=ward.id) for n in (1, 2, 3)]
+        session.add_all(people)
+        await session.flush()
+        old = Broadcast(
+            survey_key="sipas", created_by="cli", started_at=clock.now - timedelta(days=40)
+        )
+        new = Broadcast(
+            survey_key="sipas", created_by="cli", started_at=clock.now - timedelta(days=2)
+        )
+        session.add_all([old, new])
+        await session.flush()
+        version = ctx.surveys.current["sipas"]
+        for person, status in zip(people, ("sent", "sent", "blocked"), strict=True):
+            session.add(Recipient(broadcast_id=new.id, person_id=person.id, status=status))
+            session.add(Recipient(broadcast_id=old.id, person_id=person.id, status="sent"))
+        session.add(
+            SurveySession(person_id=people[0].id, ward_id=ward.id, survey_version_id=version,
+                          source="broadcast", broadcast_id=new.id, step=2)
+        )  # fmt: skip
+        session.add(
+            SurveySession(person_id=people[1].id, ward_id=ward.id, survey_version_id=version,
+                          source="broadcast", broadcast_id=old.id, step=5)
+        )  # fmt: skip
+        await session.commit()
+    summary = (await Chat(admin_ctx, chat_id="900").command("baocao")).replies[1].text
+    assert "Khảo sát gửi đi: 1 đợt; 1/2 người nhận đã trả lời (50%)" in summary
+    leader = await make_leader(ctx, ward)
+    assert "Khảo sát gửi đi" not in (await leader.command("baocao")).replies[1].text
