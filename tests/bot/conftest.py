@@ -10,9 +10,13 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import serve
 from bot.emulator import BotApiEmulator
@@ -23,6 +27,7 @@ SOGOPY = str(Path(sys.executable).parent / "sogopy")  # the installed console co
 TOKEN = "123456:TEST-TOKEN"
 ADMIN = 5999  # the office account of the tests' SOGOPY_ADMINS
 USERNAME = "sogopy_test_bot"
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -62,17 +67,45 @@ async def until(check: Callable[[], Awaitable[bool]], seconds: float = 30) -> No
         await asyncio.sleep(0.05)
 
 
-async def store(database_url: str, *objects: SQLModel) -> None:
-    """Insert rows in order, each flushed so later ones may use its id."""
+async def in_test_db(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction on the test's database, from the test.
+
+    The bot under test shares this event loop, so SQLite's busy wait (which sleeps in the
+    loop's thread) could stall it while it holds the lock: here a locked database is
+    waited for with the loop running instead.
+    """
     engine = create_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _short_busy_wait)
+    deadline = asyncio.get_running_loop().time() + 30
     try:
-        async with session_maker(engine)() as session:
-            for row in objects:
-                session.add(row)
-                await session.flush()
-            await session.commit()
+        while True:
+            try:
+                async with session_maker(engine)() as session:
+                    result = await work(session)
+                    await session.commit()
+                    return result
+            except OperationalError as exc:
+                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.02)
     finally:
         await engine.dispose()
+
+
+def _short_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=20")
+
+
+async def store(database_url: str, *objects: SQLModel) -> None:
+    """Insert rows in order, each flushed so later ones may use its id."""
+
+    async def insert(session: AsyncSession) -> None:
+        for row in objects:
+            session.add(row)
+            await session.flush()
+
+    await in_test_db(database_url, insert)
 
 
 def sogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -3,22 +3,20 @@
 import re
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
-from storage.db import create_engine, session_maker
 from storage.models import Answer, BookPage, Case
-from tests.bot.conftest import asogopy
+from tests.bot.conftest import asogopy, in_test_db
 
 LINK = re.compile(r"^https://t\.me/sogopy_test_bot\?start=([A-Za-z0-9_-]{1,64})$", re.M)
 
 
 async def rows(database_url: str, model: type) -> list:
-    engine = create_engine(database_url)
-    try:
-        async with session_maker(engine)() as session:
-            return list((await session.exec(select(model))).all())
-    finally:
-        await engine.dispose()
+    async def read(session: AsyncSession) -> list:
+        return list((await session.exec(select(model))).all())
+
+    return await in_test_db(database_url, read)
 
 
 async def add_ward(env: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import Runtime, runtime, serve
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
@@ -13,9 +14,8 @@ from bot.jobs import book_schedule, send_notices
 from bot.settings import load_settings
 from bot.telegram import TelegramTransport, connect
 from handlers.leaders import queue_notices
-from storage.db import create_engine, session_maker
 from storage.models import BookPage, Invite, Leadership, Notice, Person, Ward, utcnow
-from tests.bot.conftest import ADMIN, TOKEN, store, until
+from tests.bot.conftest import ADMIN, TOKEN, in_test_db, store, until
 from tests.bot.test_e2e_citizen import rows
 from tests.conftest import Clock
 
@@ -124,14 +124,13 @@ async def test_only_leaders_of_the_page_ward_may_sign_or_answer(
     (page,) = await rows(database_url, BookPage)
     assert page.seen_at is None and page.answered_at is None
 
-    engine = create_engine(database_url)
-    async with session_maker(engine)() as session:
+    async def remove(session: AsyncSession) -> None:
         (membership,) = (
             await session.exec(select(Leadership).where(Leadership.ward_id == ward.id))
         ).all()
         membership.removed_at = utcnow()
-        await session.commit()
-    await engine.dispose()
+
+    await in_test_db(database_url, remove)
     query = await leader.press(note, "Đã xem")  # an old button of a removed leader
     assert "không phải lãnh đạo" in (await leader.callback_answer(query))["text"]
 
