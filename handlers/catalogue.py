@@ -416,9 +416,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "optin_yes_short": ("Đã đăng ký nhận khảo sát", "Surveys on"),
     "optin_no_short": ("Đã ngừng nhận khảo sát", "Surveys off"),
     "invite_intro": (
-        "{ward} kính mời Ông/Bà dành ít phút cho {count} câu hỏi. Chỉ cần bấm nút bên dưới.",
+        "{ward} kính mời Ông/Bà dành ít phút cho {count} câu hỏi. Chỉ cần chọn một mức bên dưới.",
         "{ward} kindly asks for a few minutes of your time: {count} questions. "
-        "Just tap a button below.",
+        "Just choose one of the answers below.",
     ),
     # ---- broadcasts: the admin's wizard and progress ----
     "bc_choose_survey": (
