@@ -271,11 +271,20 @@ class ZaloTransport:
             event = await self._incoming(update)
             if event is None:
                 return False
+            if event.kind == Kind.PHOTO:  # a photo takes the citizen a while: show we are on it
+                await self._typing(chat_id)
             response = await self.dispatcher.decide(event)
             if event.kind == Kind.CHOICE and not response.replies and response.notice:
                 response.replies.append(Reply(response.notice))  # no pop-up on Zalo
             await self.dispatcher.deliver(address, response)
         return True
+
+    async def _typing(self, chat_id: str) -> None:
+        """Zalo's "typing…" sign; a failure only loses the sign."""
+        try:
+            await self.api.call("sendChatAction", chat_id=chat_id, action="typing")
+        except (ZaloError, httpx.HTTPError) as exc:
+            log.info("Zalo chat action not shown: %s", exc)
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling, for development: one update at a time until `stop` is set."""

@@ -46,6 +46,7 @@ class ZaloUser:
         self.id = user_id
         self.name = name
         self.blocked = False
+        self.chat_actions: list[str] = []  # sendChatAction calls, in order
         self.messages: list[ZaloMessage] = []
         self._cursor = 0
         self._changed = asyncio.Event()
@@ -311,7 +312,10 @@ class ZaloEmulator:
 
     async def _send_chat_action(self, params: Json) -> web.Response:
         user = self._chat(params)
-        return user if isinstance(user, web.Response) else _ok(True)
+        if isinstance(user, web.Response):
+            return user
+        user.chat_actions.append(str(params.get("action") or ""))
+        return _ok(True)
 
 
 def _ok(result: Any) -> web.Response:

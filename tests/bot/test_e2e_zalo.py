@@ -108,6 +108,7 @@ async def test_a_zalo_citizen_answers_by_digits_and_words_and_a_telegram_leader_
     await citizen.send_image("https://zalo.example/anh-ghe.jpg", "Ghế chờ gãy <b>&</b>")
     sign = await citizen.wait_for(lambda m: "2. Gửi ẩn danh" in m.text)
     assert "Ghế chờ gãy <b>&</b>" in sign.text  # plain text, shown literally
+    assert citizen.chat_actions == ["typing"]
     await citizen.send_text("2")
     await citizen.wait_for(lambda m: "trang số 1" in m.text)
 
