@@ -7,10 +7,10 @@ different people are served concurrently.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 from weakref import WeakValueDictionary
 
 from handlers.catalogue import say
@@ -20,6 +20,7 @@ from handlers.router import handle
 from storage.queries import person_by_chat
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Delivery(StrEnum):
@@ -118,3 +119,38 @@ class Dispatcher:
             if person is not None and person.blocked_at is None:
                 person.blocked_at = self.ctx.clock()
                 await session.commit()
+
+
+async def polled(
+    stop: asyncio.Event,
+    fetch: Callable[[], Awaitable[list[T]]],
+    transient: tuple[type[Exception], ...],
+    what: str,
+) -> AsyncIterator[list[T]]:
+    """Each non-empty batch a long poll brings, until `stop` is set.
+
+    A fetch still waiting at the stop is dropped; a batch being handled is finished
+    first (the caller handles it before asking for the next). Transient failures are
+    retried after 2, 4 … 30 seconds.
+    """
+    stopping = asyncio.create_task(stop.wait())
+    failures = 0
+    try:
+        while not stop.is_set():
+            fetching = asyncio.create_task(fetch())
+            await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not fetching.done():
+                fetching.cancel()
+                return
+            try:
+                batch = fetching.result()
+            except transient as exc:
+                failures += 1
+                log.warning("%s failed (%s); retrying", what, exc)
+                await asyncio.wait({stopping}, timeout=min(30, 2**failures))
+                continue
+            failures = 0
+            if batch:
+                yield batch
+    finally:
+        stopping.cancel()

@@ -28,7 +28,7 @@ from telegram.error import (
 )
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.dispatch import Dispatcher, RateLimited, Unreachable
+from bot.dispatch import Dispatcher, RateLimited, Unreachable, polled
 from bot.settings import SettingsError
 from handlers.events import Address, Incoming, Kind, Reply
 
@@ -348,28 +348,16 @@ class TelegramTransport:
     async def poll(self, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set; a batch in progress is always finished first."""
         offset: int | None = None
-        stopping = asyncio.create_task(stop.wait())
-        failures = 0
         try:
-            while not stop.is_set():
-                fetch = asyncio.create_task(self.api.updates(offset, self.poll_timeout))
-                await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if not fetch.done():
-                    fetch.cancel()
-                    break
-                try:
-                    updates = fetch.result()
-                except (TimedOut, NetworkError) as exc:
-                    failures += 1
-                    log.warning("getUpdates failed (%s); retrying", exc)
-                    await asyncio.wait({stopping}, timeout=min(30, 2**failures))
-                    continue
-                failures = 0
-                if updates:
-                    await self.process_batch(updates)
-                    offset = updates[-1]["update_id"] + 1
+            async for updates in polled(
+                stop,
+                lambda: self.api.updates(offset, self.poll_timeout),  # noqa: B023 (the newest)
+                (TimedOut, NetworkError),
+                "getUpdates",
+            ):
+                await self.process_batch(updates)
+                offset = updates[-1]["update_id"] + 1
         finally:
-            stopping.cancel()
             if offset is not None:
                 await self._confirm(offset)
 

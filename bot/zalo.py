@@ -14,19 +14,18 @@ each handled id is remembered and a redelivery is handled once (`seen_id`).
 import asyncio
 import hmac
 import html
-import json
 import logging
 import re
-import unicodedata
 from typing import Any
 
 import httpx
 from aiohttp import web
 
-from bot.dispatch import Dispatcher, RateLimited, Unreachable
+from bot.dispatch import Dispatcher, RateLimited, Unreachable, polled
 from bot.settings import SettingsError
 from handlers.catalogue import say
 from handlers.events import Address, Choice, Incoming, Kind, Reply
+from handlers.numbered import stored
 from storage.queries import person_by_chat
 
 log = logging.getLogger(__name__)
@@ -113,15 +112,6 @@ def plain(text: str) -> str:
     return html.unescape(TAG.sub("", text))
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics, emoji or punctuation: "Rất hài lòng" → "rat hai long"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    kept = "".join(c if c.isalnum() and c.isascii() else " " for c in bare)
-    return " ".join(kept.split())
-
-
 def numbered(reply: Reply, language: str) -> str:
     """The reply's text, then its choices as numbered lines and how to answer."""
     text = plain(reply.text)
@@ -129,17 +119,6 @@ def numbered(reply: Reply, language: str) -> str:
         return text
     lines = [f"{number}. {plain(choice.label)}" for number, choice in enumerate(reply.choices, 1)]
     return "\n".join([text, "", *lines, say(language, "zalo_answer_by_number")])
-
-
-def match_choice(text: str, choices: list[list[str]]) -> str | None:
-    """The data of the choice a typed answer means: its number, or its label's words."""
-    answer = text.strip().rstrip(".")
-    if answer.isdigit():
-        number = int(answer)
-        return choices[number - 1][1] if 1 <= number <= len(choices) else None
-    wanted = fold(answer)
-    matches = [data for label, data in choices if wanted and fold(plain(label)) == wanted]
-    return matches[0] if len(matches) == 1 else None
 
 
 def split_plain(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -164,6 +143,36 @@ def split_plain(text: str, limit: int = MAX_TEXT) -> list[str]:
 def _sender_name(message: Json) -> str:
     sender = message.get("from") or {}
     return str(sender.get("display_name") or sender.get("name") or "")
+
+
+def to_incoming(update: Json) -> Incoming | None:
+    """The neutral event for a private-chat update; typed text may answer numbered choices."""
+    kind = EVENTS.get(str(update.get("event_name")))
+    message = update.get("message")
+    if kind is None or not isinstance(message, dict):
+        return None
+    chat = message.get("chat") or {}
+    chat_id = str(chat.get("id") or (message.get("from") or {}).get("id") or "")
+    if not chat_id or str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
+        return None
+    base: Json = {
+        "address": Address(PLATFORM, chat_id),
+        "user_name": _sender_name(message),
+        "seen_id": str(message.get("message_id") or "") or None,
+    }
+    if kind == Kind.PHOTO:
+        photo = str(message.get("photo") or message.get("url") or "")
+        return Incoming(kind=kind, text=str(message.get("caption") or ""), photo=photo, **base)
+    if kind == Kind.UNSUPPORTED:
+        return Incoming(kind=kind, **base)
+    text = str(message.get("text") or "").strip()
+    payload = START_PAYLOAD.fullmatch(text)
+    if payload:
+        return Incoming(kind=Kind.COMMAND, command="start", text=payload[1], **base)
+    if text.startswith("/") and len(text) > 1:
+        command, _, argument = text[1:].partition(" ")
+        return Incoming(kind=Kind.COMMAND, command=command.lower(), text=argument, **base)
+    return Incoming(kind=Kind.TEXT, text=text, numbered=True, **base)
 
 
 class ZaloTransport:
@@ -213,70 +222,26 @@ class ZaloTransport:
             person = await person_by_chat(session, to.platform, to.chat_id)
             if person is None:
                 return "vi"
-            stored = json.dumps([[c.label, c.data] for c in choices]) if choices else None
-            if person.choices != stored:
-                person.choices = stored
+            meanings = stored(choices)
+            if person.choices != meanings:
+                person.choices = meanings
                 await session.commit()
             return person.language
 
     # ---- in -----------------------------------------------------------------------------
 
-    async def _incoming(self, update: Json) -> Incoming | None:
-        """The neutral event, with a typed number or label turned into the choice it names."""
-        kind = EVENTS.get(str(update.get("event_name")))
-        message = update.get("message")
-        if kind is None or not isinstance(message, dict):
-            return None
-        chat = message.get("chat") or {}
-        chat_id = str(chat.get("id") or (message.get("from") or {}).get("id") or "")
-        if not chat_id or str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
-            return None
-        base: Json = {
-            "address": Address(PLATFORM, chat_id),
-            "user_name": _sender_name(message),
-            "seen_id": str(message.get("message_id") or "") or None,
-        }
-        if kind == Kind.PHOTO:
-            photo = str(message.get("photo") or message.get("url") or "")
-            return Incoming(kind=kind, text=str(message.get("caption") or ""), photo=photo, **base)
-        if kind == Kind.UNSUPPORTED:
-            return Incoming(kind=kind, **base)
-        text = str(message.get("text") or "").strip()
-        payload = START_PAYLOAD.fullmatch(text)
-        if payload:
-            return Incoming(kind=Kind.COMMAND, command="start", text=payload[1], **base)
-        if text.startswith("/") and len(text) > 1:
-            command, _, argument = text[1:].partition(" ")
-            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=argument, **base)
-        choice = await self._choice_for(chat_id, text)
-        if choice is not None:
-            return Incoming(kind=Kind.CHOICE, choice=choice, **base)
-        return Incoming(kind=Kind.TEXT, text=text, **base)
-
-    async def _choice_for(self, chat_id: str, text: str) -> str | None:
-        async with self.dispatcher.ctx.db() as session:
-            person = await person_by_chat(session, PLATFORM, chat_id)
-            choices = json.loads(person.choices) if person and person.choices else None
-        return match_choice(text, choices) if choices else None
-
     async def process(self, update: Json) -> bool:
         """Handle one update under its chat's turn; False when it is not one we know."""
-        message = update.get("message")
-        chat = message.get("chat") if isinstance(message, dict) else None
-        chat_id = str((chat or {}).get("id") or "")
-        if update.get("event_name") not in EVENTS or not chat_id:
+        event = to_incoming(update)
+        if event is None:
             return False
-        address = Address(PLATFORM, chat_id)
-        async with self.dispatcher.chat(address):
-            event = await self._incoming(update)
-            if event is None:
-                return False
+        async with self.dispatcher.chat(event.address):
             if event.kind == Kind.PHOTO:  # a photo takes the citizen a while: show we are on it
-                await self._typing(chat_id)
+                await self._typing(event.address.chat_id)
             response = await self.dispatcher.decide(event)
-            if event.kind == Kind.CHOICE and not response.replies and response.notice:
+            if not response.replies and response.notice:
                 response.replies.append(Reply(response.notice))  # no pop-up on Zalo
-            await self.dispatcher.deliver(address, response)
+            await self.dispatcher.deliver(event.address, response)
         return True
 
     async def _typing(self, chat_id: str) -> None:
@@ -288,30 +253,18 @@ class ZaloTransport:
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long polling, for development: one update at a time until `stop` is set."""
-        stopping = asyncio.create_task(stop.wait())
-        failures = 0
-        try:
-            while not stop.is_set():
-                fetch = asyncio.create_task(self.api.updates(POLL_SECONDS))
-                await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if not fetch.done():
-                    fetch.cancel()
-                    break
+        batches = polled(
+            stop,
+            lambda: self.api.updates(POLL_SECONDS),
+            (ZaloError, httpx.HTTPError),
+            "Zalo getUpdates",
+        )
+        async for updates in batches:
+            for update in updates:
                 try:
-                    updates = fetch.result()
-                except (ZaloError, httpx.HTTPError) as exc:
-                    failures += 1
-                    log.warning("Zalo getUpdates failed (%s); retrying", exc)
-                    await asyncio.wait({stopping}, timeout=min(30, 2**failures))
-                    continue
-                failures = 0
-                for update in updates:
-                    try:
-                        await self.process(update)
-                    except Exception:
-                        log.exception("Zalo update failed")
-        finally:
-            stopping.cancel()
+                    await self.process(update)
+                except Exception:
+                    log.exception("Zalo update failed")
 
     def webhook(self, secret: str) -> web.RouteDef:
         """`POST /zalo/webhook`: the secret header is checked in constant time."""

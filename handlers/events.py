@@ -37,6 +37,7 @@ class Incoming:
     choice: str = ""  # the pressed button's data
     message_id: int | None = None  # the person's message, or the bot message pressed
     seen_id: str | None = None  # a message id that does not grow (Zalo): handled once
+    numbered: bool = False  # a chat without buttons: text may answer the numbered choices
     photo: str | None = None  # platform file id
     language: str | None = None  # the client's language hint
 

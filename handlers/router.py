@@ -7,7 +7,7 @@ person is never told "recorded" before it is.
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import broadcasts, figures, leaders, suggestions, survey
+from handlers import broadcasts, figures, leaders, numbered, suggestions, survey
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response
@@ -37,7 +37,7 @@ async def handle(event: Incoming, ctx: Context) -> Response:
             if await seen_before(session, event.address.platform, event.seen_id):
                 return Response()
         person.blocked_at = None  # they just wrote to us
-        response = await _route(session, ctx, person, event)
+        response = await _route(session, ctx, person, numbered.as_choice(event, person))
         await session.commit()
     return response
 

@@ -11,8 +11,9 @@ import pytest
 from bot.app import serve
 from bot.emulator import BotApiEmulator
 from bot.settings import load_settings
-from bot.zalo import fold, match_choice, plain, split_plain
+from bot.zalo import plain, split_plain
 from bot.zalo_emulator import ZaloEmulator, ZaloUser
+from handlers.numbered import fold, match_choice
 from storage.models import Answer, BookPage, Person, SeenMessage, Ward
 from tests.bot.conftest import ADMIN, asogopy, store
 from tests.bot.test_e2e_broadcast import invitations, opted_in

@@ -1,0 +1,46 @@
+"""Choices in chats without buttons (Zalo): shown as numbered lines, answered by typing.
+
+The transport keeps the choices last shown to a person (`Person.choices`); here a
+typed answer, its number or its label's words with or without diacritics, becomes
+the choice it names, in the same transaction as the rest of the event.
+"""
+
+import json
+import unicodedata
+from dataclasses import replace
+
+from handlers.events import Choice, Incoming, Kind
+from storage.models import Person
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, emoji or punctuation: "Rất hài lòng" → "rat hai long"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = "".join(c if c.isalnum() and c.isascii() else " " for c in bare)
+    return " ".join(kept.split())
+
+
+def stored(choices: tuple[Choice, ...]) -> str | None:
+    """The form `Person.choices` keeps: what each number means."""
+    return json.dumps([[c.label, c.data] for c in choices]) if choices else None
+
+
+def match_choice(text: str, choices: list[list[str]]) -> str | None:
+    """The data of the choice a typed answer means: its number, or its label's words."""
+    answer = text.strip().rstrip(".")
+    if answer.isdigit():
+        number = int(answer)
+        return choices[number - 1][1] if 1 <= number <= len(choices) else None
+    wanted = fold(answer)
+    matches = [data for label, data in choices if wanted and fold(label) == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def as_choice(event: Incoming, person: Person) -> Incoming:
+    """A typed answer to the numbered choices last shown, as the choice; else unchanged."""
+    if event.kind != Kind.TEXT or not event.numbered or not person.choices:
+        return event
+    data = match_choice(event.text, json.loads(person.choices))
+    return event if data is None else replace(event, kind=Kind.CHOICE, choice=data, text="")
