@@ -73,7 +73,7 @@ def broadcast_create(
     if at and when <= utcnow():
         raise CliError(f"--at {at!r} has already passed")
 
-    async def create(session: AsyncSession) -> tuple[Broadcast, list[str]]:
+    async def create(session: AsyncSession) -> tuple[Broadcast, int, list[str]]:
         wards = [await _ward(session, code) for code in ward or []]
         removed = [w.code for w in wards if w.removed_at is not None]
         if removed:
@@ -85,14 +85,14 @@ def broadcast_create(
         session.add(broadcast)
         await session.flush()
         await set_wards(session, broadcast, [w.id for w in wards if w.id is not None])
-        await schedule(session, broadcast, when)
-        return broadcast, [w.code for w in wards]
+        audience = await schedule(session, broadcast, when)
+        return broadcast, audience, [w.code for w in wards]
 
-    broadcast, codes = _with_db(create)
+    broadcast, audience, codes = _with_db(create)
     scope = ", ".join(codes) or "city-wide"
     typer.echo(broadcast.id)
     typer.echo(
-        f"broadcast {broadcast.id}: survey {survey} to {broadcast.audience} people ({scope}), "
+        f"broadcast {broadcast.id}: survey {survey} to {audience} people ({scope}), "
         f"{'at ' + at if at else 'now'}"
     )
 

@@ -391,9 +391,9 @@ async def _control(
     else:
         return Response(notice=say(language, "bc_no_change"))
     notice = say(language, f"bc_now_{broadcast.status}")
-    if broadcast.audience == 0 or message_id is None:
-        return Response([Reply(notice)], notice=notice)
     report = await progress(session, broadcast)
+    if not report.audience or message_id is None:  # a draft: no progress message yet
+        return Response([Reply(notice)], notice=notice)
     title = localized(language, ctx.surveys.survey(broadcast.survey_version_id or 0).title)
     edited = progress_reply(language, broadcast, title, report, None, None, False)
     return Response([Reply(edited.text, edited.choices, edit=message_id)], notice=notice)

@@ -60,7 +60,6 @@ async def set_wards(session: AsyncSession, broadcast: Broadcast, ward_ids: Seque
         await session.delete(row)
     for ward_id in sorted(set(ward_ids)):
         session.add(BroadcastWard(broadcast_id=broadcast.id, ward_id=ward_id))
-    broadcast.city_wide = not ward_ids
     await session.flush()
 
 
@@ -74,9 +73,8 @@ async def schedule(session: AsyncSession, broadcast: Broadcast, at: datetime) ->
     await session.exec(
         insert(Recipient).from_select(["broadcast_id", "person_id", "status", "attempts"], chosen)
     )
-    broadcast.audience = await count_recipients(session, broadcast.id)
     broadcast.status, broadcast.scheduled_at = BroadcastStatus.SCHEDULED, at
-    return broadcast.audience
+    return await count_recipients(session, broadcast.id)
 
 
 async def count_recipients(session: AsyncSession, broadcast_id: int) -> int:
@@ -90,9 +88,13 @@ async def count_recipients(session: AsyncSession, broadcast_id: int) -> int:
 class Progress:
     """Where a broadcast stands, counted from its recipient rows."""
 
-    audience: int
     by_status: dict[str, int]
     answered: int  # unique people who answered at least one question
+
+    @property
+    def audience(self) -> int:
+        """Every recipient row, whatever became of it."""
+        return sum(self.by_status.values())
 
     def count(self, status: RecipientStatus) -> int:
         return self.by_status.get(status, 0)
@@ -122,7 +124,7 @@ async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
             SurveySession.broadcast_id == broadcast.id, col(SurveySession.step) > 0
         )
     )
-    return Progress(broadcast.audience, dict(counts.all()), int(answered.one()))
+    return Progress(dict(counts.all()), int(answered.one()))
 
 
 @dataclass(frozen=True)

@@ -302,13 +302,11 @@ class Broadcast(SQLModel, table=True):
     survey_key: str = Field(max_length=64)
     survey_version_id: int | None = Field(default=None, foreign_key="surveyversion.id")
     status: str = Field(default=BroadcastStatus.DRAFT, max_length=16, index=True)
-    city_wide: bool = True
     created_by: str = Field(max_length=64)  # "cli" or the admin's chat id
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     scheduled_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     started_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
-    audience: int = 0  # recipients written when it was scheduled
     # the admin's progress message, edited in place while it runs
     progress_chat_id: str | None = Field(default=None, max_length=64)
     progress_message_id: int | None = None

@@ -30,13 +30,11 @@ def upgrade() -> None:
         sa.Column("survey_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("survey_version_id", sa.Integer(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("city_wide", sa.Boolean(), nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
         sa.Column("scheduled_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("started_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("finished_at", storage.models.UTCDateTime(), nullable=True),
-        sa.Column("audience", sa.Integer(), nullable=False),
         sa.Column("progress_chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("progress_message_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
