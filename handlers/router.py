@@ -48,6 +48,11 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return await _command(session, ctx, person, event)
     if event.kind == Kind.CHOICE:
         return await _choice(session, ctx, person, event)
+    if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
+        run = await session.get(SurveySession, person.dialog_ref)
+        if run is not None and run.status == SessionStatus.ACTIVE:  # anything but an answer
+            reminder = Reply(say(language, "press_a_button"))
+            return Response([reminder, await survey.resume(session, ctx, person, run)])
     if event.kind == Kind.UNSUPPORTED:
         return Response([Reply(say(language, "unsupported"))])
     if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
@@ -58,11 +63,6 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return await broadcasts.on_wards_text(session, ctx, person, event)
     if person.dialog == Dialog.BROADCAST_AT and event.kind == Kind.TEXT:
         return await broadcasts.on_time_text(session, ctx, person, event)
-    if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
-        run = await session.get(SurveySession, person.dialog_ref)
-        if run is not None and run.status == SessionStatus.ACTIVE:
-            reminder = Reply(say(language, "press_a_button"))
-            return Response([reminder, await survey.resume(session, ctx, person, run)])
     return Response([Reply(say(language, "idle_text"))])
 
 

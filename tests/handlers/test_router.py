@@ -16,7 +16,8 @@ async def test_unsupported_messages_get_a_kind_answer(chat: Chat, ward: Ward) ->
     assert "chỉ đọc được tin nhắn chữ và ảnh" in response.replies[0].text
     await chat.command("start", "d_NGHIA-TAN")
     response = await chat.send(Kind.UNSUPPORTED)  # a sticker in the middle of the survey
-    assert response.replies
+    reminder, question = response.replies  # not "type in words": the question, again
+    assert "chọn một trong các câu trả lời" in reminder.text and "Câu 1/5" in question.text
     assert "Câu 1/5" in (await chat.text("?")).replies[1].text
 
 
