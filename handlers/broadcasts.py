@@ -11,6 +11,7 @@ row in the database (a draft broadcast), so a restart loses nothing.
 """
 
 import html
+import re
 from datetime import datetime, timedelta
 
 from sqlmodel import col, func, select
@@ -20,6 +21,7 @@ from handlers import survey
 from handlers.catalogue import level_label, localized, say
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response
+from handlers.numbered import fold
 from handlers.survey_library import Survey
 from storage.broadcasts import (
     ACTIVE,
@@ -273,22 +275,31 @@ async def _draft_typed_for(session: AsyncSession, ctx: Context, person: Person) 
 async def on_wards_text(
     session: AsyncSession, ctx: Context, person: Person, event: Incoming
 ) -> Response:
-    """Ward codes typed by the admin, separated by commas or spaces."""
+    """Wards typed by the admin, by code or by name, separated by commas."""
     language = person.language
     broadcast = await _draft_typed_for(session, ctx, person)
     if broadcast is None:
         return Response([Reply(say(language, "idle_text"))])
-    codes = [code.strip().upper() for code in event.text.replace(",", " ").split() if code.strip()]
-    wards = (
-        await session.exec(
-            select(Ward).where(col(Ward.code).in_(codes), col(Ward.removed_at).is_(None))
-        )
-    ).all()
-    unknown = sorted(set(codes) - {ward.code for ward in wards})
-    if not codes or unknown:
+    typed = [piece.strip() for piece in re.split(r"[,;\n]", event.text) if piece.strip()]
+    known = (await session.exec(select(Ward).where(col(Ward.removed_at).is_(None)))).all()
+    wards, unknown = [], []
+    for piece in typed:
+        found = next((ward for ward in known if _names(ward, piece)), None)
+        if found is None:
+            unknown.append(piece)
+        elif found not in wards:
+            wards.append(found)
+    if not wards or unknown:
         return Response([Reply(say(language, "bc_unknown_wards", codes=", ".join(unknown) or "—"))])
     await set_wards(session, broadcast, [ward.id for ward in wards if ward.id is not None])
     return await _preview_step(session, ctx, person, broadcast)
+
+
+def _names(ward: Ward, typed: str) -> bool:
+    """ "nghia-tan", "Nghĩa Tân" and "phuong nghia tan" all name Phường Nghĩa Tân."""
+    wanted = fold(typed)
+    name = fold(ward.name)
+    return wanted in (fold(ward.code), name, name.removeprefix("phuong ").removeprefix("xa "))
 
 
 async def _preview_step(

@@ -430,16 +430,16 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "These survey files have errors and cannot be used:",
     ),
     "bc_choose_audience": (
-        "Gửi tới ai? Bấm một nút, hoặc gõ mã các phường, cách nhau bởi dấu phẩy "
-        "(ví dụ: NGHIA-TAN, DICH-VONG). Chỉ người đã đồng ý nhận khảo sát mới được gửi.",
-        "Who should get it? Tap a button, or type ward codes separated by commas "
-        "(e.g. NGHIA-TAN, DICH-VONG). Only people who agreed to receive surveys get it.",
+        "Gửi tới ai? Bấm một nút, hoặc gõ tên hay mã các phường, cách nhau bởi dấu phẩy "
+        "(ví dụ: Nghĩa Tân, DICH-VONG). Chỉ người đã đồng ý nhận khảo sát mới được gửi.",
+        "Who should get it? Tap a button, or type ward names or codes separated by commas "
+        "(e.g. Nghĩa Tân, DICH-VONG). Only people who agreed to receive surveys get it.",
     ),
     "btn_all_wards": ("Toàn thành phố ({count} người)", "Whole city ({count} people)"),
     "btn_one_ward": ("{ward} ({count} người)", "{ward} ({count} people)"),
     "bc_unknown_wards": (
-        "Không tìm thấy phường: {codes}. Xin gõ lại mã phường (xem bằng lệnh sogopy ward list).",
-        "No such ward: {codes}. Please type the ward codes again (see sogopy ward list).",
+        "Không tìm thấy phường: {codes}. Xin gõ lại tên hay mã phường, cách nhau bởi dấu phẩy.",
+        "No such ward: {codes}. Please type the ward names or codes again, separated by commas.",
     ),
     "bc_preview": (
         "<b>Xem trước</b> — nơi nhận: {scope}; {count} người. "

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from handlers.context import Context
 from storage.models import Broadcast, BroadcastStatus, Dialog, Person, Recipient, Ward
-from tests.conftest import Chat, Clock
+from tests.conftest import Chat, Clock, add_ward
 from tests.handlers.test_suggestions import finish_survey
 
 CONSENT = "khảo sát ý kiến sau này"
@@ -87,3 +87,16 @@ async def test_the_wizard_lists_refused_survey_files_with_their_error(ctx: Conte
     choose = (await admin.command("guikhaosat")).replies[0]
     assert "bị lỗi nên không dùng được" in choose.text and problem in choose.text
     assert [c.label for c in choose.choices] == ["Khảo sát mức độ hài lòng", "Huỷ"]
+
+
+async def test_wards_are_typed_by_name_or_code_with_or_without_diacritics(
+    ctx: Context, ward: Ward
+) -> None:
+    await add_ward(ctx, "DICH-VONG", "Phường Dịch Vọng")
+    admin = Chat(replace(ctx, admins=frozenset({"900"})), chat_id="900")
+    await admin.command("guikhaosat")
+    await admin.press_label("Khảo sát mức độ hài lòng")
+    wrong = (await admin.text("Nghĩa Tân, Cầu Giấy")).replies[0].text
+    assert "Không tìm thấy phường: Cầu Giấy." in wrong
+    preview = (await admin.text("nghĩa tân; phuong dich vong, NGHIA-TAN")).replies[0].text
+    assert "nơi nhận: Phường Dịch Vọng, Phường Nghĩa Tân; 0 người" in preview
