@@ -42,7 +42,8 @@ EVENTS = {
     "message.sticker.received": Kind.UNSUPPORTED,
     "message.unsupported.received": Kind.UNSUPPORTED,  # also "protected" users' messages
 }
-START_PAYLOAD = re.compile(r"^(?:/start\s+)?([cdl]_[A-Za-z0-9_-]{1,64})$")
+# the code printed for Zalo; a phone may capitalise its first letter ("D_NGHIA-TAN")
+START_PAYLOAD = re.compile(r"^(?:/start\s+)?([cdlCDL]_[A-Za-z0-9_-]{1,64})$")
 Json = dict[str, Any]
 
 
@@ -168,7 +169,8 @@ def to_incoming(update: Json) -> Incoming | None:
     text = str(message.get("text") or "").strip()
     payload = START_PAYLOAD.fullmatch(text)
     if payload:
-        return Incoming(kind=Kind.COMMAND, command="start", text=payload[1], **base)
+        code = payload[1][0].lower() + payload[1][1:]  # the token after it keeps its case
+        return Incoming(kind=Kind.COMMAND, command="start", text=code, **base)
     if text.startswith("/") and len(text) > 1:
         command, _, argument = text[1:].partition(" ")
         return Incoming(kind=Kind.COMMAND, command=command.lower(), text=argument, **base)

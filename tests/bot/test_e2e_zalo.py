@@ -69,7 +69,7 @@ async def zalo_bot(
 
 
 async def walk_in(citizen: ZaloUser) -> None:
-    await citizen.send_text("d_NGHIA-TAN")
+    await citizen.send_text("D_nghia-tan")  # as a phone's keyboard may write it
     greeting = await citizen.next_message()
     assert "Phường Nghĩa Tân" in greeting.text
     first = await citizen.next_message()
