@@ -14,7 +14,7 @@ import html
 import re
 from datetime import datetime, timedelta
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import survey
@@ -27,6 +27,7 @@ from storage.broadcasts import (
     ACTIVE,
     Progress,
     audience_size,
+    largest_audiences,
     progress,
     schedule,
     set_wards,
@@ -239,25 +240,14 @@ async def _audience_step(
     language = person.language
     person.dialog, person.dialog_ref = Dialog.BROADCAST_WARDS, broadcast.id
     total = await audience_size(session, [])
-    top = await session.exec(
-        select(Ward.id, Ward.name, func.count(col(Person.id)))
-        .join(Person, col(Person.ward_id) == Ward.id)
-        .where(
-            col(Ward.removed_at).is_(None),
-            col(Person.optin).is_(True),
-            col(Person.blocked_at).is_(None),
-        )
-        .group_by(col(Ward.id), col(Ward.name))
-        .order_by(func.count(col(Person.id)).desc(), col(Ward.name))
-        .limit(TOP_WARDS)
-    )
+    top = await largest_audiences(session, TOP_WARDS)
     choices = [Choice(say(language, "btn_all_wards", count=total), f"{WIZARD}:{broadcast.id}:a")]
     choices += [
         Choice(
             say(language, "btn_one_ward", ward=name, count=count),
             f"{WIZARD}:{broadcast.id}:w:{ward_id}",
         )
-        for ward_id, name, count in top.all()
+        for ward_id, name, count in top
     ]
     choices.append(Choice(say(language, "btn_cancel"), f"{WIZARD}:{broadcast.id}:c"))
     return Response([Reply(say(language, "bc_choose_audience"), tuple(choices))])

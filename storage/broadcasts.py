@@ -44,6 +44,20 @@ async def audience_size(session: AsyncSession, ward_ids: Sequence[int]) -> int:
     return int(result.one())
 
 
+async def largest_audiences(session: AsyncSession, limit: int) -> list[tuple[int, str, int]]:
+    """(ward id, name, audience) of the wards with the most opted-in people."""
+    size = func.count(col(Person.id))
+    result = await session.exec(
+        select(Ward.id, Ward.name, size)
+        .join(Person, col(Person.ward_id) == Ward.id)
+        .where(col(Ward.removed_at).is_(None), *_audience_filter([]))
+        .group_by(col(Ward.id), col(Ward.name))
+        .order_by(size.desc(), col(Ward.name))
+        .limit(limit)
+    )
+    return [(ward_id, name, count) for ward_id, name, count in result.all() if ward_id is not None]
+
+
 async def ward_ids_of(session: AsyncSession, broadcast_id: int) -> list[int]:
     result = await session.exec(
         select(BroadcastWard.ward_id).where(BroadcastWard.broadcast_id == broadcast_id)
