@@ -103,7 +103,22 @@ class AiohttpRequest(BaseRequest):
         )
         if status != HTTPStatus.OK:
             raise api_error(status, payload)
-        return json.loads(payload)["result"]
+        answer = self.parse_json_payload(payload)
+        if "result" not in answer:
+            raise NetworkError(f"the Bot API answered 200 without a result: {payload[:200]!r}")
+        return answer["result"]
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The Bot API's JSON object; anything else (a proxy's HTML page, a truncated body)
+        is a `NetworkError`, retried like a lost connection instead of stopping the bot."""
+        try:
+            answer = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict) or not ("result" in answer or "description" in answer):
+            raise NetworkError(f"the Bot API's answer is not its JSON: {payload[:200]!r}")
+        return answer
 
     async def do_request(
         self,

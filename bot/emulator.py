@@ -911,6 +911,7 @@ class BotApiEmulator:
         self._state_waiters: list[asyncio.Future[None]] = []
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self._raw_answers: dict[str, deque[str]] = {}  # method -> bodies answered with 200
 
         self._methods: dict[str, tuple[str, Callable[[JSONDict, dict[str, _Upload]], Any]]] = {}
         for name, handler in (
@@ -1046,6 +1047,27 @@ class BotApiEmulator:
         self._touch()
         _wake(self._poll_waiters)
 
+    # ---- faults: what a hostile network or client may send -------------------------------
+
+    def inject_raw_update(self, payload: JSONDict) -> JSONDict:
+        """Queue ``payload`` exactly as given (malformed too) under the next update_id.
+
+        ``{"message": {...}}`` becomes ``{"update_id": N, "message": {...}}``; its first key is
+        the update's kind for ``allowed_updates``.
+        """
+        return self._enqueue(next(iter(payload), "message"), payload)
+
+    def answer_raw(self, method: str, body: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 200 and ``body`` as is, the
+        way a proxy's HTML page or a broken gateway would; the call has no other effect."""
+        name = self._methods[method.lower()][0]
+        self._raw_answers.setdefault(name, deque()).extend([body] * times)
+
+    @property
+    def raw_answers_left(self) -> int:
+        """Raw answers still to give (0 once the bot went through every fault)."""
+        return sum(len(bodies) for bodies in self._raw_answers.values())
+
     def reset_counters(self) -> None:
         """Forget the call log, method counts, throttling count and errors."""
         self.calls.clear()
@@ -1122,8 +1144,11 @@ class BotApiEmulator:
             _wake(self._state_waiters)
 
     def _queue(self, kind: str, payload: JSONDict) -> JSONDict:
+        return self._enqueue(kind, {kind: payload})
+
+    def _enqueue(self, kind: str, body: JSONDict) -> JSONDict:
         self._update_seq += 1
-        update = {"update_id": self._update_seq, kind: payload}
+        update = {"update_id": self._update_seq, **body}
         self._pending.append(_Pending(self._update_seq, kind, update))
         self._touch()
         _wake(self._poll_waiters)
@@ -1245,6 +1270,12 @@ class BotApiEmulator:
         if entry is None:
             return _json_response(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         name, handler = entry
+        raw = self._raw_answers.get(name)
+        if raw:
+            self.method_counts[name] += 1
+            body = raw.popleft()
+            self._touch()
+            return web.Response(status=200, text=body, content_type="text/html")
         long_poll = name == "getUpdates"
         if not long_poll:
             self._inflight += 1

@@ -30,6 +30,8 @@ from telegram.error import (
 from bot.aiohttp_request import AiohttpRequest
 from bot.dispatch import Dispatcher, RateLimited, Unreachable, polled
 from bot.settings import SettingsError
+from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_text
+from bot.wire import text as text_field
 from handlers.events import Address, Incoming, Kind, Reply
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,10 @@ class TelegramApi:
         if offset is not None:
             params["offset"] = offset
         url = f"{self.bot.base_url}/getUpdates"
-        return await self.poll_request.call(url, params, read_timeout=wait + 10)
+        updates = await self.poll_request.call(url, params, read_timeout=wait + 10)
+        if not isinstance(updates, list) or not all(_numbered(update) for update in updates):
+            raise NetworkError(f"getUpdates answered without numbered updates: {updates!r:.200}")
+        return updates
 
     async def close(self) -> None:
         await self.bot.shutdown()
@@ -95,55 +100,102 @@ async def connect(token: str, base_url: str, connections: int = 16) -> TelegramA
 
 
 def _full_name(user: Json) -> str:
-    return " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part)
+    parts = (optional_text(user.get(key), f"from.{key}") for key in ("first_name", "last_name"))
+    return " ".join(part for part in parts if part)
 
 
-def _command(text: str, entities: list[Json]) -> tuple[str, str] | None:
+def _command(text: str, entities: list[Any]) -> tuple[str, str] | None:
     """('start', 'payload') for '/start@bot payload', or None when it is not a command."""
-    first = entities[0] if entities else None
+    first = obj(entities[0], "entities[0]") if entities else None
     if not first or first.get("type") != "bot_command" or first.get("offset") != 0:
         return None
-    length = first["length"]  # a command is ASCII: UTF-16 units are characters
+    length = int64(first.get("length"), "entities[0].length")  # ASCII: UTF-16 units are characters
+    if not 1 < length <= len(text):
+        raise Unreadable("entities[0].length is outside the text")
     return text[1:length].split("@", 1)[0].lower(), text[length:].strip()
 
 
-def to_incoming(update: Json) -> Incoming | None:
-    """The neutral event for a private-chat update (Bot API JSON); None for anything else."""
+def _chat(message: Json, field: str) -> Json | None:
+    """The message's chat when it is a private one (the bot serves no groups), else None."""
+    chat = obj(message.get("chat"), f"{field}.chat", required=False)
+    return chat if chat.get("type") == "private" else None
+
+
+def _address(chat: Json, field: str) -> Address:
+    return Address(PLATFORM, str(int64(chat.get("id"), f"{field}.chat.id")))
+
+
+def read_update(update: object) -> Incoming | Unreadable | None:
+    """The neutral event for a private-chat update (Bot API JSON); None for anything else
+    (groups, edits); `Unreadable` when a field it needs is missing or of the wrong type.
+    Never raises, whatever the JSON."""
+    try:
+        return _read(obj(update, "update"))
+    except Unreadable as exc:
+        return exc
+
+
+def to_incoming(update: object) -> Incoming | None:
+    """The neutral event for a private-chat update; None for anything else or unreadable."""
+    event = read_update(update)
+    return event if isinstance(event, Incoming) else None
+
+
+def _read(update: Json) -> Incoming | None:
     query = update.get("callback_query")
     if query is not None:
-        message = query.get("message") or {}
-        chat = message.get("chat") or {}
-        if chat.get("type") != "private":
+        query = obj(query, "callback_query")
+        message = obj(query.get("message"), "callback_query.message", required=False)
+        chat = _chat(message, "callback_query.message")
+        if chat is None:
             return None
-        user = query.get("from") or {}
+        user = obj(query.get("from"), "callback_query.from", required=False)
         return Incoming(
-            address=Address(PLATFORM, str(chat["id"])),
+            address=_address(chat, "callback_query.message"),
             kind=Kind.CHOICE,
             user_name=_full_name(user),
-            choice=query.get("data") or "",
-            message_id=message.get("message_id"),
-            language=user.get("language_code"),
+            choice=optional_text(query.get("data"), "callback_query.data") or "",
+            message_id=optional_int64(message.get("message_id"), "message.message_id"),
+            language=optional_text(user.get("language_code"), "from.language_code"),
         )
-    message = update.get("message")
-    if not message or (message.get("chat") or {}).get("type") != "private":
+    if update.get("message") is None:
         return None
-    user = message.get("from") or {}
+    message = obj(update["message"], "message")
+    chat = _chat(message, "message")
+    if chat is None:
+        return None
+    user = obj(message.get("from"), "message.from", required=False)
     base: Json = {
-        "address": Address(PLATFORM, str(message["chat"]["id"])),
+        "address": _address(chat, "message"),
         "user_name": _full_name(user),
-        "message_id": message.get("message_id"),
-        "language": user.get("language_code"),
+        "message_id": optional_int64(message.get("message_id"), "message.message_id"),
+        "language": optional_text(user.get("language_code"), "from.language_code"),
     }
-    text = message.get("text")
+    text = optional_text(message.get("text"), "message.text")
     if text is not None:
-        command = _command(text, message.get("entities") or [])
+        command = _command(text, array(message.get("entities"), "message.entities"))
         if command is not None:
             return Incoming(kind=Kind.COMMAND, command=command[0], text=command[1], **base)
         return Incoming(kind=Kind.TEXT, text=text, **base)
-    if message.get("photo"):
-        photo = message["photo"][-1]["file_id"]
-        return Incoming(kind=Kind.PHOTO, text=message.get("caption") or "", photo=photo, **base)
+    photos = array(message.get("photo"), "message.photo")
+    if photos:
+        largest = obj(photos[-1], "message.photo[-1]")
+        photo = text_field(largest.get("file_id"), "message.photo[-1].file_id")
+        caption = optional_text(message.get("caption"), "message.caption") or ""
+        return Incoming(kind=Kind.PHOTO, text=caption, photo=photo, **base)
     return Incoming(kind=Kind.UNSUPPORTED, **base)
+
+
+def _query_id(update: object) -> str | None:
+    """The callback query's id, to answer it even when the rest cannot be read."""
+    query = update.get("callback_query") if isinstance(update, dict) else None
+    query_id = query.get("id") if isinstance(query, dict) else None
+    return query_id if isinstance(query_id, str) and query_id else None
+
+
+def _numbered(update: object) -> bool:
+    """An update whose id can be confirmed: the offset can move past it, readable or not."""
+    return isinstance(update, dict) and isinstance(update.get("update_id"), int)
 
 
 def keyboard(reply: Reply) -> Json | None:
@@ -225,7 +277,11 @@ class TelegramTransport:
         self.poll_timeout = poll_timeout
 
     async def set_commands(self) -> None:
-        await self.api.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        """The command menu; a network failure only leaves the previous menu, never stops us."""
+        try:
+            await self.api.bot.set_my_commands([BotCommand(n, text) for n, text in COMMANDS])
+        except NetworkError as exc:
+            log.warning("command menu not set: %s", exc)
 
     async def send(self, to: Address, reply: Reply, attempts: int = SEND_ATTEMPTS) -> int | None:
         """One reply as Telegram calls, returning the (last) message's id.
@@ -314,19 +370,22 @@ class TelegramTransport:
 
     async def process(self, update: Json) -> None:
         """Handle one update under its chat's turn, then answer it."""
-        event = to_incoming(update)
-        query = update.get("callback_query")
-        if event is None:
-            if query is not None:
-                await self._answer_query(query["id"], "")
+        event = read_update(update)
+        query_id = _query_id(update)
+        if not isinstance(event, Incoming):
+            if event is not None:  # logged once, then confirmed with its batch: never again
+                update_id = update.get("update_id") if isinstance(update, dict) else None
+                log.warning("update %s skipped: %s", update_id, event)
+            if query_id is not None:
+                await self._answer_query(query_id, "")
             return
         async with self.dispatcher.chat(event.address):
             response = await self.dispatcher.decide(event)
-            if query is None:
+            if query_id is None:
                 await self.dispatcher.deliver(event.address, response)
                 return
             await asyncio.gather(
-                self._answer_query(query["id"], response.notice),
+                self._answer_query(query_id, response.notice),
                 self.dispatcher.deliver(event.address, response),
             )
 

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from bot.dispatch import Dispatcher, RateLimited, Unreachable, polled
 from bot.settings import SettingsError
+from bot.wire import Unreadable, int64, obj, optional_text, text
 from handlers.catalogue import say
 from handlers.events import Address, Choice, Incoming, Kind, Reply
 from handlers.numbered import stored
@@ -36,6 +37,9 @@ SEND_ATTEMPTS = 4
 POLL_SECONDS = 30
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/zalo/webhook"
+BAD_GATEWAY = 502
+CHAT_ID_LENGTH = 64  # the person.chat_id column
+SEEN_ID_LENGTH = 128  # the seenmessage.message_id column
 EVENTS = {
     "message.text.received": Kind.TEXT,
     "message.image.received": Kind.PHOTO,
@@ -66,11 +70,14 @@ class ZaloApi:
         response = await self.client.post(f"{self.url}/{method}", json=params)
         try:
             body = response.json()
-        except ValueError as exc:
-            raise ZaloError(response.status_code, "not JSON") from exc
-        if not isinstance(body, dict) or not body.get("ok"):
-            body = body if isinstance(body, dict) else {}
-            code = int(body.get("error_code") or response.status_code)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or "ok" not in body:
+            # a proxy's page or a cut body, even with 200: a bad gateway, retried like one
+            raise ZaloError(BAD_GATEWAY, f"not the Bot API's JSON: {response.content[:200]!r}")
+        if not body["ok"]:
+            code = body.get("error_code")
+            code = code if isinstance(code, int) else response.status_code
             raise ZaloError(code, str(body.get("description") or "error"))
         return body.get("result")
 
@@ -141,40 +148,80 @@ def split_plain(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [piece for piece in pieces if piece.strip()] or [text[:limit]]
 
 
-def _sender_name(message: Json) -> str:
-    sender = message.get("from") or {}
-    return str(sender.get("display_name") or sender.get("name") or "")
+def _sender_name(sender: Json) -> str:
+    for key in ("display_name", "name"):
+        name = optional_text(sender.get(key), f"message.from.{key}")
+        if name:
+            return name
+    return ""
 
 
-def to_incoming(update: Json) -> Incoming | None:
-    """The neutral event for a private-chat update; typed text may answer numbered choices."""
+def _chat_id(value: object, field: str) -> str:
+    """Zalo's ids are strings; a number is taken as its digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int64(value, field))
+    return text(value, field) if value is not None else ""
+
+
+def read_update(update: object) -> Incoming | Unreadable | None:
+    """The neutral event for a private-chat update; typed text may answer numbered choices.
+
+    None for an event we do not serve; `Unreadable` when a field is missing or of the
+    wrong type. Never raises, whatever the JSON.
+    """
+    try:
+        return _read(obj(update, "update"))
+    except Unreadable as exc:
+        return exc
+
+
+def to_incoming(update: object) -> Incoming | None:
+    """The neutral event for a private-chat update; None for anything else or unreadable."""
+    event = read_update(update)
+    return event if isinstance(event, Incoming) else None
+
+
+def _read(update: Json) -> Incoming | None:
     kind = EVENTS.get(str(update.get("event_name")))
-    message = update.get("message")
-    if kind is None or not isinstance(message, dict):
+    if kind is None:
         return None
-    chat = message.get("chat") or {}
-    chat_id = str(chat.get("id") or (message.get("from") or {}).get("id") or "")
-    if not chat_id or str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
+    message = obj(update.get("message"), "message")
+    chat = obj(message.get("chat"), "message.chat", required=False)
+    sender = obj(message.get("from"), "message.from", required=False)
+    chat_id = _chat_id(chat.get("id"), "message.chat.id") or _chat_id(
+        sender.get("id"), "message.from.id"
+    )
+    if not chat_id:
+        raise Unreadable("message.chat.id is missing")
+    if len(chat_id) > CHAT_ID_LENGTH:
+        raise Unreadable("message.chat.id is too long")
+    if str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
         return None
+    seen_id = _chat_id(message.get("message_id"), "message.message_id") or None
+    if seen_id is not None and len(seen_id) > SEEN_ID_LENGTH:
+        raise Unreadable("message.message_id is too long")
     base: Json = {
         "address": Address(PLATFORM, chat_id),
-        "user_name": _sender_name(message),
-        "seen_id": str(message.get("message_id") or "") or None,
+        "user_name": _sender_name(sender),
+        "seen_id": seen_id,
     }
     if kind == Kind.PHOTO:
-        photo = str(message.get("photo") or message.get("url") or "")
-        return Incoming(kind=kind, text=str(message.get("caption") or ""), photo=photo, **base)
+        photo = optional_text(message.get("photo"), "message.photo") or optional_text(
+            message.get("url"), "message.url"
+        )
+        caption = optional_text(message.get("caption"), "message.caption") or ""
+        return Incoming(kind=kind, text=caption, photo=photo or "", **base)
     if kind == Kind.UNSUPPORTED:
         return Incoming(kind=kind, **base)
-    text = str(message.get("text") or "").strip()
-    payload = START_PAYLOAD.fullmatch(text)
+    typed = (optional_text(message.get("text"), "message.text") or "").strip()
+    payload = START_PAYLOAD.fullmatch(typed)
     if payload:
         code = payload[1][0].lower() + payload[1][1:]  # the token after it keeps its case
         return Incoming(kind=Kind.COMMAND, command="start", text=code, **base)
-    if text.startswith("/") and len(text) > 1:
-        command, _, argument = text[1:].partition(" ")
+    if typed.startswith("/") and len(typed) > 1:
+        command, _, argument = typed[1:].partition(" ")
         return Incoming(kind=Kind.COMMAND, command=command.lower(), text=argument, **base)
-    return Incoming(kind=Kind.TEXT, text=text, numbered=True, **base)
+    return Incoming(kind=Kind.TEXT, text=typed, numbered=True, **base)
 
 
 class ZaloTransport:
@@ -234,8 +281,12 @@ class ZaloTransport:
 
     async def process(self, update: Json) -> bool:
         """Handle one update under its chat's turn; False when it is not one we know."""
-        event = to_incoming(update)
-        if event is None:
+        event = read_update(update)
+        if not isinstance(event, Incoming):
+            if event is not None:
+                message = update.get("message") if isinstance(update, dict) else None
+                seen = message.get("message_id") if isinstance(message, dict) else None
+                log.warning("Zalo update %.64r skipped: %s", seen, event)
             return False
         async with self.dispatcher.chat(event.address):
             if event.kind == Kind.PHOTO:  # a photo takes the citizen a while: show we are on it

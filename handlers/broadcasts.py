@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import survey
 from handlers.catalogue import level_label, localized, say
 from handlers.context import Context
-from handlers.events import Choice, Incoming, Reply, Response
+from handlers.events import Choice, Incoming, Reply, Response, data_id
 from handlers.numbered import fold
 from handlers.survey_library import Survey
 from storage.broadcasts import (
@@ -124,10 +124,11 @@ async def on_invitation(
 ) -> Response:
     """The first press on an invitation: the run begins, and that press is its first answer."""
     language = person.language
-    parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    numbers = [data_id(part) for part in data.split(":")[1:]]  # recipient id, level
+    if len(numbers) != 2 or None in numbers:
         return Response(notice=say(language, "bad_button"))
-    recipient = await session.get(Recipient, int(parts[1]))
+    recipient_id, level = numbers[0] or 0, numbers[1] or 0
+    recipient = await session.get(Recipient, recipient_id)
     if recipient is None or recipient.person_id != person.id:
         return Response(notice=say(language, "bad_button"))
     broadcast = await session.get(Broadcast, recipient.broadcast_id)
@@ -159,7 +160,7 @@ async def on_invitation(
     run.status = SessionStatus.ACTIVE
     person.dialog, person.dialog_ref = Dialog.SURVEY, run.id
     assert run.id is not None
-    answer = survey.answer_data(run.id, 0, int(parts[2]))
+    answer = survey.answer_data(run.id, 0, level)
     return await survey.on_answer(session, ctx, person, answer, message_id)
 
 
@@ -193,9 +194,10 @@ async def start_wizard(session: AsyncSession, ctx: Context, person: Person) -> R
 async def _own_broadcast(
     session: AsyncSession, ctx: Context, person: Person, broadcast_id: str
 ) -> Broadcast | None:
-    if not ctx.is_admin(person) or not broadcast_id.isdigit():
+    row_id = data_id(broadcast_id)
+    if not ctx.is_admin(person) or row_id is None:
         return None
-    return await session.get(Broadcast, int(broadcast_id))
+    return await session.get(Broadcast, row_id)
 
 
 async def on_wizard(
@@ -216,11 +218,11 @@ async def on_wizard(
         case "a" if draft and broadcast.survey_version_id:
             await set_wards(session, broadcast, [])
             return await _preview_step(session, ctx, person, broadcast)
-        case "w" if draft and broadcast.survey_version_id and value.isdigit():
-            ward = await session.get(Ward, int(value))
-            if ward is None or ward.removed_at is not None:
+        case "w" if draft and broadcast.survey_version_id and data_id(value) is not None:
+            ward = await session.get(Ward, data_id(value))
+            if ward is None or ward.id is None or ward.removed_at is not None:
                 return Response(notice=say(language, "bad_button"))
-            await set_wards(session, broadcast, [int(value)])
+            await set_wards(session, broadcast, [ward.id])
             return await _preview_step(session, ctx, person, broadcast)
         case "v":
             return Response(notice=say(language, "bc_preview_only"))

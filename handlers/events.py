@@ -42,6 +42,12 @@ class Incoming:
     language: str | None = None  # the client's language hint
 
 
+def data_id(text: str) -> int | None:
+    """A row id written into callback data; None for what only a forged button carries
+    (digits that are not ASCII, a number too large for any id column)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 @dataclass(frozen=True)
 class Choice:
     label: str

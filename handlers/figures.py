@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import ELEMENTS, Html, element_label, say
 from handlers.charts import render_chart
 from handlers.context import Context
-from handlers.events import Choice, Reply, Response
+from handlers.events import Choice, Reply, Response, data_id
 from handlers.leaders import led_wards
 from handlers.suggestions import page_status
 from storage.broadcasts import broadcast_reach
@@ -191,7 +191,8 @@ async def _ward_details(
 async def on_period(session: AsyncSession, ctx: Context, person: Person, data: str) -> Response:
     """A period or ward button: the figures over that many days, for that ward."""
     parts = data.split(":")
-    if not 2 <= len(parts) <= 3 or not all(part.isdigit() for part in parts[1:]):
+    numbers = [data_id(part) for part in parts[1:]]
+    if not 1 <= len(numbers) <= 2 or None in numbers:
         return Response(notice=say(person.language, "bad_button"))
-    ward_id = int(parts[2]) if len(parts) == 3 else None
-    return await figures(session, ctx, person, int(parts[1]), ward_id)
+    ward_id = numbers[1] if len(numbers) == 2 else None
+    return await figures(session, ctx, person, numbers[0] or 0, ward_id)

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import Html, say, shorten
 from handlers.context import Context
-from handlers.events import Address, Choice, Incoming, Reply, Response
+from handlers.events import Address, Choice, Incoming, Reply, Response, data_id
 from storage.models import BookPage, Case, Dialog, Invite, Leadership, Notice, Person, Ward
 
 SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b:<ward>:<page no>
@@ -180,8 +180,8 @@ async def _page_for_leader(
     session: AsyncSession, person: Person, data: str
 ) -> tuple[BookPage | None, str]:
     """The page a leader's button names, or the notice to show instead."""
-    page_id = data.partition(":")[2]
-    page = await session.get(BookPage, int(page_id)) if page_id.isdigit() else None
+    page_id = data_id(data.partition(":")[2])
+    page = await session.get(BookPage, page_id) if page_id is not None else None
     if page is None:
         return None, "bad_button"
     assert person.id is not None
@@ -307,7 +307,7 @@ async def browse(
             return Response(notice=say(language, "not_allowed"))
         return Response([Reply(say(language, "not_a_leader"))])
     parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or data_id(parts[1]) is None or data_id(parts[2]) is None:
         if len(wards) > 1:  # a leader of several wards picks the book first
             choices = tuple(Choice(w.name, f"{BOOK}:{w.id}:0") for w in wards)
             return Response([Reply(say(language, "choose_book"), choices)])

@@ -5,12 +5,14 @@ made and committed, and only then are the replies returned to the transport, so 
 person is never told "recorded" before it is.
 """
 
+from dataclasses import replace
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import broadcasts, figures, leaders, numbered, suggestions, survey
 from handlers.catalogue import say
 from handlers.context import Context
-from handlers.events import Address, Incoming, Kind, Reply, Response
+from handlers.events import Address, Incoming, Kind, Reply, Response, data_id
 from storage.models import Case, Dialog, Draft, Person, SessionStatus, Source, SurveySession, Ward
 from storage.queries import (
     cancel_active_sessions,
@@ -21,12 +23,15 @@ from storage.queries import (
     walkin_since,
     ward_by_code,
 )
+from storage.text import NAME_LENGTH, clip
 
 DESK, CASE = "d", "c"  # start payloads: d_<WARD>[_<desk>], c_<case token>
 
 
 async def handle(event: Incoming, ctx: Context) -> Response:
     """Decide what to do with one event from a person, and commit it."""
+    if len(event.user_name) > NAME_LENGTH:  # every name a handler stores then fits its column
+        event = replace(event, user_name=clip(event.user_name))
     async with ctx.db() as session:
         person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
         if event.kind != Kind.CHOICE and event.message_id is not None:
@@ -86,8 +91,8 @@ async def _command(
         case "so":
             return await leaders.browse(session, ctx, person)
         case "baocao":
-            days = event.text.strip()
-            return await figures.figures(session, ctx, person, int(days) if days.isdigit() else 30)
+            days = data_id(event.text.strip())
+            return await figures.figures(session, ctx, person, days or figures.DEFAULT_DAYS)
         case "huy":
             return broadcasts.set_optin(ctx, person, False)
         case "nhan":

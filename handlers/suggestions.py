@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import broadcasts, leaders
 from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
-from handlers.events import Choice, Incoming, Reply, Response
+from handlers.events import Choice, Incoming, Reply, Response, data_id
 from storage.models import BookPage, Dialog, Draft, Person, Ward
 from storage.queries import list_wards, next_page_number, pages_of_person
 
@@ -50,8 +50,8 @@ async def start_free(session: AsyncSession, ctx: Context, person: Person) -> Res
 
 async def on_ward_choice(session: AsyncSession, person: Person, data: str) -> Response:
     language = person.language
-    ward_id = data.partition(":")[2]
-    ward = await session.get(Ward, int(ward_id)) if ward_id.isdigit() else None
+    ward_id = data_id(data.partition(":")[2])
+    ward = await session.get(Ward, ward_id) if ward_id is not None else None
     if ward is None:
         return Response(notice=say(language, "bad_button"))
     await _open_draft(session, person, ward)
@@ -85,10 +85,10 @@ async def _own_draft(
     session: AsyncSession, person: Person, data: str, dialog: Dialog
 ) -> Draft | None:
     """The draft a button names, if it is this person's and still waiting for that button."""
-    draft_id = data.split(":")[1] if data.count(":") >= 1 else ""
-    if not draft_id.isdigit() or person.dialog != dialog or person.dialog_ref != int(draft_id):
+    draft_id = data_id(data.split(":")[1] if data.count(":") >= 1 else "")
+    if draft_id is None or person.dialog != dialog or person.dialog_ref != draft_id:
         return None
-    draft = await session.get(Draft, int(draft_id))
+    draft = await session.get(Draft, draft_id)
     return draft if draft is not None and draft.person_id == person.id else None
 
 

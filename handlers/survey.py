@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import element_label, level_label, localized, say
 from handlers.context import Context
-from handlers.events import Choice, Reply, Response
+from handlers.events import Choice, Reply, Response, data_id
 from handlers.survey_library import Survey
 from storage.models import (
     Answer,
@@ -129,8 +129,9 @@ async def on_answer(
     language = person.language
     try:
         _, session_id, index, level = data.split(":")
-        run = await session.get(SurveySession, int(session_id))
         index_number, level_number = int(index), int(level)
+        run_id = data_id(session_id)
+        run = await session.get(SurveySession, run_id) if run_id is not None else None
     except ValueError:
         return Response(notice=say(language, "bad_button"))
     if run is None or run.person_id != person.id:
