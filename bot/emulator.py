@@ -1858,8 +1858,8 @@ def _forget(waiters: list[asyncio.Future[None]], fut: asyncio.Future[None]) -> N
 
 
 def _json_response(status: int, body: JSONDict) -> web.Response:
-    return web.Response(
-        status=status,
-        body=json.dumps(body, ensure_ascii=False).encode(),
-        content_type="application/json",
-    )
+    try:
+        data = json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate (an injected update): JSON escapes it
+        data = json.dumps(body).encode()
+    return web.Response(status=status, body=data, content_type="application/json")

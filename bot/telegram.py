@@ -33,6 +33,7 @@ from bot.settings import SettingsError
 from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_text
 from bot.wire import text as text_field
 from handlers.events import Address, Incoming, Kind, Reply
+from storage.text import storable
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def _query_id(update: object) -> str | None:
     """The callback query's id, to answer it even when the rest cannot be read."""
     query = update.get("callback_query") if isinstance(update, dict) else None
     query_id = query.get("id") if isinstance(query, dict) else None
-    return query_id if isinstance(query_id, str) and query_id else None
+    return storable(query_id) if isinstance(query_id, str) and query_id else None
 
 
 def _numbered(update: object) -> bool:
@@ -304,7 +305,7 @@ class TelegramTransport:
             except BadRequest as exc:
                 if "not modified" in exc.message:
                     return reply.edit  # the same press twice: the message already shows it
-                if "chat not found" in exc.message:
+                if "chat not found" in exc.message.lower():  # PTB writes "Chat not found"
                     raise Unreachable(exc.message) from exc  # never started the bot
                 raise
             except (TimedOut, NetworkError):

@@ -136,6 +136,7 @@ class ZaloEmulator:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._session: aiohttp.ClientSession | None = None
+        self._raw_answers: dict[str, deque[str]] = {}  # method -> bodies answered with 200
         self.port = 0
 
     async def __aenter__(self) -> Self:
@@ -209,6 +210,19 @@ class ZaloEmulator:
         self._pending.append(update)
         self._arrived.set()
 
+    async def inject_raw_update(self, update: object) -> None:
+        """Hand the bot `update` exactly as given (malformed too), by webhook or getUpdates."""
+        await self.redeliver(update)  # type: ignore[arg-type]
+
+    def answer_raw(self, method: str, body: str, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP 200 and `body` as is (a proxy's
+        HTML page, a cut body); the call has no other effect."""
+        self._raw_answers.setdefault(method, deque()).extend([body] * times)
+
+    @property
+    def raw_answers_left(self) -> int:
+        return sum(len(bodies) for bodies in self._raw_answers.values())
+
     # ---- the API ------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -219,6 +233,9 @@ class ZaloEmulator:
         except ValueError:
             return _error(400, "Bad Request: invalid JSON")
         method = request.match_info["method"]
+        raw = self._raw_answers.get(method)
+        if raw:
+            return web.Response(status=200, text=raw.popleft(), content_type="text/html")
         handler = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
