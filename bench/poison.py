@@ -43,9 +43,7 @@ def poison_updates(chat_id: int) -> dict[str, Json]:
     big = 2**64 + 5  # beyond a signed 64-bit integer (SQLite's INTEGER, PostgreSQL's BIGINT)
     command = {"type": "bot_command", "offset": 0, "length": 5}
     return {
-        "entities is not a list": {
-            "message": _message(chat_id, 1, text="/help", entities=command)
-        },
+        "entities is not a list": {"message": _message(chat_id, 1, text="/help", entities=command)},
         "chat without id": {
             "message": _message(chat_id, 2, chat={"type": "private", "first_name": "An"})
         },

@@ -69,6 +69,8 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                     continue
             try:
                 message_id = await dispatcher.send_all(address, decided[1])
+                if decided[2]:  # the rest of a long page, after the notice that is edited
+                    await dispatcher.send_all(address, decided[2])
             except Unreachable:
                 await _notice_failed(dispatcher, notice_id, "blocked")
                 continue

@@ -506,6 +506,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Giờ nghỉ: không gửi ban đêm, sáng mai tự gửi tiếp",
         "Quiet hours: no sending at night; it goes on in the morning",
     ),
+    # ---- issue 10 (robustness): a long page reaches leaders whole ----------------------------
+    "notice_more": (
+        "📖 <b>{ward} — Trang {page} (tiếp)</b>\n<blockquote>…{text}</blockquote>",
+        "📖 <b>{ward} — Page {page} (continued)</b>\n<blockquote>…{text}</blockquote>",
+    ),
 }
 
 

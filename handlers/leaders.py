@@ -14,12 +14,30 @@ from handlers.catalogue import Html, say, shorten
 from handlers.context import Context
 from handlers.events import Address, Choice, Incoming, Reply, Response, data_id
 from storage.models import BookPage, Case, Dialog, Invite, Leadership, Notice, Person, Ward
+from storage.text import clip
 
 SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b:<ward>:<page no>
 INVITE = "l"  # start payload: l_<invite token>
 UNREAD_LIMIT = 10
-NOTICE_TEXT = 3000  # a notification stays one message (its buttons are edited in place)
+NOTICE_TEXT = 3000  # a notification stays one message (its buttons are edited in place)...
 NOTICE_ANSWER = 500
+
+
+def _page_parts(page: BookPage) -> tuple[str, str]:
+    """The page's text as the notice shows it, and the rest, for the continuation."""
+    head = clip(page.text, NOTICE_TEXT - 1)
+    excess = len(head.encode("utf-16-le")) // 2 - (NOTICE_TEXT - 1)  # Telegram counts an emoji 2
+    if excess > 0:
+        head = clip(head, len(head) - excess)
+    return head, page.text[len(head) :]
+
+
+def continuation(page: BookPage, ward: Ward, language: str) -> list[Reply]:
+    """...and what it cannot hold follows it as a message of its own: leaders read every word."""
+    rest = _page_parts(page)[1]
+    if not rest:
+        return []
+    return [Reply(say(language, "notice_more", ward=ward.name, page=page.page_no, text=rest))]
 
 
 async def leadership(session: AsyncSession, person_id: int, ward_id: int) -> Leadership | None:
@@ -112,7 +130,7 @@ async def render_notice(
             time=ctx.local_time(page.created_at),
             case=Html(case_line),
             author=author,
-            text=shorten(page.text, NOTICE_TEXT) or say(language, "photo_only"),
+            text=_shown(page) or say(language, "photo_only"),
         )
     ]
     if page.seen_at is not None:
@@ -136,10 +154,16 @@ async def render_notice(
     return Reply("\n\n".join(lines), tuple(choices), columns=2)
 
 
+def _shown(page: BookPage) -> str:
+    head, rest = _page_parts(page)
+    return f"{head}…" if rest else head
+
+
 async def notice_message(
     session: AsyncSession, ctx: Context, notice: Notice
-) -> tuple[Address, list[Reply]] | None:
-    """What the outbox sends for one notice; None when its leader is no longer one."""
+) -> tuple[Address, list[Reply], list[Reply]] | None:
+    """What the outbox sends for one notice (the last of them is the message later edited),
+    then its continuation; None when its leader is no longer one."""
     page = await session.get(BookPage, notice.page_id)
     leader = await session.get(Person, notice.person_id)
     if page is None or leader is None or leader.id is None:
@@ -150,7 +174,10 @@ async def notice_message(
     if page.photo_file_id:
         replies.append(Reply("📷", photo=page.photo_file_id))
     replies.append(await render_notice(session, ctx, page, leader.language))
-    return Address(leader.platform, leader.chat_id), replies
+    ward = await session.get(Ward, page.ward_id)
+    assert ward is not None
+    more = continuation(page, ward, leader.language)
+    return Address(leader.platform, leader.chat_id), replies, more
 
 
 async def _refresh_notices(
@@ -290,8 +317,10 @@ async def unread(session: AsyncSession, ctx: Context, person: Person) -> Respons
     if not pages:
         return Response([Reply(say(language, "unread_none"))])
     replies = [Reply(say(language, "unread_title", count=len(pages)))]
+    by_id = {ward.id: ward for ward in wards}
     for page in pages:
         replies.append(await render_notice(session, ctx, page, language))
+        replies.extend(continuation(page, by_id[page.ward_id], language))
     return Response(replies)
 
 
@@ -332,7 +361,8 @@ async def browse(
         turn.append(Choice(say(language, "btn_previous"), f"{BOOK}:{ward.id}:{number - 1}"))
     if number < ward.last_page:
         turn.append(Choice(say(language, "btn_next"), f"{BOOK}:{ward.id}:{number + 1}"))
-    return Response([Reply(shown.text, shown.choices + tuple(turn), columns=2, edit=edit)])
+    shown = Reply(shown.text, shown.choices + tuple(turn), columns=2, edit=edit)
+    return Response([shown, *continuation(page, ward, language)])
 
 
 async def unreachable_alert(session: AsyncSession, ctx: Context, page_id: int) -> list[Reply]:

@@ -18,7 +18,7 @@ import pytest
 from bench.poison import poison_updates
 from bot import telegram
 from bot import zalo as zalo_transport
-from bot.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator, EmuMessage
 from bot.wire import INT64, Unreadable
 from bot.zalo_emulator import ZaloEmulator
 from handlers import broadcasts, leaders
@@ -26,6 +26,7 @@ from handlers.events import Incoming
 from storage.models import Person
 from tests.bot.conftest import ADMIN, BotProcess
 from tests.bot.test_e2e_citizen import rows
+from tests.bot.test_e2e_leaders import join, setup_ward, suggest
 from tests.bot.test_e2e_zalo import ZALO_TOKEN, free_port, running, stopped
 
 Json = dict[str, Any]
@@ -321,3 +322,35 @@ def poisoned_zalo() -> Iterator[Json]:
         if path[-1] == "id":
             changed["message"]["from"] = {"id": value}
         yield changed
+
+
+# ---- point 10: a leader reads the whole page ---------------------------------------------
+
+
+def _continued(message: EmuMessage) -> str:
+    """The page text a continuation shows, after its one header line."""
+    return message.text.split("\n", 1)[1]
+
+
+async def test_a_leader_receives_every_character_of_a_long_page(
+    emulator: BotApiEmulator, running_bot: asyncio.Task[None], database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    leader = await join(emulator, database_url, ward, 6201, "Hùng")
+    text = ("Ngõ 5 <b>hỏng</b> & ngập 😟 " * 200)[:4091].strip()
+    assert len(text) >= 4090
+    await suggest(emulator.user(6202), text, signed=False)
+
+    notice = await leader.wait_for(lambda m: "Trang 1" in m.text and m.buttons != [])
+    more = await leader.wait_for(lambda m: "Trang 1 (tiếp)" in m.text)
+    assert more.message_id > notice.message_id and more.buttons == []
+    head = notice.text.split("\n\n", 1)[1]
+    assert head.endswith("…") and _continued(more).startswith("…")
+    assert head[:-1] + _continued(more)[1:] == text  # every character, in order
+
+    await leader.press(notice, "Đã xem")  # the notice is the message that is edited
+    await leader.wait_for(lambda m: m.message_id == notice.message_id and "Đã xem —" in m.text)
+    await leader.send_text("/so")
+    book = await leader.wait_for(lambda m: m.message_id > more.message_id and "Trang 1" in m.text)
+    again = await leader.wait_for(lambda m: m.message_id > book.message_id and "(tiếp)" in m.text)
+    assert _continued(again) == _continued(more)
