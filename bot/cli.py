@@ -551,12 +551,22 @@ def _write_table(table: "Table", fmt: str, output: Path | None) -> None:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # what a period may span
+
+
 def _parse_date(value: str, option: str) -> date:
+    """A day of a period; one outside 2000-2100 is refused rather than guessed at (year 1 or
+    9999 overflow the zone's conversion, and no answer can be from then)."""
     for layout in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(value.strip(), layout).date()
+            day = datetime.strptime(value.strip(), layout).date()
         except ValueError:
             continue
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise CliError(
+                f"{option} {value}: out of range, give a day from {FIRST_DAY} to {LAST_DAY}"
+            )
+        return day
     raise CliError(f"{option} {value!r}: use YYYY-MM-DD (or dd/mm/yyyy)")
 
 

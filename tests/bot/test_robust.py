@@ -8,6 +8,7 @@ value of another type, a huge one, or text no database takes.
 
 import asyncio
 import copy
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -23,8 +24,8 @@ from bot.wire import INT64, Unreadable
 from bot.zalo_emulator import ZaloEmulator
 from handlers import broadcasts, leaders
 from handlers.events import Incoming
-from storage.models import Person
-from tests.bot.conftest import ADMIN, BotProcess
+from storage.models import BookPage, Leadership, Person
+from tests.bot.conftest import ADMIN, BotProcess, asogopy
 from tests.bot.test_e2e_citizen import rows
 from tests.bot.test_e2e_leaders import join, setup_ward, suggest
 from tests.bot.test_e2e_zalo import ZALO_TOKEN, free_port, running, stopped
@@ -354,3 +355,48 @@ async def test_a_leader_receives_every_character_of_a_long_page(
     book = await leader.wait_for(lambda m: m.message_id > more.message_id and "Trang 1" in m.text)
     again = await leader.wait_for(lambda m: m.message_id > book.message_id and "(tiếp)" in m.text)
     assert _continued(again) == _continued(more)
+
+
+# ---- point 11: names longer than their column, days out of range ---------------------------
+
+
+async def test_names_longer_than_their_column_are_cut_between_whole_letters(
+    emulator: BotApiEmulator, running_bot: asyncio.Task[None], database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    decomposed = "Vie\u0323\u0302t"  # "Việt" as letters and accents: cut before the letter
+    leader = await join(emulator, database_url, ward, 6301, "Ngô " * 49 + decomposed)
+    family = "👨\u200d👩\u200d👧"  # one emoji of five characters, across the 200th
+    citizen = emulator.user(6302, first_name="A" * 199 + family, last_name="Trần")
+    await suggest(citizen, "Cần thêm ghế chờ", signed=True)
+    notice = await leader.wait_for(lambda m: "Trang 1" in m.text and m.buttons != [])
+    await leader.press(notice, "Đã xem")
+    await citizen.wait_for(lambda m: "đã đọc góp ý" in m.text)
+
+    (leadership,) = await rows(database_url, Leadership)
+    (page,) = await rows(database_url, BookPage)
+    assert leadership.name == page.seen_by_name == "Ngô " * 49 + "Vi"
+    assert page.author_name == "A" * 199
+    assert "A" * 199 in notice.text
+
+
+async def test_report_and_export_refuse_days_out_of_range_in_one_line(
+    bot_env: dict[str, str], database_url: str
+) -> None:
+    commands = [
+        ("report", "--since", "0001-01-01"),
+        ("report", "--until", "9999-12-31"),
+        ("report", "--by", "week", "--since", "01/01/1900"),
+        ("export", "answers", "--format", "csv", "--since", "0001-01-01"),
+        ("export", "answers", "--format", "csv", "--until", "9999-12-31"),
+    ]
+    results = await asyncio.gather(*(asogopy(bot_env, *command) for command in commands))
+    for command, result in zip(commands, results, strict=True):
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1, (command, result.stderr)
+        assert f"{command[-2]} {command[-1]}: out of range" in lines[0]
+    widest = await asogopy(
+        bot_env, "report", "--since", "2000-01-01", "--until", "2100-12-31", "--format", "json"
+    )
+    assert widest.returncode == 0, widest.stderr
+    assert json.loads(widest.stdout)["until"] == "2100-12-31"
