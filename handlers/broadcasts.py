@@ -205,7 +205,7 @@ async def on_wizard(
 ) -> Response:
     """Every admin button: survey, audience, send now, at a time, pause, resume, cancel."""
     language = person.language
-    _, broadcast_id, step, value = [*event.choice.split(":"), "", ""][:4]
+    _, broadcast_id, step, value = [*event.choice.split(":"), "", "", ""][:4]
     broadcast = await _own_broadcast(session, ctx, person, broadcast_id)
     if broadcast is None:
         return Response(notice=say(language, "bad_button"))
