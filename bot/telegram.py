@@ -156,7 +156,9 @@ def _read(update: Json) -> Incoming | None:
             kind=Kind.CHOICE,
             user_name=_full_name(user),
             choice=optional_text(query.get("data"), "callback_query.data") or "",
-            message_id=optional_int64(message.get("message_id"), "message.message_id"),
+            message_id=optional_int64(
+                message.get("message_id"), "callback_query.message.message_id"
+            ),
             language=optional_text(user.get("language_code"), "from.language_code"),
         )
     if update.get("message") is None:
