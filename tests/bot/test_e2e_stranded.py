@@ -3,13 +3,16 @@
 import asyncio
 from collections.abc import Callable
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
-from storage.models import Answer, BookPage, PendingReply
+from handlers.leaders import BLOCKED
+from storage.models import Answer, BookPage, Leadership, Notice, PendingReply, utcnow
 from storage.queries import person_by_chat
 from tests.bot.conftest import BotProcess, in_test_db, until
 from tests.bot.test_e2e_citizen import add_ward, rows
+from tests.bot.test_e2e_leaders import join, setup_ward, suggest
 
 CITIZENS = 60
 KILL_AFTER = (120, 300, 480)  # bot messages sent or edited, counted from the start
@@ -127,3 +130,32 @@ async def _blocked(database_url: str, chat_id: str) -> bool:
         return person is not None and person.blocked_at is not None
 
     return await in_test_db(database_url, read)
+
+
+async def test_a_leader_back_after_blocking_the_bot_gets_the_pages_missed_once_in_order(
+    emulator: BotApiEmulator, running_bot: object, database_url: str
+) -> None:
+    ward = await setup_ward(database_url)
+    other = await setup_ward(database_url, "DICH-VONG", "Phường Dịch Vọng")
+    leader = await join(emulator, database_url, ward, 3301, "Hùng")
+    await join(emulator, database_url, other, 3301, "Hùng")
+    leader.block()
+    for number, code in enumerate(("NGHIA-TAN", "NGHIA-TAN", "DICH-VONG")):
+        await suggest(emulator.user(3400 + number), f"Góp ý số {number}", False, code)
+    await until(lambda: _notices(database_url, lambda n: n.failed == BLOCKED, 3))
+
+    async def leave_other_ward(session: AsyncSession) -> None:
+        result = await session.exec(select(Leadership).where(Leadership.ward_id == other.id))
+        result.one().removed_at = utcnow()
+
+    await in_test_db(database_url, leave_other_ward)  # its page is no longer theirs to read
+    await leader.send_text("/help")  # back: writing to the bot unblocks it
+    await until(lambda: _notices(database_url, lambda n: n.sent_at is not None, 2))
+    await emulator.wait_idle()
+    pages = [m.text for m in leader.messages if "Góp ý số" in m.text]
+    assert len(pages) == 2
+    assert "Góp ý số 0" in pages[0] and "Góp ý số 1" in pages[1]  # the newest last
+
+
+async def _notices(database_url: str, matches: Callable[[Notice], bool], count: int) -> bool:
+    return sum(matches(n) for n in await rows(database_url, Notice)) == count
