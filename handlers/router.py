@@ -167,7 +167,9 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
     if prefix == broadcasts.OPTIN:
         return await broadcasts.on_optin(ctx, person, event.choice)
     if prefix == broadcasts.INVITE:
-        return await broadcasts.on_invitation(session, ctx, person, event.choice, event.message_id)
+        return await broadcasts.on_invitation(
+            session, ctx, person, event.choice, event.message_id, event.resend
+        )
     if prefix == broadcasts.WIZARD:
         return await broadcasts.on_wizard(session, ctx, person, event)
     if prefix == leaders.BOOK:

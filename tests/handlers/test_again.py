@@ -5,9 +5,20 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from handlers.broadcasts import INVITE
 from handlers.context import Context
 from handlers.events import Kind
-from storage.models import BookPage, Case, Draft, SurveySession, Ward
+from storage.models import (
+    Answer,
+    BookPage,
+    Broadcast,
+    Case,
+    Draft,
+    Person,
+    Recipient,
+    SurveySession,
+    Ward,
+)
 from tests.conftest import Chat
 
 
@@ -70,3 +81,26 @@ async def test_a_redelivered_suggestion_is_not_added_twice_and_its_page_number_c
     assert [r.text for r in repeated.replies] == [r.text for r in filed.replies]
     assert "trang số 1" in repeated.replies[1].text and repeated.replies[0].edit == 81
     assert len(await all_rows(chat.ctx, BookPage)) == 1
+
+
+async def test_a_repeated_first_press_on_a_broadcast_invitation_shows_the_next_question(
+    chat: Chat, ward: Ward
+) -> None:
+    await chat.command("start", "d_NGHIA-TAN")
+    await chat.command("thoat")
+    async with chat.ctx.db() as session:
+        person = (await session.exec(select(Person))).one()
+        version = chat.ctx.surveys.current["sipas"]
+        broadcast = Broadcast(survey_key="sipas", survey_version_id=version, created_by="cli")
+        session.add(broadcast)
+        await session.flush()
+        recipient = Recipient(broadcast_id=broadcast.id, person_id=person.id, status="sent")
+        session.add(recipient)
+        await session.commit()
+    first = await chat.press(f"{INVITE}:{recipient.id}:4", message_id=60)
+    data = f"{INVITE}:{recipient.id}:4"
+    again = await chat.send(Kind.CHOICE, choice=data, message_id=60, resend=True)
+    assert [r.text for r in again.replies] == [r.text for r in first.replies]
+    assert again.replies[0].edit == 60 and "Câu 2/5" in again.replies[0].text
+    async with chat.ctx.db() as session:
+        assert len((await session.exec(select(Answer))).all()) == 1
