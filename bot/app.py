@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
-from bot.jobs import book_schedule, prompt_done_cases, send_notices
+from bot.jobs import book_schedule, prompt_done_cases, send_notices, send_replies
 from bot.settings import Settings, SettingsError
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
@@ -25,7 +25,7 @@ from storage.db import GroupSync, create_engine, session_maker, upgrade
 
 log = logging.getLogger(__name__)
 
-OUTBOX_SECONDS = 2  # how often done cases, new pages' notices and broadcasts are picked up
+OUTBOX_SECONDS = 2  # how often done cases, notices, kept replies and broadcasts are picked up
 SCHEDULE_SECONDS = 60  # how often reminders, escalations and digests are considered
 STOP_GRACE_SECONDS = 5  # a running job's time to finish at a stop
 
@@ -62,7 +62,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             quiet=settings.quiet,
             durable=group_sync.wait,
         )
-        yield Runtime(engine, Dispatcher(ctx))
+        dispatcher = Dispatcher(ctx)
+        await dispatcher.restore()
+        yield Runtime(engine, dispatcher)
     finally:
         await engine.dispose()
 
@@ -84,6 +86,7 @@ class Jobs:
         jobs: list[tuple[Callable[[Dispatcher], Awaitable[object]], int]] = [
             (prompt_done_cases, OUTBOX_SECONDS),
             (send_notices, OUTBOX_SECONDS),
+            (send_replies, OUTBOX_SECONDS),
             (book_schedule, SCHEDULE_SECONDS),
         ]
         if broadcasts is not None:

@@ -9,10 +9,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from weakref import WeakValueDictionary
 
+from bot import outbox
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Reply, Response
@@ -25,12 +27,17 @@ T = TypeVar("T")
 
 class Delivery(StrEnum):
     SENT = "sent"
+    KEPT = "kept"  # the platform failed: kept in the outbox, sent when it recovers
     UNREACHABLE = "unreachable"  # blocked: marked, and never retried
-    FAILED = "failed"  # a transient error outlasted the retries: worth another try later
+    FAILED = "failed"  # neither sent nor kept (the database failed too): worth another try
 
 
 class Unreachable(Exception):
     """The person blocked the bot (Telegram answers 403): never retry them."""
+
+
+class Refused(Exception):
+    """The platform refused this message for good (a bad request): sending it again cannot help."""
 
 
 class RateLimited(Exception):
@@ -46,7 +53,11 @@ class Transport(Protocol):
 
     async def send(self, to: Address, reply: Reply, attempts: int = ...) -> int | None:
         """Send or edit one message, returning its id; `Unreachable` if the person blocked us,
-        `RateLimited` when the platform's limit outlasts `attempts`."""
+        `Refused` when retrying cannot help, `RateLimited` when the platform's limit outlasts
+        `attempts`; any other error is worth another try later."""
+
+
+ANSWERED_CHATS = 100_000  # chats remembered as answered by this process (the oldest forgotten)
 
 
 class Dispatcher:
@@ -54,9 +65,15 @@ class Dispatcher:
         self.ctx = ctx
         self.transports: dict[str, Transport] = {}
         self._locks: WeakValueDictionary[Address, asyncio.Lock] = WeakValueDictionary()
+        self._backlog: set[Address] = set()  # chats with replies in the outbox: new ones queue
+        self._answered: dict[Address, None] = {}  # every reply decided here was sent or kept
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
+
+    async def restore(self) -> None:
+        """At start: the chats whose replies wait in the outbox, so newer ones queue behind."""
+        self._backlog = set(await outbox.waiting_chats(self.ctx.db))
 
     @asynccontextmanager
     async def chat(self, address: Address) -> AsyncIterator[None]:
@@ -68,7 +85,14 @@ class Dispatcher:
             yield
 
     async def decide(self, event: Incoming) -> Response:
-        """The handlers' decision, or a kind apology when they fail."""
+        """The handlers' decision, or a kind apology when they fail.
+
+        An event repeated in a chat this process has answered (every reply sent or kept)
+        needs nothing re-sent; after a restart, or a reply lost, it re-sends what the
+        person should now see.
+        """
+        if event.address not in self._answered:
+            event = replace(event, resend=True)
         try:
             return await handle(event, self.ctx)
         except Exception:
@@ -76,26 +100,99 @@ class Dispatcher:
             return Response([Reply(say("vi", "error"))], notice=say("vi", "error"))
 
     async def deliver(self, origin: Address, response: Response) -> Delivery:
-        """Send the replies in order, once what they confirm is on disk; how it went."""
+        """Send the replies in order, once what they confirm is on disk; how it went.
+
+        A reply the platform could not take after the transport's retries is kept in the
+        outbox with every later reply to that chat, and sent by `resend` when it recovers.
+        """
         await self.ctx.durable()
         outcome = Delivery.SENT
+        kept: dict[Address, list[Reply]] = {}
+        blocked: set[Address] = set()
+        error = ""
         for reply in response.replies:
             to = reply.to or origin
             transport = self.transports.get(to.platform)
             if transport is None:
                 log.error("no transport for %s", to.platform)
                 continue
+            if to in blocked:
+                continue
+            if to in self._backlog or to in kept:
+                kept.setdefault(to, []).append(reply)
+                continue
             try:
                 await transport.send(to, reply)
             except Unreachable:
                 await self.mark_unreachable(to)
+                blocked.add(to)
                 if to == origin:
-                    return Delivery.UNREACHABLE
+                    outcome = Delivery.UNREACHABLE
+            except Refused as exc:
+                log.warning("%s refused a reply: %s", to.platform, exc)
+            except Exception as exc:
+                log.warning("sending to %s failed (%r): kept to send again", to.platform, exc)
+                error = f"{type(exc).__name__}: {exc}"
+                kept[to] = [reply]
+        if kept:
+            try:
+                await outbox.keep(self.ctx.db, kept, error or "queued", self.ctx.clock())
+                await self.ctx.durable()
             except Exception:
-                log.exception("sending to %s failed", to.platform)
-                if to == origin:
-                    outcome = Delivery.FAILED
+                log.exception("replies to %d chats neither sent nor kept", len(kept))
+                self._answered.pop(origin, None)
+                return Delivery.FAILED if origin in kept else outcome
+            self._backlog.update(kept)
+            if origin in kept and outcome == Delivery.SENT:
+                outcome = Delivery.KEPT
+        self._answered.pop(origin, None)
+        self._answered[origin] = None
+        if len(self._answered) > ANSWERED_CHATS:
+            del self._answered[next(iter(self._answered))]
         return outcome
+
+    def waiting(self, address: Address) -> bool:
+        """True while replies to this chat wait in the outbox."""
+        return address in self._backlog
+
+    async def resend(self, to: Address) -> int:
+        """Send the chat's kept replies in order (hold its turn); how many went out.
+
+        Stops at the first that fails again (the chat's order is kept) and tries it after a
+        backoff; a blocked chat's replies are dropped, never retried.
+        """
+        transport = self.transports.get(to.platform)
+        if transport is None:
+            return 0
+        sent = 0
+        now = self.ctx.clock()
+        for row in await outbox.waiting(self.ctx.db, to):
+            assert row.id is not None
+            if now - row.created_at > outbox.GIVE_UP_AFTER:
+                log.error("a reply to %s kept since %s is dropped", to.platform, row.created_at)
+                await outbox.done(self.ctx.db, row.id)
+                continue
+            if row.next_try_at > now:
+                return sent
+            try:
+                await transport.send(to, outbox.from_json(row.reply), attempts=1)
+            except Unreachable:
+                await self.mark_unreachable(to)
+                await outbox.forget_chat(self.ctx.db, to)
+                break
+            except Refused as exc:
+                log.warning("%s refused a kept reply: %s", to.platform, exc)
+            except RateLimited as exc:
+                await outbox.retry_later(self.ctx.db, row.id, str(exc), now, exc.retry_after)
+                return sent
+            except Exception as exc:
+                await outbox.retry_later(self.ctx.db, row.id, f"{type(exc).__name__}: {exc}", now)
+                return sent
+            else:
+                sent += 1
+            await outbox.done(self.ctx.db, row.id)
+        self._backlog.discard(to)
+        return sent
 
     async def send_all(self, to: Address, replies: list[Reply]) -> int | None:
         """Send replies to one chat in order, once on disk; the last message's id.

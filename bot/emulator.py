@@ -26,6 +26,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -889,6 +890,7 @@ class BotApiEmulator:
         self.throttled = 0
         self.errors: deque[JSONDict] = deque(maxlen=500)
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self.faults: dict[str, int] = {}  # method -> the HTTP error it answers (see fail())
         self.bot_settings: dict[str, Any] = {}
 
         self._users: dict[int, EmuUser] = {}
@@ -1067,6 +1069,15 @@ class BotApiEmulator:
     def raw_answers_left(self) -> int:
         """Raw answers still to give (0 once the bot went through every fault)."""
         return sum(len(bodies) for bodies in self._raw_answers.values())
+
+    def fail(self, *methods: str, status: int = 502) -> None:
+        """Answer these methods with an HTTP error (Telegram's 5xx in an outage) until heal()."""
+        for method in methods:
+            self.faults[method] = status
+
+    def heal(self) -> None:
+        """The outage is over: every method answers normally again."""
+        self.faults.clear()
 
     def reset_counters(self) -> None:
         """Forget the call log, method counts, throttling count and errors."""
@@ -1286,6 +1297,9 @@ class BotApiEmulator:
             self.method_counts[name] += 1
             if self.record_calls:
                 self.calls.append((name, {**params, **uploads}))
+            if name in self.faults:
+                status = self.faults[name]
+                raise _ApiError(status, HTTPStatus(status).phrase)
             result = await handler(params, uploads)
         except _ApiError as exc:
             body: JSONDict = {

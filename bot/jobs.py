@@ -4,6 +4,7 @@ import logging
 
 from sqlmodel import col, select
 
+from bot import outbox
 from bot.dispatch import Delivery, Dispatcher, Unreachable
 from handlers import leaders, reminders
 from handlers.events import Address, Response
@@ -33,7 +34,16 @@ async def prompt_done_cases(dispatcher: Dispatcher) -> int:
             if outcome == Delivery.FAILED:
                 continue  # not marked: the next run tries again
             await mark_prompted(ctx, case_id)
-            sent += outcome == Delivery.SENT and decided is not None
+            sent += outcome in (Delivery.SENT, Delivery.KEPT) and decided is not None
+    return sent
+
+
+async def send_replies(dispatcher: Dispatcher) -> int:
+    """Send again the replies the platform could not take, each chat's in order; how many."""
+    sent = 0
+    for address in await outbox.waiting_chats(dispatcher.ctx.db, dispatcher.ctx.clock()):
+        async with dispatcher.chat(address):
+            sent += await dispatcher.resend(address)
     return sent
 
 
@@ -41,8 +51,8 @@ async def send_notices(dispatcher: Dispatcher) -> int:
     """Deliver the outbox: each new page to each leader of its ward, once; returns how many.
 
     A notice is marked sent, with its message id (to edit it when the page is signed),
-    right after Telegram took it; a blocked leader is marked and skipped, and when no
-    leader of the ward can be reached the admins are told.
+    right after Telegram took it; a blocked leader is marked and skipped (sent again when
+    they write to the bot), and when no leader of the ward can be reached the admins are told.
     """
     ctx = dispatcher.ctx
     async with ctx.db() as session:
@@ -72,7 +82,7 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                 if decided[2]:  # the rest of a long page, after the notice that is edited
                     await dispatcher.send_all(address, decided[2])
             except Unreachable:
-                await _notice_failed(dispatcher, notice_id, "blocked")
+                await _notice_failed(dispatcher, notice_id, leaders.BLOCKED)
                 continue
             except Exception:
                 log.exception("notice %s not sent; retrying later", notice_id)

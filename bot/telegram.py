@@ -28,7 +28,7 @@ from telegram.error import (
 )
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.dispatch import Dispatcher, RateLimited, Unreachable, polled
+from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
 from bot.settings import SettingsError
 from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_text
 from bot.wire import text as text_field
@@ -309,7 +309,7 @@ class TelegramTransport:
                     return reply.edit  # the same press twice: the message already shows it
                 if "chat not found" in exc.message.lower():  # PTB writes "Chat not found"
                     raise Unreachable(exc.message) from exc  # never started the bot
-                raise
+                raise Refused(exc.message) from exc
             except (TimedOut, NetworkError):
                 if attempt == attempts - 1:
                     raise

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.dispatch import Dispatcher, RateLimited, Unreachable, polled
+from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
 from bot.settings import SettingsError
 from bot.wire import Unreadable, int64, obj, optional_text, text
 from handlers.catalogue import say
@@ -245,7 +245,7 @@ class ZaloTransport:
                 if exc.code == 403:
                     raise Unreachable(exc.description) from exc
                 if exc.code != 429 and exc.code < 500:
-                    raise
+                    raise Refused(exc.description) from exc
                 if attempt == attempts - 1:
                     if exc.code == 429:
                         raise RateLimited(1.0) from exc

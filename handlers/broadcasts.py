@@ -120,9 +120,17 @@ def invitation(
 
 
 async def on_invitation(
-    session: AsyncSession, ctx: Context, person: Person, data: str, message_id: int | None
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    data: str,
+    message_id: int | None,
+    resend: bool = False,
 ) -> Response:
-    """The first press on an invitation: the run begins, and that press is its first answer."""
+    """The first press on an invitation: the run begins, and that press is its first answer.
+
+    Pressed again once recorded (`resend`), it shows where the run is now.
+    """
     language = person.language
     numbers = [data_id(part) for part in data.split(":")[1:]]  # recipient id, level
     if len(numbers) != 2 or None in numbers:
@@ -142,6 +150,9 @@ async def on_invitation(
         )
     ).first()
     if run is not None and run.step > 0:
+        if resend and run.id is not None:
+            again = survey.answer_data(run.id, 0, level)
+            return await survey.on_answer(session, ctx, person, again, message_id, resend)
         return Response(notice=say(language, "already_answered"))
     if person.ward_id is None:
         return Response(notice=say(language, "bad_button"))

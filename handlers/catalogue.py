@@ -511,6 +511,13 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "📖 <b>{ward} — Trang {page} (tiếp)</b>\n<blockquote>…{text}</blockquote>",
         "📖 <b>{ward} — Page {page} (continued)</b>\n<blockquote>…{text}</blockquote>",
     ),
+    # ---- issue 10 (nobody stranded): a one-time invite another chat took first ----
+    "invite_used": (
+        "Link mời này đã có người dùng nên không còn dùng được: mỗi link chỉ dùng một lần. "
+        "Xin liên hệ văn phòng để nhận link mới.",
+        "This invitation link was already used, so it can no longer be used: each link "
+        "works once. Please ask the office for a new one.",
+    ),
 }
 
 

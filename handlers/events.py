@@ -40,6 +40,10 @@ class Incoming:
     numbered: bool = False  # a chat without buttons: text may answer the numbered choices
     photo: str | None = None  # platform file id
     language: str | None = None  # the client's language hint
+    # set when this process has not answered the chat yet (it just started, or a reply was
+    # neither sent nor kept): an event handled before (redelivered after a crash) then
+    # re-sends what the person should now see, since its replies may never have left
+    resend: bool = False
 
 
 def data_id(text: str) -> int | None:

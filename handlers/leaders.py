@@ -18,6 +18,7 @@ from storage.text import clip
 
 SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b:<ward>:<page no>
 INVITE = "l"  # start payload: l_<invite token>
+BLOCKED = "blocked"  # Notice.failed for a leader who had blocked the bot: sent again on return
 UNREAD_LIMIT = 10
 NOTICE_TEXT = 3000  # a notification stays one message (its buttons are edited in place)...
 NOTICE_ANSWER = 500
@@ -72,11 +73,21 @@ async def join(
         return Response([Reply(say(language, "invite_bad"))])
     ward = await session.get(Ward, invite.ward_id)
     assert ward is not None and person.id is not None and ward.id is not None
-    if invite.used_at is not None:
-        if invite.used_by_id == person.id and await leadership(session, person.id, ward.id):
+    won = False
+    if invite.used_at is None:  # one use: of chats opening it at once, exactly one wins
+        taken = await session.exec(  # type: ignore[call-overload]
+            update(Invite)
+            .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+            .values(used_at=now, used_by_id=person.id)
+        )
+        won = taken.rowcount == 1
+        await session.refresh(invite)
+    if not won:
+        if invite.used_by_id != person.id:
+            return Response([Reply(say(language, "invite_used"))])
+        if await leadership(session, person.id, ward.id):
             return Response([Reply(say(language, "already_leader", ward=ward.name))])
         return Response([Reply(say(language, "invite_bad"))])
-    invite.used_at, invite.used_by_id = now, person.id
     name = user_name.strip() or "?"
     existing = (
         await session.exec(
@@ -96,6 +107,29 @@ async def join(
         existing.invite_id = invite.id
     person.role, person.name = "leader", name
     return Response([Reply(say(language, "leader_welcome", name=name, ward=ward.name))])
+
+
+async def notify_again(session: AsyncSession, person: Person) -> None:
+    """A leader who had blocked the bot writes again: the notices the block stopped are sent
+    (by the outbox, oldest first, once; only while they still lead the page's ward)."""
+    await session.exec(
+        update(Notice)  # type: ignore[arg-type]
+        .where(
+            col(Notice.person_id) == person.id,
+            col(Notice.failed) == BLOCKED,
+            col(Notice.sent_at).is_(None),
+        )
+        .values(failed=None)
+    )
+
+
+async def answer_prompt(session: AsyncSession, person: Person, page_id: int) -> Reply:
+    """What a leader who pressed «Trả lời» is asked for."""
+    page = await session.get(BookPage, page_id)
+    ward = await session.get(Ward, page.ward_id) if page is not None else None
+    if page is None or ward is None:
+        return Reply(say(person.language, "bad_button"))
+    return Reply(say(person.language, "ask_answer", page=page.page_no, ward=ward.name))
 
 
 async def queue_notices(session: AsyncSession, page: BookPage) -> None:

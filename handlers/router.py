@@ -7,6 +7,8 @@ person is never told "recorded" before it is.
 
 from dataclasses import replace
 
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import broadcasts, figures, leaders, numbered, suggestions, survey
@@ -34,17 +36,58 @@ async def handle(event: Incoming, ctx: Context) -> Response:
         event = replace(event, user_name=clip(event.user_name))
     async with ctx.db() as session:
         person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
+        handled = False  # a redelivered message: decided already, perhaps never answered
         if event.kind != Kind.CHOICE and event.message_id is not None:
-            if event.message_id <= person.last_message_id:
-                return Response()  # a redelivered message: it was handled already
-            person.last_message_id = event.message_id
-        if event.seen_id is not None:
-            if await seen_before(session, event.address.platform, event.seen_id):
+            handled = event.message_id <= person.last_message_id
+            if not handled:
+                person.last_message_id = event.message_id
+        if event.seen_id is not None and not handled:
+            handled = await seen_before(session, event.address.platform, event.seen_id)
+        if handled:
+            if not event.resend:
                 return Response()
-        person.blocked_at = None  # they just wrote to us
-        response = await _route(session, ctx, person, numbered.as_choice(event, person))
+            response = await _again(session, ctx, person, event)
+        else:
+            if person.blocked_at is not None:  # they blocked the bot, and now write to it again
+                person.blocked_at = None
+                await leaders.notify_again(session, person)
+            response = await _route(session, ctx, person, numbered.as_choice(event, person))
         await session.commit()
     return response
+
+
+REPEATABLE = frozenset({"start", "help", "trogiup", "gopycuatoi", "chuaxem", "so", "huy", "nhan"})
+
+
+async def _again(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
+    """A message handled before (redelivered after a crash): what the person should now see.
+
+    Commands that change nothing the second time are answered again; anything else gets
+    the conversation's current step, and nothing is recorded twice.
+    """
+    if event.kind == Kind.COMMAND and event.command in REPEATABLE:
+        return await _command(session, ctx, person, event)
+    return Response(await current_step(session, ctx, person, event.user_name))
+
+
+async def current_step(
+    session: AsyncSession, ctx: Context, person: Person, user_name: str
+) -> list[Reply]:
+    """The message that asks for what the bot waits for from the person (none when idle)."""
+    ref = person.dialog_ref
+    if ref is None:
+        return []
+    if person.dialog == Dialog.SURVEY:
+        run = await session.get(SurveySession, ref)
+        if run is not None and run.status == SessionStatus.ACTIVE:
+            return [await survey.resume(session, ctx, person, run)]
+    if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
+        draft = await session.get(Draft, ref)
+        if draft is not None and draft.person_id == person.id:
+            return [await suggestions.prompt(session, person, draft, user_name)]
+    if person.dialog == Dialog.LEADER_ANSWER:
+        return [await leaders.answer_prompt(session, person, ref)]
+    return []
 
 
 async def _route(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
@@ -109,9 +152,13 @@ async def _command(
 async def _choice(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
     prefix = event.choice.partition(":")[0]
     if prefix == survey.ANSWER:
-        return await survey.on_answer(session, ctx, person, event.choice, event.message_id)
+        return await survey.on_answer(
+            session, ctx, person, event.choice, event.message_id, event.resend
+        )
     if prefix == suggestions.SKIP:
-        return await suggestions.on_skip(session, ctx, person, event.choice, event.message_id)
+        return await suggestions.on_skip(
+            session, ctx, person, event.choice, event.message_id, event.resend
+        )
     if prefix == suggestions.SIGN:
         return await suggestions.on_sign(session, ctx, person, event)
     if prefix == suggestions.WARD:
@@ -125,7 +172,9 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
     if prefix == broadcasts.OPTIN:
         return await broadcasts.on_optin(ctx, person, event.choice)
     if prefix == broadcasts.INVITE:
-        return await broadcasts.on_invitation(session, ctx, person, event.choice, event.message_id)
+        return await broadcasts.on_invitation(
+            session, ctx, person, event.choice, event.message_id, event.resend
+        )
     if prefix == broadcasts.WIZARD:
         return await broadcasts.on_wizard(session, ctx, person, event)
     if prefix == leaders.BOOK:
@@ -194,10 +243,15 @@ async def _open_case(session: AsyncSession, ctx: Context, person: Person, case: 
     language = person.language
     ward = await session.get(Ward, case.ward_id)
     assert ward is not None and case.id is not None
-    if case.person_id is not None and case.person_id != person.id:
+    if case.person_id is None:  # the first to open the link owns the case
+        await session.exec(
+            update(Case)
+            .where(col(Case.id) == case.id, col(Case.person_id).is_(None))
+            .values(person_id=person.id, linked_at=ctx.clock())
+        )
+        await session.refresh(case)
+    if case.person_id != person.id:
         return Response([Reply(say(language, "case_taken"))])
-    if case.person_id is None:
-        case.person_id, case.linked_at = person.id, ctx.clock()
     person.ward_id = ward.id
     run = await session_for_case(session, case.id)
     if run is not None and run.status == SessionStatus.COMPLETED:

@@ -7,9 +7,10 @@ same transaction as that choice, and the confirmation goes out after the commit.
 
 from datetime import datetime, timedelta
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import broadcasts, leaders
+from handlers import broadcasts, leaders, survey
 from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response, data_id
@@ -72,13 +73,29 @@ async def on_text(session: AsyncSession, person: Person, event: Incoming) -> Res
     if not draft.text and not draft.photo_file_id:
         return Response([Reply(say(language, "empty_suggestion"))])
     person.dialog = Dialog.SUGGEST_SIGN
+    return Response([_sign_prompt(language, draft, event.user_name)])
+
+
+def _sign_prompt(language: str, draft: Draft, user_name: str) -> Reply:
     shown = shorten(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
-    prompt = say(language, "ask_sign", preview=shown, name=event.user_name or "?")
+    prompt = say(language, "ask_sign", preview=shown, name=user_name or "?")
     choices = (
         Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:1"),
         Choice(say(language, "btn_anonymous"), f"{SIGN}:{draft.id}:0"),
     )
-    return Response([Reply(prompt, choices, columns=2)])
+    return Reply(prompt, choices, columns=2)
+
+
+async def prompt(session: AsyncSession, person: Person, draft: Draft, user_name: str) -> Reply:
+    """What an open suggestion waits for: its text (or the skip), or how to sign it."""
+    language = person.language
+    if person.dialog == Dialog.SUGGEST_SIGN:
+        return _sign_prompt(language, draft, user_name)
+    if draft.session_id is not None:
+        return survey.skip_prompt(language, draft)
+    ward = await session.get(Ward, draft.ward_id)
+    assert ward is not None
+    return Reply(say(language, "ask_suggestion_free", ward=ward.name))
 
 
 async def _own_draft(
@@ -92,29 +109,58 @@ async def _own_draft(
     return draft if draft is not None and draft.person_id == person.id else None
 
 
+async def _filed_from(session: AsyncSession, person: Person, data: str) -> BookPage | None:
+    """The page this person filed from the draft a button names, if any."""
+    draft_id = data.split(":")[1] if data.count(":") >= 1 else ""
+    if not draft_id.isdigit():
+        return None
+    result = await session.exec(
+        select(BookPage).where(BookPage.person_id == person.id, BookPage.draft_id == int(draft_id))
+    )
+    return result.first()
+
+
 async def on_skip(
-    session: AsyncSession, ctx: Context, person: Person, data: str, message_id: int | None
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    data: str,
+    message_id: int | None,
+    resend: bool = False,
 ) -> Response:
     language = person.language
     draft = await _own_draft(session, person, data, Dialog.SUGGEST_TEXT)
     if draft is None:
+        gone = resend and data.split(":")[-1].isdigit() and person.dialog == Dialog.IDLE
+        if gone and await session.get(Draft, int(data.split(":")[-1])) is None:
+            if await _filed_from(session, person, data) is None:  # skipped: say it again
+                return Response(_skipped(ctx, person, message_id))
         return Response(notice=say(language, "bad_button"))
     await session.delete(draft)
     person.dialog, person.dialog_ref = Dialog.IDLE, None
-    return Response(
-        [
-            Reply(say(language, "ask_suggestion"), edit=message_id),
-            broadcasts.with_optin(ctx, person, Reply(say(language, "skipped"))),
-        ]
-    )
+    return Response(_skipped(ctx, person, message_id))
+
+
+def _skipped(ctx: Context, person: Person, message_id: int | None) -> list[Reply]:
+    language = person.language
+    return [
+        Reply(say(language, "ask_suggestion"), edit=message_id),
+        broadcasts.with_optin(ctx, person, Reply(say(language, "skipped"))),
+    ]
 
 
 async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
-    """The signing choice files the page: the choice and its time are the consent evidence."""
+    """The signing choice files the page: the choice and its time are the consent evidence.
+
+    Pressed again once filed (`resend`), it shows the same page number: nothing is filed twice.
+    """
     language = person.language
     draft = await _own_draft(session, person, event.choice, Dialog.SUGGEST_SIGN)
     signed = event.choice.endswith(":1")
     if draft is None or not event.choice.endswith((":1", ":0")):
+        filed = await _filed_from(session, person, event.choice) if event.resend else None
+        if filed is not None:
+            return Response(await _filed_replies(session, ctx, person, filed, event.message_id))
         return Response(notice=say(language, "bad_button"))
     now = ctx.clock()
     name = event.user_name.strip() or None if signed else None
@@ -126,6 +172,7 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
         person_id=person.id,
         case_id=draft.case_id,
         session_id=draft.session_id,
+        draft_id=draft.id,
         text=draft.text or "",
         photo_file_id=draft.photo_file_id,
         signed=signed,
@@ -138,21 +185,27 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     await leaders.queue_notices(session, page)
     await session.delete(draft)
     person.dialog, person.dialog_ref = Dialog.IDLE, None
+    return Response(await _filed_replies(session, ctx, person, page, event.message_id))
+
+
+async def _filed_replies(
+    session: AsyncSession, ctx: Context, person: Person, page: BookPage, message_id: int | None
+) -> list[Reply]:
+    """The signing prompt showing the choice, and the page number."""
+    language = person.language
     ward = await session.get(Ward, page.ward_id)
     assert ward is not None
     shown = shorten(page.text, PREVIEW) if page.text else say(language, "photo_only")
     chosen = (
-        say(language, "chose_sign", preview=shown, name=name or "?")
-        if signed
+        say(language, "chose_sign", preview=shown, name=page.author_name or "?")
+        if page.signed
         else say(language, "chose_anonymous", preview=shown)
     )
     filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name))
-    return Response(
-        [
-            Reply(chosen, edit=event.message_id),
-            filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed),
-        ]
-    )
+    return [
+        Reply(chosen, edit=message_id),
+        filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed),
+    ]
 
 
 def page_status(page: BookPage, deadline_days: int, now: datetime) -> str:

@@ -123,9 +123,18 @@ async def resume(session: AsyncSession, ctx: Context, person: Person, run: Surve
 
 
 async def on_answer(
-    session: AsyncSession, ctx: Context, person: Person, data: str, message_id: int | None
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    data: str,
+    message_id: int | None,
+    resend: bool = False,
 ) -> Response:
-    """A press on a level button: record it once, then show the next question."""
+    """A press on a level button: record it once, then show the next question.
+
+    A press already recorded (`resend`: redelivered after a crash, or its replies lost)
+    shows again where the run is now, and the suggestion prompt when it is over.
+    """
     language = person.language
     try:
         _, session_id, index, level = data.split(":")
@@ -137,6 +146,8 @@ async def on_answer(
     if run is None or run.person_id != person.id:
         return Response(notice=say(language, "bad_button"))
     survey = ctx.surveys.survey(run.survey_version_id)
+    if resend and index_number < run.step and run.status != SessionStatus.CANCELLED:
+        return await _shown_again(session, ctx, person, run, message_id)
     if run.status != SessionStatus.ACTIVE:
         return Response(notice=say(language, "survey_over"))
     if index_number < run.step:
@@ -181,6 +192,25 @@ async def on_answer(
     edited = render(survey, run, answers, language)
     replies.insert(0, Reply(edited.text, edited.choices, edit=message_id))
     return Response(replies, notice=level_label(language, level_number))
+
+
+async def _shown_again(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    run: SurveySession,
+    message_id: int | None,
+) -> Response:
+    """The run's message as it should be now, and the suggestion prompt it led to, if open."""
+    assert run.id is not None
+    survey = ctx.surveys.survey(run.survey_version_id)
+    shown = render(survey, run, await answers_of(session, run.id), person.language)
+    replies = [Reply(shown.text, shown.choices, edit=message_id)]
+    if run.status == SessionStatus.COMPLETED and person.dialog == Dialog.SUGGEST_TEXT:
+        draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
+        if draft is not None and draft.session_id == run.id:
+            replies.append(skip_prompt(person.language, draft))
+    return Response(replies, notice=say(person.language, "already_answered"))
 
 
 def skip_prompt(language: str, draft: Draft) -> Reply:

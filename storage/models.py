@@ -207,6 +207,8 @@ class BookPage(SQLModel, table=True):
     author_name: str | None = Field(default=None, max_length=200)
     consent_at: datetime = Field(sa_column=_time())
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    # the draft it was filed from: a repeated signing press finds its page (and number) again
+    draft_id: int | None = None
     # the leader's signature ("Đã xem"), and the answer; names are kept as signed then
     seen_by_id: int | None = Field(default=None, foreign_key="person.id")
     seen_by_name: str | None = Field(default=None, max_length=200)
@@ -346,3 +348,22 @@ class SeenMessage(SQLModel, table=True):
     platform: str = Field(max_length=16)
     message_id: str = Field(max_length=128)
     seen_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class PendingReply(SQLModel, table=True):
+    """A reply that could not be delivered yet (the platform failing): the replies' outbox.
+
+    Written only when a send failed after the transport's own retries, so the hot path
+    stays free of it; sent again by a job, in `id` order per chat, and deleted once sent.
+    """
+
+    __table_args__ = (Index("ix_pendingreply_chat", "platform", "chat_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    reply: str = Field(sa_column=Column(Text, nullable=False))  # the Reply as JSON
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    attempts: int = 0
+    next_try_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    error: str | None = Field(default=None, max_length=200)
