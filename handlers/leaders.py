@@ -20,7 +20,7 @@ SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b
 INVITE = "l"  # start payload: l_<invite token>
 BLOCKED = "blocked"  # Notice.failed for a leader who had blocked the bot: sent again on return
 UNREAD_LIMIT = 10
-NOTICE_TEXT = 3000  # a notification stays one message (its buttons are edited in place)...
+NOTICE_TEXT = 3000  # a notification stays one message (edited in place); the rest follows it
 NOTICE_ANSWER = 500
 
 
@@ -34,7 +34,7 @@ def _page_parts(page: BookPage) -> tuple[str, str]:
 
 
 def continuation(page: BookPage, ward: Ward, language: str) -> list[Reply]:
-    """...and what it cannot hold follows it as a message of its own: leaders read every word."""
+    """What a notification cannot hold, as a message of its own: leaders read every word."""
     rest = _page_parts(page)[1]
     if not rest:
         return []
