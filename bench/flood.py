@@ -159,7 +159,7 @@ async def flood(before: Path | None, count: int, folder: Path) -> None:
 
 async def share(before: Path | None, press_rate: float, folder: Path) -> None:
     """Presses during a broadcast: their latency, and the broadcast's share of the limit."""
-    citizens = int(press_rate * 60 / QUESTIONS)  # a minute of presses
+    citizens = int(press_rate * 60 / QUESTIONS)  # half a minute of presses alone, half not
     recipients = LIMIT * 60
     url = f"sqlite+aiosqlite:///{folder}/share-{'before' if before else 'after'}.db"
     await _database(url, recipients)
@@ -188,12 +188,8 @@ async def share(before: Path | None, press_rate: float, folder: Path) -> None:
                 await user.send_text("/start d_BENCH")
             for user in batch:
                 surveys[user.id] = await user.wait_for(lambda m: "Câu 1/" in m.text, timeout=120)
-        await bot.command("broadcast", "create", "--survey", "sipas")
-        await broadcasting.wait()
-        emulator.reset_counters()
-        latencies: list[float] = []
 
-        async def answer(user: EmuUser, delay: float) -> None:
+        async def answer(user: EmuUser, delay: float, latencies: list[float]) -> None:
             await asyncio.sleep(delay)
             survey = surveys[user.id]
             for number in range(1, QUESTIONS + 1):
@@ -208,23 +204,39 @@ async def share(before: Path | None, press_rate: float, folder: Path) -> None:
                 latencies.append(time.monotonic() - pressed)
                 await asyncio.sleep(max(0.0, pressed + 1.0 - time.monotonic()))  # one a second
 
-        window_start = time.monotonic()
-        spacing = QUESTIONS / press_rate  # a citizen starts every `spacing` s: press_rate/s
-        await asyncio.gather(*(answer(user, i * spacing) for i, user in enumerate(users)))
-        window_end = time.monotonic()
+        async def presses(group: list[EmuUser]) -> tuple[list[float], float, float]:
+            """The group's presses, press_rate a second; their latencies, start and end."""
+            latencies: list[float] = []
+            started = time.monotonic()
+            spacing = QUESTIONS / press_rate  # a citizen starts every `spacing` s
+            await asyncio.gather(*(answer(u, i * spacing, latencies) for i, u in enumerate(group)))
+            return latencies, started, time.monotonic()
+
+        alone, _, _ = await presses(users[: citizens // 2])
+        await bot.command("broadcast", "create", "--survey", "sipas")
+        await broadcasting.wait()
+        emulator.reset_counters()
+        latencies, window_start, window_end = await presses(users[citizens // 2 :])
         during = sum(window_start <= t <= window_end for t in invitations)
         replied = sum(window_start <= t <= window_end for t in replies)
         seconds = window_end - window_start
         await bot.stop()
-        quantiles = statistics.quantiles(latencies, n=100)
         print(
+            f"  {len(alone)} presses at {press_rate:g}/s alone: {_quantiles(alone)}\n"
             f"  {len(latencies)} presses at {len(latencies) / seconds:.1f}/s during a broadcast: "
-            f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
-            f"p95 {quantiles[94] * 1000:.0f} ms, p99 {quantiles[98] * 1000:.0f} ms; "
-            f"broadcast {during / seconds:.1f}/s = {during / seconds / LIMIT:.2f} × the limit "
-            f"(replies {replied / seconds:.1f}/s; together "
-            f"{(during + replied) / seconds / LIMIT:.2f} ×); 429 answers: {emulator.throttled}"
+            f"{_quantiles(latencies)}; broadcast {during / seconds:.1f}/s = "
+            f"{during / seconds / LIMIT:.2f} × the limit (replies {replied / seconds:.1f}/s; "
+            f"together {(during + replied) / seconds / LIMIT:.2f} ×); "
+            f"429 answers: {emulator.throttled}"
         )
+
+
+def _quantiles(latencies: list[float]) -> str:
+    cuts = statistics.quantiles(latencies, n=100)
+    return (
+        f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms"
+    )
 
 
 async def main() -> None:

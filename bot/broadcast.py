@@ -360,7 +360,7 @@ class BroadcastEngine:
     async def _show_progress(
         self, broadcast: Broadcast, run: Run | None, quiet: bool = False
     ) -> None:
-        """Send or edit the admin's progress message (it counts in the budget like a reply)."""
+        """Send or edit the admin's progress message (in the budget, as the broadcast's own)."""
         if not broadcast.progress_chat_id:
             return
         ctx = self.ctx
@@ -380,6 +380,7 @@ class BroadcastEngine:
             message_id = await self.dispatcher.transports[to.platform].send(
                 to,
                 Reply(reply.text, reply.choices, reply.columns, edit=current.progress_message_id),
+                background=True,  # part of the broadcast: people's replies go first
             )
         except Exception as exc:
             log.info("progress of broadcast %s not shown: %s", current.id, exc)

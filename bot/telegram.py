@@ -48,7 +48,8 @@ MAX_CAPTION = 1024
 SEND_ATTEMPTS = 4
 DEFAULT_RATE = 25  # messages per second overall (SOGOPY_SEND_RATE); Telegram allows ~30
 STOP_GRACE = 2.0  # seconds the chats get to finish what they hold at a stop
-REPOLL_SECONDS = 0.2  # a poll that brought only updates still in hand: the next one waits
+PAGE = 100  # updates getUpdates gives at most
+REPOLL_SECONDS = 0.05  # a poll that brought only updates still in hand: the next one waits
 FIRST = asyncio.FIRST_COMPLETED
 NO_PREVIEW = {"is_disabled": True}
 UPDATE_KINDS = ["message", "callback_query"]
@@ -421,7 +422,7 @@ class TelegramTransport:
         try:
             async for updates in polled(
                 stop,
-                lambda: self.api.updates(offsets.next, self.poll_timeout),
+                lambda: self._updates(offsets),
                 (TimedOut, NetworkError),
                 "getUpdates",
             ):
@@ -431,9 +432,10 @@ class TelegramTransport:
                     in_hand.add(task)
                     task.add_done_callback(self._done(update["update_id"], offsets, in_hand))
                 if not fresh:  # Telegram gave back only what is in hand: wait a little
-                    offsets.progress.clear()
+                    # (a full page hides anything newer until the offset moves)
+                    timeout = None if len(updates) >= PAGE else REPOLL_SECONDS
                     waits = [asyncio.create_task(e.wait()) for e in (stop, offsets.progress)]
-                    await asyncio.wait(waits, timeout=REPOLL_SECONDS, return_when=FIRST)
+                    await asyncio.wait(waits, timeout=timeout, return_when=FIRST)
                     for wait in waits:
                         wait.cancel()
         finally:
@@ -443,6 +445,10 @@ class TelegramTransport:
                 task.cancel()
             if offsets.next is not None:
                 await self._confirm(offsets.next)
+
+    async def _updates(self, offsets: Offsets) -> list[Json]:
+        offsets.progress.clear()  # set again if the offset moves while this poll waits
+        return await self.api.updates(offsets.next, self.poll_timeout)
 
     @staticmethod
     def _done(
