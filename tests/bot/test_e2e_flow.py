@@ -81,6 +81,7 @@ async def test_sigterm_with_a_backlog_stops_at_once_and_the_rest_comes_after_the
 ) -> None:
     payload = await add_ward(bot_env)
     await bot_process.start()
+    await emulator.wait_polling(timeout=60)
     flooder = emulator.user(3101, first_name="Lũ")
     await open_draft(flooder, payload)
     telegram_limits(emulator)
@@ -92,7 +93,7 @@ async def test_sigterm_with_a_backlog_stops_at_once_and_the_rest_comes_after_the
     assert await bot_process.terminate(timeout=15) == 0  # not after the backlog: at once
 
     await bot_process.start()
-    await until(lambda: _has_every_line(database_url, typed))
+    await until(lambda: _has_every_line(database_url, typed), seconds=120)
     await emulator.wait_idle(timeout=60, quiet=1.5)
     assert await draft_text(database_url) == "\n".join(typed)  # each line once, in order
     assert emulator.throttled == 0
