@@ -10,6 +10,7 @@ the replies to a burst of its messages are merged (`merge`).
 
 import asyncio
 import heapq
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -27,8 +28,8 @@ class Budget:
     There are `rate` slots; a slot is reused only a second after its last request was
     answered, so the server, whatever order it saw them in, never counts more than `rate`
     of them in one second, not even with network jitter. Waiting requests are served
-    replies first; while replies are being sent, a broadcast leaves one slot free for
-    them, so the next reply seldom waits for a slot to come back.
+    replies first; while replies are being sent, a broadcast leaves a few slots free for
+    them (`_reserve`), so a reply seldom waits for a slot to come back.
     """
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -36,6 +37,7 @@ class Budget:
         self._free: list[float] = [0.0] * max(1, int(rate))  # when each idle slot may go
         # waiting requests, replies' first; (future, takes a slot or only waits for one)
         self._waiting: tuple[deque[tuple[asyncio.Future[None], bool]], ...] = (deque(), deque())
+        self._replies: deque[float] = deque()  # when replies took a slot, the last second
         self._last_reply = -QUIET_AFTER
         self._timer: asyncio.TimerHandle | None = None
 
@@ -56,6 +58,7 @@ class Budget:
     async def _wait(self, background: bool, take: bool) -> None:
         if not background:
             self._last_reply = self.clock()
+            self._replies.append(self._last_reply)
         queue = self._waiting[background]
         if not self._waiting[0] and not queue and self._may_go(background):
             if take:
@@ -76,17 +79,25 @@ class Budget:
             raise
 
     def _reserve(self, now: float) -> int:
-        return 1 if now - self._last_reply < QUIET_AFTER else 0
+        """Slots a broadcast leaves free while people are being answered: enough for the
+        bursts their replies come in (Poisson-like: about twice the square root of the
+        replies a second), none after `QUIET_AFTER` seconds without a reply."""
+        while self._replies and self._replies[0] <= now - 1.0:
+            self._replies.popleft()
+        if now - self._last_reply >= QUIET_AFTER:
+            return 0
+        return 1 + math.ceil(2 * math.sqrt(len(self._replies)))
 
     def _may_go(self, background: bool) -> bool:
-        """A slot is free now (for a broadcast: beyond the one kept for replies)."""
+        """A slot is free now (for a broadcast: beyond those kept for replies)."""
         now = self.clock()
         free = self._free
         if not free or free[0] > now:
             return False
-        if not background or not self._reserve(now):
+        reserve = self._reserve(now) if background else 0
+        if not reserve:
             return True
-        return min(free[1:3], default=now + 1) <= now  # the heap's second smallest
+        return len(free) > reserve and heapq.nsmallest(reserve + 1, free)[-1] <= now
 
     def _serve(self) -> None:
         """Hand free slots to waiters, replies first; look again when the next comes back."""
@@ -105,8 +116,10 @@ class Budget:
         if any(self._waiting):
             now = self.clock()
             later = [due for due in self._free if due > now]
-            if self._reserve(now):
+            if self._reserve(now):  # it shrinks as replies age
                 later.append(self._last_reply + QUIET_AFTER)
+                if self._replies:
+                    later.append(self._replies[0] + 1.0)
             if later:
                 delay = min(later) - now
                 self._timer = asyncio.get_running_loop().call_later(delay, self._serve)

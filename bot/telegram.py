@@ -243,12 +243,19 @@ class Offsets:
         self.progress = asyncio.Event()  # set whenever the offset moves
 
     def fresh(self, updates: list[Json]) -> list[Json]:
-        """The updates not already in hand, now taken in hand."""
-        new = [u for u in updates if u["update_id"] not in self._open]
+        """The updates not already in hand, now taken in hand.
+
+        One below the offset was handled already: a poll that left before the offset
+        moved brings it back once more.
+        """
+        new = [
+            update
+            for update in updates
+            if update["update_id"] not in self._open
+            and (self.next is None or update["update_id"] >= self.next)
+        ]
         for update in new:
-            update_id = update["update_id"]
-            if self.next is None or update_id >= self.next:
-                self._open[update_id] = False
+            self._open[update["update_id"]] = False
         self._open = dict(sorted(self._open.items()))
         return new
 

@@ -56,6 +56,7 @@ def test_the_offset_passes_an_update_only_when_every_one_before_it_is_handled() 
     assert offsets.fresh([*batch, {"update_id": 13}]) == [{"update_id": 13}]
     offsets.handled(10)
     assert offsets.next == 13
+    assert offsets.fresh(batch) == []  # a poll that left before the offset moved
     offsets.handled(13)
     assert offsets.next == 14
 
