@@ -59,6 +59,7 @@ class Budget:
         if not background:
             self._last_reply = self.clock()
             self._replies.append(self._last_reply)
+            self._reserve(self._last_reply)  # forgets the replies older than a second
         queue = self._waiting[background]
         if not self._waiting[0] and not queue and self._may_go(background):
             if take:
