@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 OUTBOX_SECONDS = 2  # how often done cases, notices, kept replies and broadcasts are picked up
 SCHEDULE_SECONDS = 60  # how often reminders, escalations and digests are considered
 STOP_GRACE_SECONDS = 5  # a running job's time to finish at a stop
+CHAT_GRACE_SECONDS = 2  # the chats' time to finish what they hold at a stop
 
 
 @dataclass
@@ -130,7 +131,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         if settings.telegram_bot_token.strip():
             api = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url)
             cleanup.push_async_callback(api.close)
-            telegram = TelegramTransport(api, rt.dispatcher)
+            telegram = TelegramTransport(api, rt.dispatcher, rate=settings.send_rate)
             rt.dispatcher.add_transport(telegram)
             await telegram.set_commands()
             rates[telegram.platform] = settings.send_rate
@@ -141,7 +142,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 settings.zalo_bot_token.strip(), settings.zalo_api_base_url
             )
             cleanup.push_async_callback(zalo_api.close)
-            zalo = ZaloTransport(zalo_api, rt.dispatcher)
+            zalo = ZaloTransport(zalo_api, rt.dispatcher, rate=settings.zalo_send_rate)
             rt.dispatcher.add_transport(zalo)
             rates[zalo.platform] = settings.zalo_send_rate
             if settings.zalo_webhook_url:
@@ -159,6 +160,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             jobs.start()
             await asyncio.gather(*(listen() for listen in listeners))
         finally:
+            await rt.dispatcher.stop(CHAT_GRACE_SECONDS)
             await jobs.stop()
 
 

@@ -10,7 +10,6 @@ into a small queue that a fixed number of workers drain.
 """
 
 import asyncio
-import heapq
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from telegram.error import BadRequest, NetworkError
 
 from bot.dispatch import Dispatcher, RateLimited, Unreachable
+from bot.pacing import Budget
 from handlers.broadcasts import invitation, progress_reply
 from handlers.catalogue import localized
 from handlers.events import Address, Reply
@@ -43,34 +43,34 @@ PROGRESS_SECONDS = 3.0  # how often the admin's progress message is edited
 OUTCOME_SECONDS = 0.2  # how often sent, blocked and failed rows are written, together
 TRANSIENT_ATTEMPTS = 4  # a network error or a 5xx: tried this often, then the row fails
 RATE_LIMITED_ATTEMPTS = 20  # 429s for one row before it is failed (each pauses everyone)
-WINDOW_MARGIN = 0.005  # seconds added to a slot's second, for clocks and queues
 
 
 class Pacer:
-    """At most `rate` sends in any one second, evenly spaced, and a shared pause on 429.
+    """A broadcast's sends: evenly spaced at `rate`, a shared pause on 429, and each in a
+    slot of the platform's budget that no reply is waiting for (`bot.pacing.Budget`).
 
-    A send first waits for its turn (even spacing, and any 429 pause), then for one of
-    `rate` slots. A slot is reused only a second after its last request was answered,
-    so the server, whatever order it saw them in, never counts more than `rate` of our
-    requests in one second: no 429 is provoked, not even by network jitter.
+    A send first waits for its turn (even spacing, any 429 pause, and a slot it could
+    take), then claims its row, then takes the slot as its request leaves; so a kill
+    leaves "sending" only the rows whose request was in flight, and at most one more.
     """
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, budget: Budget, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.gap = 1.0 / rate
+        self.budget = budget
         self.clock = clock
-        self._free: list[float] = [0.0] * max(1, int(rate))  # when each idle slot may go
         self._next = 0.0  # the earliest start of the next send (even spacing)
         self._paused_until = 0.0
         self._turns = asyncio.Lock()
-        self._slots = asyncio.Lock()
-        self._returned = asyncio.Event()
 
     def pause(self, seconds: float) -> None:
         """A 429: nobody sends until it has passed."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     async def turn(self) -> None:
-        """Wait for the next evenly spaced moment (and the end of any pause)."""
+        """Wait for the next evenly spaced moment (and the end of any pause), then for a
+        slot that replies leave free."""
         async with self._turns:
             while True:
                 now = self.clock()
@@ -78,31 +78,9 @@ class Pacer:
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
+            await self.budget.ready()
+            now = self.clock()
             self._next = max(self._next, now - self.gap) + self.gap  # catch up one gap at most
-
-    async def slot(self) -> None:
-        """Take a slot; the caller sends at once, then calls `release`."""
-        async with self._slots:
-            while True:
-                if not self._free:
-                    self._returned.clear()
-                    await self._returned.wait()
-                    continue
-                wait = self._free[0] - self.clock()
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            heapq.heappop(self._free)
-
-    def release(self) -> None:
-        """The request was answered (or failed): its slot is free again a second later."""
-        heapq.heappush(self._free, self.clock() + 1.0 + WINDOW_MARGIN)
-        self._returned.set()
-
-    async def acquire(self) -> None:
-        """A turn and a slot, for a send with nothing to do in between."""
-        await self.turn()
-        await self.slot()
 
 
 @dataclass
@@ -122,12 +100,16 @@ class Run:
 
 
 class BroadcastEngine:
-    """Finds due broadcasts and sends them, one at a time, at each platform's rate."""
+    """Finds due broadcasts and sends them, one at a time, at each platform's rate
+    (and within what the bot's other messages leave of it)."""
 
     def __init__(self, dispatcher: Dispatcher, rates: dict[str, float]) -> None:
         self.dispatcher = dispatcher
         self.ctx = dispatcher.ctx
-        self.pacers = {platform: Pacer(rate) for platform, rate in rates.items()}
+        self.pacers = {
+            platform: Pacer(rate, dispatcher.transports[platform].budget)
+            for platform, rate in rates.items()
+        }
         self._halted = False
         self._run: Run | None = None
         self._quiet_shown: set[int] = set()  # broadcasts whose message says "quiet hours"
@@ -326,9 +308,8 @@ class BroadcastEngine:
                 if run.stop or not await self._claim(recipient_id):
                     return None
                 claimed = True
-            await pacer.slot()
             try:
-                await transport.send(to, reply, attempts=1)
+                await transport.send(to, reply, attempts=1, background=True)
                 return RecipientStatus.SENT, None
             except Unreachable as exc:
                 return RecipientStatus.BLOCKED, str(exc)[:200]
@@ -342,8 +323,6 @@ class BroadcastEngine:
                 if transient >= TRANSIENT_ATTEMPTS or not _transient(exc):
                     return RecipientStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200]
                 backoff = 0.5 * 2**transient
-            finally:
-                pacer.release()
             await asyncio.sleep(backoff)
 
     async def _keep_writing(self, run: Run) -> None:
@@ -381,7 +360,7 @@ class BroadcastEngine:
     async def _show_progress(
         self, broadcast: Broadcast, run: Run | None, quiet: bool = False
     ) -> None:
-        """Send or edit the admin's progress message (through the pacer: it counts too)."""
+        """Send or edit the admin's progress message (in the budget, as the broadcast's own)."""
         if not broadcast.progress_chat_id:
             return
         ctx = self.ctx
@@ -397,20 +376,15 @@ class BroadcastEngine:
             eta = report.remaining / rate
         reply = progress_reply(language, current, title, report, rate, eta, quiet)
         to = Address("telegram", current.progress_chat_id or "")
-        pacer = self.pacers.get(to.platform)
-        if pacer is not None:
-            await pacer.acquire()
         try:
             message_id = await self.dispatcher.transports[to.platform].send(
                 to,
                 Reply(reply.text, reply.choices, reply.columns, edit=current.progress_message_id),
+                background=True,  # part of the broadcast: people's replies go first
             )
         except Exception as exc:
             log.info("progress of broadcast %s not shown: %s", current.id, exc)
             return
-        finally:
-            if pacer is not None:
-                pacer.release()
         if current.progress_message_id is None and message_id is not None:
             async with ctx.db() as session:
                 stored = await session.get(Broadcast, current.id)

@@ -2,19 +2,24 @@
 
 Every event and every scheduled message for a chat goes through that chat's lock,
 so a person's actions are decided and answered in the order they happened, while
-different people are served concurrently.
+different people are served concurrently. Each chat's events wait in the chat's own
+queue, served by the chat's own task: a chat that is slow to answer (it floods, or
+its replies wait for the platform's limits) holds up nobody else, and the events that
+piled up meanwhile are decided together and answered once (`bot.pacing.merge`).
 """
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from weakref import WeakValueDictionary
 
 from bot import outbox
+from bot.pacing import Budget, merge
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Reply, Response
@@ -23,6 +28,8 @@ from storage.queries import person_by_chat
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_BURST = 100  # a chat's events decided together before their replies go out
+Answer = Callable[[Response], Awaitable[None]]
 
 
 class Delivery(StrEnum):
@@ -50,14 +57,25 @@ class RateLimited(Exception):
 
 class Transport(Protocol):
     platform: str
+    budget: Budget  # the platform's messages per second, shared by everything sent
 
-    async def send(self, to: Address, reply: Reply, attempts: int = ...) -> int | None:
+    async def send(
+        self, to: Address, reply: Reply, attempts: int = ..., background: bool = ...
+    ) -> int | None:
         """Send or edit one message, returning its id; `Unreachable` if the person blocked us,
         `Refused` when retrying cannot help, `RateLimited` when the platform's limit outlasts
-        `attempts`; any other error is worth another try later."""
+        `attempts`; any other error is worth another try later. A `background` send (a
+        broadcast) gives way to the others."""
 
 
 ANSWERED_CHATS = 100_000  # chats remembered as answered by this process (the oldest forgotten)
+
+
+@dataclass
+class _Queued:
+    event: Incoming
+    answer: Answer | None  # shows the response's notice (a button press's pop-up)
+    handled: asyncio.Future[None]
 
 
 class Dispatcher:
@@ -67,6 +85,8 @@ class Dispatcher:
         self._locks: WeakValueDictionary[Address, asyncio.Lock] = WeakValueDictionary()
         self._backlog: set[Address] = set()  # chats with replies in the outbox: new ones queue
         self._answered: dict[Address, None] = {}  # every reply decided here was sent or kept
+        self._queues: dict[Address, deque[_Queued]] = {}
+        self._servers: set[asyncio.Task[None]] = set()
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -83,6 +103,63 @@ class Dispatcher:
             lock = self._locks[address] = asyncio.Lock()
         async with lock:
             yield
+
+    def submit(self, event: Incoming, answer: Answer | None = None) -> asyncio.Future[None]:
+        """Queue an event behind its chat's earlier ones; done once decided and answered.
+
+        `answer` shows each event's notice; without it a notice is sent as a message.
+        The future is cancelled if the bot stops first.
+        """
+        handled = asyncio.get_running_loop().create_future()
+        queue = self._queues.get(event.address)
+        if queue is None:
+            queue = self._queues[event.address] = deque()
+            server = asyncio.create_task(self._serve(event.address, queue))
+            self._servers.add(server)
+            server.add_done_callback(self._servers.discard)
+        queue.append(_Queued(event, answer, handled))
+        return handled
+
+    async def _serve(self, address: Address, queue: deque[_Queued]) -> None:
+        """The chat's task: what came in since its last turn, decided in order, answered once."""
+        burst: list[_Queued] = []
+        try:
+            while queue:
+                burst = [queue.popleft() for _ in range(min(len(queue), MAX_BURST))]
+                try:
+                    async with self.chat(address):
+                        await self._handle_burst(address, burst)
+                except Exception:
+                    log.exception("events of a chat on %s failed", address.platform)
+                for queued in burst:
+                    if not queued.handled.done():
+                        queued.handled.set_result(None)
+        finally:
+            if self._queues.get(address) is queue:
+                del self._queues[address]
+            for queued in (*burst, *queue):  # the bot is stopping: not handled
+                queued.handled.cancel()
+
+    async def _handle_burst(self, address: Address, burst: list[_Queued]) -> None:
+        responses = [await self.decide(queued.event) for queued in burst]
+        await self.ctx.durable()
+        answers = []
+        for queued, response in zip(burst, responses, strict=True):
+            if queued.answer is not None:
+                answers.append(queued.answer(response))
+            elif not response.replies and response.notice:
+                response.replies.append(Reply(response.notice))  # nowhere else to show it
+        response = responses[0] if len(responses) == 1 else merge(responses)
+        await asyncio.gather(*answers, self.deliver(address, response))
+
+    async def stop(self, grace: float) -> None:
+        """Let the chats finish what they hold for `grace` seconds, then cancel the rest."""
+        if self._servers:
+            await asyncio.wait(self._servers, timeout=grace)
+        servers = list(self._servers)
+        for server in servers:
+            server.cancel()
+        await asyncio.gather(*servers, return_exceptions=True)
 
     async def decide(self, event: Incoming) -> Response:
         """The handlers' decision, or a kind apology when they fail.

@@ -497,6 +497,7 @@ class EmuUser:
         self._last_message_id = 0
         self._cursor = 0  # message_id of the last message handed out by next_message
         self._last_send: float | None = None  # for per_chat_interval
+        self._send_tokens = 0.0  # the chat's bucket after the last send (per_chat_burst)
         self._waiters: list[asyncio.Future[None]] = []
         self._recent_in: deque[tuple[int, str]] = deque(maxlen=10)  # user's own, for dumps
 
@@ -831,8 +832,10 @@ class BotApiEmulator:
     """A Telegram Bot API server on loopback for one bot, with an in-process test API.
 
     Rate limits are off by default.  ``global_rate`` caps send/edit calls per sliding second;
-    ``per_chat_interval`` is the minimum time between two sends to one chat.  Exceeding either
-    answers 429 with ``retry_after`` like Telegram and increments :attr:`throttled`.
+    ``per_chat_interval`` is the time one send to a chat takes to be allowed again, and
+    ``per_chat_burst`` how many may go at once after a pause (a token bucket: 1 by default,
+    strictly one send per interval).  Exceeding either answers 429 with ``retry_after`` like
+    Telegram and increments :attr:`throttled`; :attr:`throttled_chats` counts them per chat.
 
     ``record_calls=False`` (benchmarks) disables the :attr:`calls` log and, unless
     ``history_limit`` says otherwise, keeps only the last 100 bot messages per chat.
@@ -852,6 +855,7 @@ class BotApiEmulator:
         port: int = 0,
         global_rate: float | None = None,
         per_chat_interval: float | None = None,
+        per_chat_burst: int = 1,
         record_calls: bool = True,
         history_limit: int | None = None,
         bot_first_name: str = "Sổ góp ý",
@@ -863,6 +867,7 @@ class BotApiEmulator:
         self._port: int | None = None
         self.global_rate = global_rate
         self.per_chat_interval = per_chat_interval
+        self.per_chat_burst = per_chat_burst
         self.record_calls = record_calls
         self.history_limit = history_limit if history_limit or record_calls else 100
         self.strict_html = strict_html
@@ -888,6 +893,7 @@ class BotApiEmulator:
         self.calls: list[tuple[str, JSONDict]] = []
         self.method_counts: Counter[str] = Counter()
         self.throttled = 0
+        self.throttled_chats: Counter[int] = Counter()
         self.errors: deque[JSONDict] = deque(maxlen=500)
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.faults: dict[str, int] = {}  # method -> the HTTP error it answers (see fail())
@@ -1084,6 +1090,7 @@ class BotApiEmulator:
         self.calls.clear()
         self.method_counts.clear()
         self.throttled = 0
+        self.throttled_chats.clear()
         self.errors.clear()
 
     def on_bot_action(self, callback: BotActionCallback) -> Callable[[], None]:
@@ -1362,9 +1369,17 @@ class BotApiEmulator:
             if len(window) >= self.global_rate:
                 self._throttle(window[0] + 1.0 - now)
         if send and self.per_chat_interval is not None and user._last_send is not None:
-            elapsed = now - user._last_send
-            if elapsed < self.per_chat_interval:
-                self._throttle(self.per_chat_interval - elapsed)
+            tokens = self._chat_tokens(user, now)
+            if tokens < 1:
+                self.throttled_chats[user.id] += 1
+                self._throttle((1 - tokens) * self.per_chat_interval)
+
+    def _chat_tokens(self, user: EmuUser, now: float) -> float:
+        """Sends the chat's bucket holds now: refilled one per interval, up to the burst."""
+        if user._last_send is None or self.per_chat_interval is None:
+            return float(self.per_chat_burst)
+        refill = (now - user._last_send) / self.per_chat_interval
+        return min(float(self.per_chat_burst), user._send_tokens + refill)
 
     def _throttle(self, seconds: float) -> None:
         self.throttled += 1
@@ -1375,7 +1390,8 @@ class BotApiEmulator:
         now = time.monotonic()
         if self.global_rate is not None:
             self._global_window.append(now)
-        if send:
+        if send and self.per_chat_interval is not None:  # else the bucket stays full
+            user._send_tokens = self._chat_tokens(user, now) - 1
             user._last_send = now
 
     def _format(self, raw: str, parse_mode: Any, entities: Any) -> tuple[str, list[JSONDict]]:

@@ -2,9 +2,15 @@
 
 Polling is our own small loop rather than PTB's Updater so that an update is
 confirmed to Telegram (the next `getUpdates` offset) only after it was handled and
-committed: a bot killed mid-batch gets the batch again, and the handlers' own
-idempotence makes the second pass change nothing. Within a batch, chats are served
-concurrently and each chat's updates in order.
+committed: a bot killed or stopped before that gets it again, and the handlers' own
+idempotence makes the second pass change nothing. Updates go to their chat's queue
+(`Dispatcher.submit`) and the next batch is fetched at once: a slow chat holds up
+nobody, and the offset passes an update only when it and every update before it are
+handled (`Offsets`).
+
+Every message and edit takes a slot of the bot's overall budget (replies before
+broadcasts) and every new message the chat's own turn (`bot.pacing`): the bot stays
+under Telegram's limits instead of sleeping on its 429s.
 
 Messages, edits, photos by file id, callback answers and getUpdates go as plain JSON
 through PTB's request layer (`AiohttpRequest.call`), which spares the hot path PTB's
@@ -14,7 +20,8 @@ objects; PTB's `Bot` does the rest (getMe, commands).
 import asyncio
 import logging
 import re
-from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from telegram import Bot, BotCommand
@@ -29,10 +36,11 @@ from telegram.error import (
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
+from bot.pacing import Budget, ChatPace
 from bot.settings import SettingsError
 from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_text
 from bot.wire import text as text_field
-from handlers.events import Address, Incoming, Kind, Reply
+from handlers.events import Address, Incoming, Kind, Reply, Response
 from storage.text import storable
 
 log = logging.getLogger(__name__)
@@ -41,6 +49,11 @@ PLATFORM = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 SEND_ATTEMPTS = 4
+DEFAULT_RATE = 25  # messages per second overall (SOGOPY_SEND_RATE); Telegram allows ~30
+STOP_GRACE = 2.0  # seconds the chats get to finish what they hold at a stop
+PAGE = 100  # updates getUpdates gives at most
+REPOLL_SECONDS = 0.05  # a poll that brought only updates still in hand: the next one waits
+FIRST = asyncio.FIRST_COMPLETED
 NO_PREVIEW = {"is_disabled": True}
 UPDATE_KINDS = ["message", "callback_query"]
 COMMANDS = (
@@ -271,13 +284,61 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return _balance([chunk for chunk in chunks if chunk.strip()]) or [text[:limit]]
 
 
+class Offsets:
+    """The getUpdates offset: past an update only once it and every one before it are handled.
+
+    Until then Telegram keeps giving back the updates still in hand (at most 100 from
+    the offset): they are recognised and not handled twice. That limit also bounds the
+    updates in hand, and so the memory.
+    """
+
+    def __init__(self) -> None:
+        self.next: int | None = None  # the offset to confirm with
+        self._open: dict[int, bool] = {}  # update id -> handled, in increasing order
+        self.progress = asyncio.Event()  # set whenever the offset moves
+
+    def fresh(self, updates: list[Json]) -> list[Json]:
+        """The updates not already in hand, now taken in hand.
+
+        One below the offset was handled already: a poll that left before the offset
+        moved brings it back once more.
+        """
+        new = [
+            update
+            for update in updates
+            if update["update_id"] not in self._open
+            and (self.next is None or update["update_id"] >= self.next)
+        ]
+        for update in new:
+            self._open[update["update_id"]] = False
+        self._open = dict(sorted(self._open.items()))
+        return new
+
+    def handled(self, update_id: int) -> None:
+        if update_id in self._open:
+            self._open[update_id] = True
+        while self._open and next(iter(self._open.values())):
+            done = next(iter(self._open))
+            del self._open[done]
+            self.next = done + 1
+            self.progress.set()
+
+
 class TelegramTransport:
     platform = PLATFORM
 
-    def __init__(self, api: TelegramApi, dispatcher: Dispatcher, poll_timeout: int = 10) -> None:
+    def __init__(
+        self,
+        api: TelegramApi,
+        dispatcher: Dispatcher,
+        poll_timeout: int = 10,
+        rate: float = DEFAULT_RATE,
+    ) -> None:
         self.api = api
         self.dispatcher = dispatcher
         self.poll_timeout = poll_timeout
+        self.budget = Budget(rate)
+        self.pace = ChatPace()
 
     async def set_commands(self) -> None:
         """The command menu; a network failure only leaves the previous menu, never stops us."""
@@ -286,16 +347,23 @@ class TelegramTransport:
         except NetworkError as exc:
             log.warning("command menu not set: %s", exc)
 
-    async def send(self, to: Address, reply: Reply, attempts: int = SEND_ATTEMPTS) -> int | None:
+    async def send(
+        self,
+        to: Address,
+        reply: Reply,
+        attempts: int = SEND_ATTEMPTS,
+        background: bool = False,
+    ) -> int | None:
         """One reply as Telegram calls, returning the (last) message's id.
 
         429s and network hiccups are retried up to `attempts` times; a blocked chat is
         `Unreachable`; a 429 on the last attempt is `RateLimited` (the broadcast sender
-        makes one attempt and pauses all its sending instead).
+        makes one attempt and pauses all its sending instead). A `background` send (a
+        broadcast's) waits until no reply is waiting for the budget.
         """
         for attempt in range(attempts):
             try:
-                return await self._send_once(int(to.chat_id), reply)
+                return await self._send_once(int(to.chat_id), reply, background)
             except Forbidden as exc:
                 raise Unreachable(str(exc)) from exc
             except RetryAfter as exc:
@@ -303,7 +371,7 @@ class TelegramTransport:
                 seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
                 if attempt == attempts - 1:
                     raise RateLimited(float(seconds)) from exc
-                await asyncio.sleep(seconds)
+                await asyncio.sleep(seconds)  # this chat's turn only: the others go on
             except BadRequest as exc:
                 if "not modified" in exc.message:
                     return reply.edit  # the same press twice: the message already shows it
@@ -316,12 +384,26 @@ class TelegramTransport:
                 await asyncio.sleep(0.5 * 2**attempt)
         return None
 
-    async def _send_once(self, chat_id: int, reply: Reply) -> int | None:
+    @asynccontextmanager
+    async def _turn(self, chat_id: int, new: bool, background: bool) -> AsyncIterator[None]:
+        """The chat's turn for a new message, then a slot of the bot's budget."""
+        async with AsyncExitStack() as turn:
+            if new:
+                await turn.enter_async_context(self.pace.turn(str(chat_id)))
+            await turn.enter_async_context(self.budget.slot(background))
+            yield
+
+    async def _call(self, method: str, background: bool, **params: Any) -> Any:
+        async with self._turn(params["chat_id"], method != "editMessageText", background):
+            return await self.api.call(method, **params)
+
+    async def _send_once(self, chat_id: int, reply: Reply, background: bool) -> int | None:
         markup = keyboard(reply)
         extra: Json = {"reply_markup": markup} if markup else {}
         if reply.edit is not None:
-            await self.api.call(
+            await self._call(
                 "editMessageText",
+                background,
                 chat_id=chat_id,
                 message_id=reply.edit,
                 text=split_text(reply.text)[0],  # an edit is one message: the rest is cut
@@ -332,15 +414,17 @@ class TelegramTransport:
             return reply.edit
         if reply.image is not None:  # an upload: PTB builds the multipart request
             caption = reply.text if len(reply.text) <= MAX_CAPTION else None
-            sent_photo = await self.api.bot.send_photo(
-                chat_id, reply.image, caption=caption, parse_mode="HTML"
-            )
+            async with self._turn(chat_id, True, background):
+                sent_photo = await self.api.bot.send_photo(
+                    chat_id, reply.image, caption=caption, parse_mode="HTML"
+                )
             if caption is not None:
                 return sent_photo.message_id
         if reply.photo:
             fits = len(reply.text) <= MAX_CAPTION
-            sent = await self.api.call(
+            sent = await self._call(
                 "sendPhoto",
+                background,
                 chat_id=chat_id,
                 photo=reply.photo,
                 parse_mode="HTML",
@@ -351,8 +435,9 @@ class TelegramTransport:
         chunks = split_text(reply.text)
         sent = {}
         for index, chunk in enumerate(chunks):
-            sent = await self.api.call(
+            sent = await self._call(
                 "sendMessage",
+                background,
                 chat_id=chat_id,
                 text=chunk,
                 parse_mode="HTML",
@@ -371,60 +456,86 @@ class TelegramTransport:
         except (BadRequest, NetworkError) as exc:
             log.info("callback query not answered: %s", exc)
 
+    def _answer(self, query_id: str) -> Callable[[Response], Awaitable[None]]:
+        async def answer(response: Response) -> None:
+            await self._answer_query(query_id, response.notice)
+
+        return answer
+
     async def process(self, update: Json) -> None:
-        """Handle one update under its chat's turn, then answer it."""
+        """Handle one update in its chat's turn, then answer it.
+
+        The update joins its chat's queue before this first waits, so updates started
+        in their order are handled in their order. One that cannot be read is logged
+        once and skipped (it is confirmed with the others: never delivered again).
+        """
         event = read_update(update)
         query_id = _query_id(update)
         if not isinstance(event, Incoming):
-            if event is not None:  # logged once, then confirmed with its batch: never again
+            if event is not None:
                 update_id = update.get("update_id") if isinstance(update, dict) else None
                 log.warning("update %s skipped: %s", update_id, event)
             if query_id is not None:
                 await self._answer_query(query_id, "")
             return
-        async with self.dispatcher.chat(event.address):
-            response = await self.dispatcher.decide(event)
-            if query_id is None:
-                await self.dispatcher.deliver(event.address, response)
-                return
-            await asyncio.gather(
-                self._answer_query(query_id, response.notice),
-                self.dispatcher.deliver(event.address, response),
-            )
-
-    async def _process_chat(self, updates: list[Json]) -> None:
-        for update in updates:
-            try:
-                await self.process(update)
-            except Exception:
-                log.exception("update %s failed", update.get("update_id"))
-
-    async def process_batch(self, updates: list[Json]) -> None:
-        """Chats concurrently, each chat's updates in the order Telegram gave them."""
-        by_chat: dict[str, list[Json]] = defaultdict(list)
-        for update in updates:
-            event = to_incoming(update)
-            by_chat[event.address.chat_id if event else ""].append(update)
-        await asyncio.gather(*(self._process_chat(group) for group in by_chat.values()))
+        answer = self._answer(query_id) if query_id is not None else None
+        await self.dispatcher.submit(event, answer)
 
     async def poll(self, stop: asyncio.Event) -> None:
-        """Long-poll until `stop` is set; a batch in progress is always finished first."""
-        offset: int | None = None
+        """Long-poll until `stop` is set, handing each update to its chat's queue.
+
+        At the stop, the chats get `STOP_GRACE` seconds to finish what they hold; what is
+        still unhandled is not confirmed, and comes again after a restart.
+        """
+        offsets = Offsets()
+        in_hand: set[asyncio.Task[None]] = set()
         try:
             async for updates in polled(
                 stop,
-                lambda: self.api.updates(offset, self.poll_timeout),  # noqa: B023 (the newest)
+                lambda: self._updates(offsets),
                 (TimedOut, NetworkError),
                 "getUpdates",
             ):
-                await self.process_batch(updates)
-                offset = updates[-1]["update_id"] + 1
+                fresh = offsets.fresh(updates)
+                for update in fresh:
+                    task = asyncio.create_task(self.process(update))
+                    in_hand.add(task)
+                    task.add_done_callback(self._done(update["update_id"], offsets, in_hand))
+                if not fresh:  # Telegram gave back only what is in hand: wait a little
+                    # (a full page hides anything newer until the offset moves)
+                    timeout = None if len(updates) >= PAGE else REPOLL_SECONDS
+                    waits = [asyncio.create_task(e.wait()) for e in (stop, offsets.progress)]
+                    await asyncio.wait(waits, timeout=timeout, return_when=FIRST)
+                    for wait in waits:
+                        wait.cancel()
         finally:
-            if offset is not None:
-                await self._confirm(offset)
+            if in_hand:
+                await asyncio.wait(in_hand, timeout=STOP_GRACE)
+            for task in in_hand:
+                task.cancel()
+            if offsets.next is not None:
+                await self._confirm(offsets.next)
+
+    async def _updates(self, offsets: Offsets) -> list[Json]:
+        offsets.progress.clear()  # set again if the offset moves while this poll waits
+        return await self.api.updates(offsets.next, self.poll_timeout)
+
+    @staticmethod
+    def _done(
+        update_id: int, offsets: Offsets, in_hand: set[asyncio.Task[None]]
+    ) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            in_hand.discard(task)
+            if task.cancelled():
+                return  # stopped before it was handled: Telegram gives it again
+            if task.exception() is not None:
+                log.error("update %s failed", update_id, exc_info=task.exception())
+            offsets.handled(update_id)
+
+        return done
 
     async def _confirm(self, offset: int) -> None:
-        """Tell Telegram the last batch is done, so it is not delivered again after a stop."""
+        """Tell Telegram what was handled, so it is not delivered again after a stop."""
         try:
             await self.api.updates(offset, wait=0)
         except Exception as exc:

@@ -16,12 +16,14 @@ import hmac
 import html
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from aiohttp import web
 
 from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
+from bot.pacing import Budget
 from bot.settings import SettingsError
 from bot.wire import Unreadable, int64, obj, optional_text, text
 from handlers.catalogue import say
@@ -35,6 +37,9 @@ PLATFORM = "zalo"
 MAX_TEXT = 2000
 SEND_ATTEMPTS = 4
 POLL_SECONDS = 30
+DEFAULT_RATE = 10  # messages per second overall (SOGOPY_ZALO_SEND_RATE)
+IN_HAND = 100  # polled updates being handled at most: Zalo keeps none once given
+STOP_GRACE = 2.0  # seconds the chats get to finish what they hold at a stop
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/zalo/webhook"
 BAD_GATEWAY = 502
@@ -227,19 +232,26 @@ def _read(update: Json) -> Incoming | None:
 class ZaloTransport:
     platform = PLATFORM
 
-    def __init__(self, api: ZaloApi, dispatcher: Dispatcher) -> None:
+    def __init__(self, api: ZaloApi, dispatcher: Dispatcher, rate: float = DEFAULT_RATE) -> None:
         self.api = api
         self.dispatcher = dispatcher
+        self.budget = Budget(rate)
 
     # ---- out ----------------------------------------------------------------------------
 
-    async def send(self, to: Address, reply: Reply, attempts: int = SEND_ATTEMPTS) -> int | None:
+    async def send(
+        self,
+        to: Address,
+        reply: Reply,
+        attempts: int = SEND_ATTEMPTS,
+        background: bool = False,
+    ) -> int | None:
         """One reply as Zalo messages; the numbered choices are remembered for the answer."""
         language = await self._remember_choices(to, reply.choices)
         text = numbered(reply, language)
         for attempt in range(attempts):
             try:
-                await self._send_once(to.chat_id, reply, text)
+                await self._send_once(to.chat_id, reply, text, background)
                 return None  # Zalo messages cannot be edited: no id is worth keeping
             except ZaloError as exc:
                 if exc.code == 403:
@@ -257,13 +269,15 @@ class ZaloTransport:
                 await asyncio.sleep(0.5 * 2**attempt)
         return None
 
-    async def _send_once(self, chat_id: str, reply: Reply, text: str) -> None:
+    async def _send_once(self, chat_id: str, reply: Reply, text: str, background: bool) -> None:
         if reply.photo and reply.photo.startswith(("http://", "https://")):
-            await self.api.call("sendPhoto", chat_id=chat_id, photo=reply.photo)
+            async with self.budget.slot(background):
+                await self.api.call("sendPhoto", chat_id=chat_id, photo=reply.photo)
         elif reply.photo or reply.image is not None:
             text = f"[{say('vi', 'zalo_photo_elsewhere')}]\n{text}"
         for piece in split_plain(text):
-            await self.api.call("sendMessage", chat_id=chat_id, text=piece)
+            async with self.budget.slot(background):
+                await self.api.call("sendMessage", chat_id=chat_id, text=piece)
 
     async def _remember_choices(self, to: Address, choices: tuple[Choice, ...]) -> str:
         """Keep what each number means for this person (or forget it); their language."""
@@ -280,7 +294,12 @@ class ZaloTransport:
     # ---- in -----------------------------------------------------------------------------
 
     async def process(self, update: Json) -> bool:
-        """Handle one update under its chat's turn; False when it is not one we know."""
+        """Handle one update in its chat's turn; False when it is not one we know.
+
+        The update joins its chat's queue before this first waits, so updates started
+        in their order are handled in their order. A notice is sent as a message: Zalo
+        has no pop-ups.
+        """
         event = read_update(update)
         if not isinstance(event, Incoming):
             if event is not None:
@@ -288,13 +307,10 @@ class ZaloTransport:
                 seen = message.get("message_id") if isinstance(message, dict) else None
                 log.warning("Zalo update %.64r skipped: %s", seen, event)
             return False
-        async with self.dispatcher.chat(event.address):
-            if event.kind == Kind.PHOTO:  # a photo takes the citizen a while: show we are on it
-                await self._typing(event.address.chat_id)
-            response = await self.dispatcher.decide(event)
-            if not response.replies and response.notice:
-                response.replies.append(Reply(response.notice))  # no pop-up on Zalo
-            await self.dispatcher.deliver(event.address, response)
+        handled = self.dispatcher.submit(event)
+        if event.kind == Kind.PHOTO:  # a photo takes the citizen a while: show we are on it
+            await self._typing(event.address.chat_id)
+        await handled
         return True
 
     async def _typing(self, chat_id: str) -> None:
@@ -305,22 +321,37 @@ class ZaloTransport:
             log.info("Zalo chat action not shown: %s", exc)
 
     async def poll(self, stop: asyncio.Event) -> None:
-        """Long polling, for development: one update at a time until `stop` is set."""
+        """Long polling, for development, until `stop` is set: each update to its chat's
+        queue, and the next one fetched at once (at most `IN_HAND` being handled).
+
+        Zalo keeps no update once given: at the stop, the chats get `STOP_GRACE` seconds
+        to finish what they hold.
+        """
+        in_hand: set[asyncio.Task[bool]] = set()
         batches = polled(
             stop,
             lambda: self.api.updates(POLL_SECONDS),
             (ZaloError, httpx.HTTPError),
             "Zalo getUpdates",
         )
-        async for updates in batches:
-            for update in updates:
-                try:
-                    await self.process(update)
-                except Exception:
-                    log.exception("Zalo update failed")
+        try:
+            async for updates in batches:
+                for update in updates:
+                    task = asyncio.create_task(self.process(update))
+                    in_hand.add(task)
+                    task.add_done_callback(_forget_done(in_hand))
+                if len(in_hand) >= IN_HAND:
+                    await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if in_hand:
+                await asyncio.wait(in_hand, timeout=STOP_GRACE)
 
     def webhook(self, secret: str) -> web.RouteDef:
-        """`POST /zalo/webhook`: the secret header is checked in constant time."""
+        """`POST /zalo/webhook`: the secret header is checked in constant time.
+
+        Each request is answered once its update was handled; requests of different
+        chats are handled at the same time, each chat's in order.
+        """
         expected = secret.encode()
 
         async def receive(request: web.Request) -> web.Response:
@@ -340,3 +371,14 @@ class ZaloTransport:
             return web.json_response({"ok": True})
 
         return web.post(WEBHOOK_PATH, receive)
+
+
+def _forget_done(in_hand: set[asyncio.Task[bool]]) -> Callable[[asyncio.Task[bool]], None]:
+    """Drop a finished update's task; a failure is logged."""
+
+    def done(task: asyncio.Task[bool]) -> None:
+        in_hand.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Zalo update failed", exc_info=task.exception())
+
+    return done
