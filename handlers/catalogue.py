@@ -543,3 +543,58 @@ def status_label(language: str, status: str) -> str:
 def localized(language: str, text: dict[str, str]) -> str:
     """Pick a survey file's text in `language`, falling back to Vietnamese."""
     return text.get(language) or text["vi"]
+
+
+# The office layer's errors (issue 12: office/, its CLI and HTTP API): plain one-line
+# text, not HTML, since a terminal or a JSON body shows it; values go in as given.
+OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "bad_ward": (
+        "Mã phường/xã {ward!r} không hợp lệ: chỉ dùng chữ, số và dấu '-' (tối đa 32 ký tự)",
+        "Ward code {ward!r} is not valid: use letters, digits and '-' (at most 32)",
+    ),
+    "unknown_ward": (
+        "Không có phường/xã mã {ward!r} (xem: sogopy ward list)",
+        "There is no ward with code {ward!r} (see: sogopy ward list)",
+    ),
+    "ward_removed": (
+        "Phường/xã {ward} đã bị xoá khỏi danh sách: không nhận hồ sơ mới",
+        "Ward {ward} was removed: it takes no new cases",
+    ),
+    "bad_code": (
+        "Mã hồ sơ {code!r} không hợp lệ: tối đa 64 ký tự gồm chữ, số, '.', '/', '-', '_'",
+        "Case code {code!r} is not valid: up to 64 letters, digits, '.', '/', '-', '_'",
+    ),
+    "bad_procedure": (
+        "Tên thủ tục phải có từ 1 đến 500 ký tự",
+        "The procedure must be 1-500 characters",
+    ),
+    "bad_desk": (
+        "Số quầy phải từ 1 đến 999",
+        "The desk number must be from 1 to 999",
+    ),
+    "naive_time": (
+        "Thời điểm {field} phải kèm múi giờ (ví dụ 2026-12-01T08:30:00+07:00)",
+        "The time {field} must carry its zone (e.g. 2026-12-01T08:30:00+07:00)",
+    ),
+    "due_before_received": (
+        "Ngày hẹn trả ({due}) không thể trước ngày tiếp nhận ({received})",
+        "The due date ({due}) cannot be before the date received ({received})",
+    ),
+    "case_conflict": (
+        "Mã hồ sơ {code} đã được đăng ký với phường/xã hoặc thủ tục khác",
+        "Case {code} is already registered with another ward or procedure",
+    ),
+    "unknown_case": (
+        "Không có hồ sơ mã {code!r}",
+        "There is no case {code!r}",
+    ),
+    "other_ward": (
+        "Hồ sơ {code} thuộc phường/xã khác: không được phép truy cập",
+        "Case {code} belongs to another ward: access is not allowed",
+    ),
+}
+
+
+def office_text(key: str, language: str = "vi", **values: object) -> str:
+    """An office error's one line in `language` (plain text: nothing is escaped)."""
+    return OFFICE_TEXTS[key][_index(language)].format(**values)

@@ -115,6 +115,11 @@ class Case(SQLModel, table=True):
     prompted_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # the first answer to the case's survey, written with it: the response rate's marker
     survey_answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # from the one-stop software (issue 12): when the desk took the case, at which desk,
+    # and the date the result is promised for
+    received_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    desk: int | None = None
+    due_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class SurveyVersion(SQLModel, table=True):
