@@ -592,6 +592,54 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Hồ sơ {code} thuộc phường/xã khác: không được phép truy cập",
         "Case {code} belongs to another ward: access is not allowed",
     ),
+    "bad_key_name": (
+        "Tên khoá API tối đa 200 ký tự",
+        "An API key's name is at most 200 characters",
+    ),
+    "unknown_key": (
+        "Không có khoá API số {id}",
+        "There is no API key {id}",
+    ),
+    "no_key": (
+        "Thiếu khoá API: gửi kèm tiêu đề 'Authorization: Bearer <khoá>'",
+        "No API key: send the header 'Authorization: Bearer <key>'",
+    ),
+    "bad_key": (
+        "Khoá API không đúng hoặc đã bị thu hồi",
+        "The API key is wrong or was revoked",
+    ),
+    "other_ward_key": (
+        "Khoá API này chỉ dùng cho phường/xã {ward}",
+        "This API key is for ward {ward} only",
+    ),
+    "bad_field": (
+        "Giá trị không hợp lệ ở trường '{field}': {reason}",
+        "Invalid value in field '{field}': {reason}",
+    ),
+    "bad_period": (
+        "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc",
+        "The first day must not be after the last day",
+    ),
+    "too_large": (
+        "Dữ liệu gửi lên quá lớn (tối đa {limit} byte)",
+        "The request body is too large (at most {limit} bytes)",
+    ),
+    "not_found": (
+        "Không có địa chỉ này trong API",
+        "There is no such address in the API",
+    ),
+    "method": (
+        "Địa chỉ này không nhận phương thức {method}",
+        "This address does not take {method}",
+    ),
+    "internal": (
+        "Lỗi máy chủ: yêu cầu chưa được thực hiện, xin thử lại sau",
+        "Server error: nothing was done, please try again later",
+    ),
+    "not_ready": (
+        "Hệ thống đang khởi động hoặc cơ sở dữ liệu chưa sẵn sàng",
+        "Starting up, or the database is not ready",
+    ),
 }
 
 

@@ -79,7 +79,7 @@ def _view(case: Case, ward: Ward) -> CaseView:
     )
 
 
-def _ward_code(ward: str) -> str:
+def normal_ward_code(ward: str) -> str:
     code = ward.strip().upper()
     if not WARD_CODE.fullmatch(code):
         raise Invalid("bad_ward", office_text("bad_ward", ward=ward), "ward")
@@ -134,7 +134,7 @@ async def register_case(
     The same code with the same ward and procedure again returns the case as first
     registered (its times and desk unchanged); another ward or procedure is a Conflict.
     """
-    ward_code = _ward_code(ward)
+    ward_code = normal_ward_code(ward)
     code = code.strip()
     if not CASE_CODE.fullmatch(code):
         raise Invalid("bad_code", office_text("bad_code", code=code), "code")

@@ -351,3 +351,19 @@ class SeenMessage(SQLModel, table=True):
     platform: str = Field(max_length=16)
     message_id: str = Field(max_length=128)
     seen_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class ApiKey(SQLModel, table=True):
+    """A key of the HTTP API (issue 12): for one ward, or city-wide when `ward_id` is None.
+
+    Only the key's sha256 is kept (the key is random, 256 bits: no slow hash is needed)
+    and a short prefix, so a list can show which key is which.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    ward_id: int | None = Field(default=None, foreign_key="ward.id")
+    prefix: str = Field(max_length=16, index=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

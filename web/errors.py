@@ -1,0 +1,124 @@
+"""Every error of the HTTP app as one JSON shape: `{"error": {"code", "message", "field"}}`.
+
+Office errors keep their status; FastAPI's validation errors become 422 naming the
+first field at fault; unknown routes and methods, oversized bodies and unexpected
+failures get the same shape, with a Vietnamese message.
+"""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from handlers.catalogue import office_text
+from office.errors import OfficeError
+
+log = logging.getLogger(__name__)
+
+API_BODY_LIMIT = 64 * 1024  # a case is a few hundred bytes
+BODY_LIMIT = 1024 * 1024  # webhooks
+
+
+class Unauthorized(OfficeError):
+    """No key, or a wrong or revoked one."""
+
+    status = 401
+
+
+class BodyTooLarge(OfficeError):
+    status = 413
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer."""
+
+    error: ErrorDetail
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _office_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OfficeError)
+    return error_response(exc.status, exc.code, exc.message, exc.field)
+
+
+def _field(location: tuple[object, ...]) -> str:
+    """("body", "ward") → "ward"; ("query", "since") → "since"; the body itself → "body"."""
+    parts = [str(part) for part in location[1:] if not isinstance(part, int)]
+    return ".".join(parts) or str(location[0] if location else "body")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    field = _field(tuple(first.get("loc", ())))
+    reason = str(first.get("msg", "")).removeprefix("Value error, ")
+    return error_response(
+        422, "invalid", office_text("bad_field", field=field, reason=reason), field
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(404, "not_found", office_text("not_found"))
+    if exc.status_code == 405:
+        return error_response(405, "method", office_text("method", method=request.method))
+    return error_response(exc.status_code, "http", str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("HTTP %s %s failed", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal", office_text("internal"))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(OfficeError, _office_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimit)
+
+
+class BodyLimit:
+    """Refuse a body over the limit before it is read whole: by its Content-Length, or
+    while it streams in when none is given."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = API_BODY_LIMIT if scope["path"].startswith("/api/") else BODY_LIMIT
+        declared = dict(scope["headers"]).get(b"content-length")
+        too_large = error_response(413, "too_large", office_text("too_large", limit=limit))
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await too_large(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge("too_large", office_text("too_large", limit=limit))
+            return message
+
+        await self.app(scope, counted, send)
