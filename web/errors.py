@@ -29,10 +29,6 @@ class Unauthorized(OfficeError):
     status = 401
 
 
-class BodyTooLarge(OfficeError):
-    status = 413
-
-
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -111,14 +107,20 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await too_large(scope, receive, send)
             return
-        seen = 0
+        seen, refused = 0, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > limit:
-                raise BodyTooLarge("too_large", office_text("too_large", limit=limit))
+            if seen > limit and not refused:
+                refused = True
+                await too_large(scope, receive, send)
+                return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped
             return message
 
-        await self.app(scope, counted, send)
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, unless_refused)
