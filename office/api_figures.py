@@ -19,10 +19,14 @@ from storage.queries import ward_by_code
 from storage.report import build_report
 
 DEFAULT_DAYS = 30  # a period's length when no first day is given, as in the CLI
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # no figure lies outside
 
 
 def period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
     """Local dates, both included; by default the last 30 days up to today."""
+    for field, day in (("since", since), ("until", until)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid("bad_date", office_text("bad_date", day=day.isoformat()), field)
     last = until or today
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:

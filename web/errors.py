@@ -72,6 +72,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         return error_response(404, "not_found", office_text("not_found"))
+    if exc.status_code == 400:  # FastAPI could not read the body (not JSON, not UTF-8)
+        message = office_text("bad_field", field="body", reason=str(exc.detail))
+        return error_response(422, "invalid", message, "body")
     if exc.status_code == 405:
         return error_response(405, "method", office_text("method", method=request.method))
     return error_response(exc.status_code, "http", str(exc.detail))

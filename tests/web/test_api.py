@@ -1,4 +1,4 @@
-"""/api/v1 as the one-stop software uses it: cases, access by key, errors, receipt, figures, book."""
+"""/api/v1 as the one-stop software uses it: cases, keys, errors, receipt, figures, book."""
 
 import io
 from datetime import timedelta
@@ -180,6 +180,14 @@ async def test_errors_are_json_with_a_code(client: httpx.AsyncClient, keys: Keys
         "/api/v1/book?since=2026-12-02&until=2026-12-01", headers=bearer(keys.city)
     )
     assert period.status_code == 422 and error_of(period)["field"] == "since"
+    ancient = await client.get("/api/v1/book?until=0001-01-01", headers=bearer(keys.city))
+    assert ancient.status_code == 422 and error_of(ancient)["field"] == "until"  # was a 500
+    not_utf8 = await client.post(
+        "/api/v1/cases",
+        content=b'{"ward": "\xff"}',
+        headers={**bearer(keys.city), "Content-Type": "application/json"},
+    )
+    assert not_utf8.status_code == 422 and error_of(not_utf8)["field"] == "body"  # was a 400
 
 
 async def test_a_large_body_is_refused_unread(
