@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -168,8 +168,9 @@ async def register_case(
         desk=desk,
         due_at=due_at,
     )
-    session.add(case)
     try:
+        # a plain INSERT: the ORM's unit of work cost as much as the rest of the request
+        await session.exec(insert(Case).values(**case.model_dump(exclude={"id"})))
         await session.commit()
     except IntegrityError:
         # another door registered the same code at the same moment: answer as if it came first
@@ -193,14 +194,19 @@ async def mark_case_done(
     if case.done_at is not None:
         return _view(case, kept), False
     # only if still not done: two doors marking it at once keep the first time
+    moment = _utc(now, "now") or utcnow()
     result = await session.exec(
         update(Case)
         .where(col(Case.id) == case.id, col(Case.done_at).is_(None))
-        .values(done_at=_utc(now, "now") or utcnow())
+        .values(done_at=moment)
+        .execution_options(synchronize_session=False)
     )
     await session.commit()
-    await session.refresh(case)
-    return _view(case, kept), bool(result.rowcount)
+    if not result.rowcount:  # another door marked it meanwhile: its time is the one kept
+        await session.refresh(case)
+        return _view(case, kept), False
+    case.done_at = moment
+    return _view(case, kept), True
 
 
 async def get_case(session: AsyncSession, code: str, *, ward: str | None = None) -> CaseView:

@@ -106,9 +106,13 @@ class BodyLimit:
             return
         limit = API_BODY_LIMIT if scope["path"].startswith("/api/") else BODY_LIMIT
         declared = dict(scope["headers"]).get(b"content-length")
-        too_large = error_response(413, "too_large", office_text("too_large", limit=limit))
+
+        async def too_large() -> None:
+            answer = error_response(413, "too_large", office_text("too_large", limit=limit))
+            await answer(scope, receive, send)
+
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await too_large(scope, receive, send)
+            await too_large()
             return
         seen, refused = 0, False
 
@@ -118,7 +122,7 @@ class BodyLimit:
             seen += len(message.get("body", b""))
             if seen > limit and not refused:
                 refused = True
-                await too_large(scope, receive, send)
+                await too_large()
                 return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped
             return message
 
