@@ -115,12 +115,9 @@ async def main() -> None:
             await _stop(process)
     best_health, best_api = max(healths), max(apis)
     print(f"clients at once: {args.clients}; {args.requests} requests, {args.rounds} rounds")
-    print(
-        f"GET /health:               {best_health:7.1f} requests/s (median {statistics.median(healths):.1f})"
-    )
-    print(
-        f"POST /cases + /done:       {best_api:7.1f} requests/s (median {statistics.median(apis):.1f})"
-    )
+    health_median, api_median = statistics.median(healths), statistics.median(apis)
+    print(f"GET /health:         {best_health:7.1f} requests/s (median {health_median:.1f})")
+    print(f"POST /cases + /done: {best_api:7.1f} requests/s (median {api_median:.1f})")
     print(f"ratio API/health: {best_api / best_health:.2f} (target >= 0.50)")
 
 
