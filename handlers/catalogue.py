@@ -576,6 +576,10 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Thời điểm {field} phải kèm múi giờ (ví dụ 2026-12-01T08:30:00+07:00)",
         "The time {field} must carry its zone (e.g. 2026-12-01T08:30:00+07:00)",
     ),
+    "bad_time": (
+        "Thời điểm {field} phải trong các năm 2000-2099",
+        "The time {field} must fall within the years 2000-2099",
+    ),
     "due_before_received": (
         "Ngày hẹn trả ({due}) không thể trước ngày tiếp nhận ({received})",
         "The due date ({due}) cannot be before the date received ({received})",

@@ -24,6 +24,7 @@ WARD_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 CASE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 PROCEDURE_LENGTH = 500
 DESKS = (1, 999)
+YEARS = (2000, 2099)  # a case's times: anything else is a typing or clock mistake
 
 
 class CaseStatus(StrEnum):
@@ -91,6 +92,8 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         raise Invalid("naive_time", office_text("naive_time", field=field), field)
+    if not YEARS[0] <= value.year <= YEARS[1]:  # also keeps astimezone from overflowing
+        raise Invalid("bad_time", office_text("bad_time", field=field), field)
     return value.astimezone(UTC)
 
 
