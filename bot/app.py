@@ -167,4 +167,5 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             http.ready = True
             await asyncio.gather(*(listen() for listen in listeners))
         finally:
+            http.ready = False  # stopping: /health says so while requests finish
             await jobs.stop()

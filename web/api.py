@@ -15,7 +15,6 @@ from fastapi.concurrency import run_in_threadpool
 from office.api_book import book_pages
 from office.api_figures import figures, period
 from office.cases import CaseView, get_case, mark_case_done, register_case
-from office.keys import KeyView
 from office.receipts import case_links, qr_png, receipt_pdf
 from web.deps import KeyDep, SessionDep, StateDep, ward_scope
 from web.errors import ErrorOut
@@ -68,10 +67,6 @@ def _case_out(state: HttpState, case: CaseView) -> CaseOut:
     )
 
 
-def _scope(key: KeyView) -> str | None:
-    return key.ward_code
-
-
 @router.post(
     "/cases",
     tags=["cases"],
@@ -112,7 +107,7 @@ async def post_case(
 )
 async def post_case_done(code: str, state: StateDep, session: SessionDep, key: KeyDep) -> CaseOut:
     """The running bot then asks the linked citizen for the survey; again changes nothing."""
-    case, _ = await mark_case_done(session, code, ward=_scope(key), now=state.clock())
+    case, _ = await mark_case_done(session, code, ward=key.ward_code, now=state.clock())
     await state.durable()
     return _case_out(state, case)
 
@@ -125,7 +120,7 @@ async def post_case_done(code: str, state: StateDep, session: SessionDep, key: K
     summary="Mã QR của hồ sơ / the case's QR code",
 )
 async def get_case_qr(code: str, state: StateDep, session: SessionDep, key: KeyDep) -> Response:
-    case = await get_case(session, code, ward=_scope(key))
+    case = await get_case(session, code, ward=key.ward_code)
     text = case_links(case, state.telegram_username, state.zalo_name).qr_text
     return Response(await run_in_threadpool(qr_png, text), media_type="image/png")
 
@@ -140,7 +135,7 @@ async def get_case_qr(code: str, state: StateDep, session: SessionDep, key: KeyD
 async def get_case_receipt(
     code: str, state: StateDep, session: SessionDep, key: KeyDep
 ) -> Response:
-    case = await get_case(session, code, ward=_scope(key))
+    case = await get_case(session, code, ward=key.ward_code)
     links = case_links(case, state.telegram_username, state.zalo_name)
     pdf = await run_in_threadpool(receipt_pdf, case, links)
     name = quote(f"phieu-{case.code}.pdf", safe="")
@@ -158,7 +153,7 @@ async def get_case_receipt(
     summary="Tình trạng hồ sơ / a case and its status",
 )
 async def get_one_case(code: str, state: StateDep, session: SessionDep, key: KeyDep) -> CaseOut:
-    return _case_out(state, await get_case(session, code, ward=_scope(key)))
+    return _case_out(state, await get_case(session, code, ward=key.ward_code))
 
 
 @router.get(
