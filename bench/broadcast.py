@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.throughput import free_port
 from bot.emulator import BotApiEmulator, EmuMessage
 from handlers.context import stored_version
 from handlers.survey_library import scan_library
@@ -127,6 +128,7 @@ async def _ours(emulator: BotApiEmulator, folder: Path, count: int, rate: float)
         "SOGOPY_SEND_RATE": f"{rate:g}",
         "SOGOPY_QUIET_HOURS": "",
         "SOGOPY_LOG_LEVEL": "WARNING",
+        "SOGOPY_HTTP_PORT": str(free_port()),
     }
     sogopy = str(Path(sys.executable).parent / "sogopy")
     process = await asyncio.create_subprocess_exec(sogopy, "run", env=env)

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import resource
+import socket
 import statistics
 import sys
 import tempfile
@@ -51,6 +52,13 @@ async def _start(
     process = await asyncio.create_subprocess_exec(*args, env={**os.environ, **env})
     await emulator.wait_polling(timeout=60)
     return process
+
+
+def free_port() -> int:
+    """A port for the bot's HTTP app, which runs as in production (idle here)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _children_cpu() -> float:
@@ -107,6 +115,7 @@ async def press_rate(people: int, presses: int, profile: str | None) -> tuple[fl
                 "TELEGRAM_BOT_USERNAME": "bench_bot",
                 "TELEGRAM_API_BASE_URL": emulator.base_url,
                 "DATABASE_URL": url,
+                "SOGOPY_HTTP_PORT": str(free_port()),
                 "SOGOPY_LOG_LEVEL": "ERROR",
                 # this emulator has no limits, like the echo bot's: the bot need not keep
                 # within Telegram's (its budget is every message, presses' edits too)

@@ -9,19 +9,21 @@ from datetime import timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
 from bot.jobs import book_schedule, prompt_done_cases, send_notices, send_replies
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
 from handlers.context import Context, sync_surveys
 from handlers.survey_library import scan_library
 from storage.db import GroupSync, create_engine, session_maker, upgrade
+from web.app import create_app
+from web.server import HttpServer
+from web.state import HttpState
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     async with runtime(settings) as rt, AsyncExitStack() as cleanup:
         listeners: list[Callable[[], Awaitable[None]]] = []  # started once all connected
         rates: dict[str, float] = {}
+        http = HttpState(
+            db=rt.ctx.db, zone=settings.zone, durable=rt.ctx.durable, public_url=settings.public_url
+        )
+        if settings.http_port:  # first: a port in use stops the bot before it connects
+            server = HttpServer(create_app(http), settings.http_host, settings.http_port)
+            await server.start()
+            cleanup.push_async_callback(server.stop)
         if settings.telegram_bot_token.strip():
             api = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url)
             cleanup.push_async_callback(api.close)
@@ -136,6 +145,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             await telegram.set_commands()
             rates[telegram.platform] = settings.send_rate
             listeners.append(partial(telegram.poll, stop))
+            http.telegram_username = api.username
             log.info("Telegram bot @%s is running", api.username)
         if settings.zalo_bot_token.strip():
             zalo_api = await connect_zalo(
@@ -145,11 +155,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             zalo = ZaloTransport(zalo_api, rt.dispatcher, rate=settings.zalo_send_rate)
             rt.dispatcher.add_transport(zalo)
             rates[zalo.platform] = settings.zalo_send_rate
+            http.zalo_name = zalo_api.name
             if settings.zalo_webhook_url:
-                secret = settings.zalo_webhook_secret
-                cleanup.push_async_callback(await http_server(settings, [zalo.webhook(secret)]))
+                http.zalo, http.zalo_secret = zalo, settings.zalo_webhook_secret
                 await zalo_api.call(
-                    "setWebhook", url=settings.zalo_webhook_url, secret_token=secret
+                    "setWebhook", url=settings.zalo_webhook_url, secret_token=http.zalo_secret
                 )
                 listeners.append(stop.wait)
             else:
@@ -158,28 +168,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         jobs = Jobs(rt.dispatcher, settings.zone, BroadcastEngine(rt.dispatcher, rates))
         try:
             jobs.start()
+            http.ready = True
             await asyncio.gather(*(listen() for listen in listeners))
         finally:
+            http.ready = False  # stopping: /health says so while requests finish
             await rt.dispatcher.stop(CHAT_GRACE_SECONDS)
             await jobs.stop()
-
-
-async def http_server(
-    settings: Settings, routes: list[web.RouteDef]
-) -> Callable[[], Awaitable[None]]:
-    """The bot's own HTTP server (webhooks, and /health); returns its stop."""
-    app = web.Application(client_max_size=1024 * 1024)
-    app.add_routes([web.get("/health", _health), *routes])
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    except OSError as exc:
-        await runner.cleanup()
-        where = f"{settings.http_host}:{settings.http_port}"
-        raise SettingsError(f"SOGOPY_HTTP_PORT: cannot listen on {where} ({exc.strerror})") from exc
-    return runner.cleanup
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})

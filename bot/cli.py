@@ -687,10 +687,12 @@ def _write_text(text: str, output: Path | None) -> None:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
+from bot.cli_apikey import apikey_app  # noqa: E402
 from bot.cli_broadcast import broadcast_app, survey_app  # noqa: E402  (it uses this module)
 
 app.add_typer(survey_app, name="survey")
 app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(apikey_app, name="apikey")
 
 
 def main() -> None:

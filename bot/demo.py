@@ -190,6 +190,7 @@ async def play(database_dir: Path | None = None, zalo: bool = False) -> None:
                 DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'demo.db'}",
                 SOGOPY_ADMINS=str(admin_id),
                 SOGOPY_QUIET_HOURS="",  # the demo's broadcasts go out whatever the hour
+                SOGOPY_HTTP_PORT=0,  # no HTTP app: the demo needs no port of the machine
                 **zalo_settings,
             )
             case_payload = await _prepare(settings)

@@ -65,11 +65,15 @@ def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     return "" if moment is None else moment.astimezone(zone).strftime(TIME_FORMAT)
 
 
+def page_author(page: BookPage) -> str:
+    """The name the citizen chose to sign with, or «Ẩn danh»: never who wrote it anonymously."""
+    return page.author_name if page.signed and page.author_name else ANONYMOUS
+
+
 def page_row(
     page: BookPage, case: Case | None, deadline_days: int, zone: ZoneInfo, now: datetime
 ) -> Row:
     """One page of the book as a row of `BOOK_HEADER`."""
-    author = page.author_name if page.signed and page.author_name else ANONYMOUS
     return [
         page.page_no,
         local_time(page.created_at, zone),
@@ -77,7 +81,7 @@ def page_row(
         YES if page.photo_file_id else NO,
         case.code if case is not None else "",
         case.procedure if case is not None else "",
-        author,
+        page_author(page),
         page.seen_by_name or "",
         local_time(page.seen_at, zone),
         page.answer_text or "",

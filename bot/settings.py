@@ -54,7 +54,9 @@ class Settings(BaseSettings):
         default=10, gt=0, le=1000, validation_alias="SOGOPY_ZALO_SEND_RATE"
     )
     http_host: str = Field(default="127.0.0.1", validation_alias="SOGOPY_HTTP_HOST")
+    # 0 or "off": no HTTP app (no API, no health, no webhook)
     http_port: int = Field(default=8080, ge=0, le=65535, validation_alias="SOGOPY_HTTP_PORT")
+    public_url: str = Field(default="", validation_alias="SOGOPY_PUBLIC_URL")
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -111,6 +113,21 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("http_port", mode="before")
+    @classmethod
+    def _http_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("off", "no", "false"):
+            return 0
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http://), e.g. https://gopy.example.vn")
+        return value
+
     @field_validator("zalo_webhook_url")
     @classmethod
     def _check_webhook_url(cls, value: str) -> str:
@@ -122,6 +139,8 @@ class Settings(BaseSettings):
     def _check_webhook_secret(self) -> "Settings":
         if self.zalo_webhook_url and not 8 <= len(self.zalo_webhook_secret) <= 256:
             raise ValueError("ZALO_WEBHOOK_SECRET: a webhook needs a secret of 8-256 characters")
+        if self.zalo_webhook_url and not self.http_port:
+            raise ValueError("SOGOPY_HTTP_PORT: the Zalo webhook needs the HTTP app: set a port")
         return self
 
     @property

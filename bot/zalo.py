@@ -6,13 +6,13 @@ without diacritics), an edit becomes a new message, and text is sent plain, cut 
 2,000 characters. The numbered choices last shown to a person are kept in the
 database, so a digit typed after a restart still means the same thing.
 
-Updates come by webhook (`POST /zalo/webhook`, checked against the secret header in
-constant time) or, for development, by long polling; Zalo message ids do not grow, so
-each handled id is remembered and a redelivery is handled once (`seen_id`).
+Updates come by webhook (`POST /zalo/webhook` of the HTTP app, `web.app`, checked
+against the secret header in constant time) or, for development, by long polling; Zalo
+message ids do not grow, so each handled id is remembered and a redelivery is handled
+once (`seen_id`).
 """
 
 import asyncio
-import hmac
 import html
 import logging
 import re
@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from aiohttp import web
 
 from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
 from bot.pacing import Budget
@@ -345,32 +344,6 @@ class ZaloTransport:
         finally:
             if in_hand:
                 await asyncio.wait(in_hand, timeout=STOP_GRACE)
-
-    def webhook(self, secret: str) -> web.RouteDef:
-        """`POST /zalo/webhook`: the secret header is checked in constant time.
-
-        Each request is answered once its update was handled; requests of different
-        chats are handled at the same time, each chat's in order.
-        """
-        expected = secret.encode()
-
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not hmac.compare_digest(given, expected):
-                log.warning("Zalo webhook refused: wrong or missing secret")
-                return web.json_response({"ok": False}, status=401)
-            try:
-                body = await request.json()
-            except (ValueError, UnicodeDecodeError):
-                log.warning("Zalo webhook refused: the body is not JSON")
-                return web.json_response({"ok": False}, status=400)
-            update = body.get("result", body) if isinstance(body, dict) else None
-            if not isinstance(update, dict) or not await self.process(update):
-                log.warning("Zalo webhook refused: not an update we know")
-                return web.json_response({"ok": False}, status=400)
-            return web.json_response({"ok": True})
-
-        return web.post(WEBHOOK_PATH, receive)
 
 
 def _forget_done(in_hand: set[asyncio.Task[bool]]) -> Callable[[asyncio.Task[bool]], None]:

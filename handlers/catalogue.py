@@ -555,3 +555,114 @@ def status_label(language: str, status: str) -> str:
 def localized(language: str, text: dict[str, str]) -> str:
     """Pick a survey file's text in `language`, falling back to Vietnamese."""
     return text.get(language) or text["vi"]
+
+
+# The office layer's errors (issue 12: office/, its CLI and HTTP API): plain one-line
+# text, not HTML, since a terminal or a JSON body shows it; values go in as given.
+OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "bad_ward": (
+        "Mã phường/xã {ward!r} không hợp lệ: chỉ dùng chữ, số và dấu '-' (tối đa 32 ký tự)",
+        "Ward code {ward!r} is not valid: use letters, digits and '-' (at most 32)",
+    ),
+    "unknown_ward": (
+        "Không có phường/xã mã {ward!r} (xem: sogopy ward list)",
+        "There is no ward with code {ward!r} (see: sogopy ward list)",
+    ),
+    "ward_removed": (
+        "Phường/xã {ward} đã bị xoá khỏi danh sách: không nhận hồ sơ mới",
+        "Ward {ward} was removed: it takes no new cases",
+    ),
+    "bad_code": (
+        "Mã hồ sơ {code!r} không hợp lệ: tối đa 64 ký tự gồm chữ, số, '.', '/', '-', '_'",
+        "Case code {code!r} is not valid: up to 64 letters, digits, '.', '/', '-', '_'",
+    ),
+    "bad_procedure": (
+        "Tên thủ tục phải có từ 1 đến 500 ký tự",
+        "The procedure must be 1-500 characters",
+    ),
+    "bad_desk": (
+        "Số quầy phải từ 1 đến 999",
+        "The desk number must be from 1 to 999",
+    ),
+    "naive_time": (
+        "Thời điểm {field} phải kèm múi giờ (ví dụ 2026-12-01T08:30:00+07:00)",
+        "The time {field} must carry its zone (e.g. 2026-12-01T08:30:00+07:00)",
+    ),
+    "bad_time": (
+        "Thời điểm {field} phải trong các năm 2000-2099",
+        "The time {field} must fall within the years 2000-2099",
+    ),
+    "due_before_received": (
+        "Ngày hẹn trả ({due}) không thể trước ngày tiếp nhận ({received})",
+        "The due date ({due}) cannot be before the date received ({received})",
+    ),
+    "case_conflict": (
+        "Mã hồ sơ {code} đã được đăng ký với phường/xã hoặc thủ tục khác",
+        "Case {code} is already registered with another ward or procedure",
+    ),
+    "unknown_case": (
+        "Không có hồ sơ mã {code!r}",
+        "There is no case {code!r}",
+    ),
+    "other_ward": (
+        "Hồ sơ {code} thuộc phường/xã khác: không được phép truy cập",
+        "Case {code} belongs to another ward: access is not allowed",
+    ),
+    "bad_key_name": (
+        "Tên khoá API tối đa 200 ký tự",
+        "An API key's name is at most 200 characters",
+    ),
+    "unknown_key": (
+        "Không có khoá API số {id}",
+        "There is no API key {id}",
+    ),
+    "no_key": (
+        "Thiếu khoá API: gửi kèm tiêu đề 'Authorization: Bearer <khoá>'",
+        "No API key: send the header 'Authorization: Bearer <key>'",
+    ),
+    "bad_key": (
+        "Khoá API không đúng hoặc đã bị thu hồi",
+        "The API key is wrong or was revoked",
+    ),
+    "other_ward_key": (
+        "Khoá API này chỉ dùng cho phường/xã {ward}",
+        "This API key is for ward {ward} only",
+    ),
+    "bad_field": (
+        "Giá trị không hợp lệ ở trường '{field}': {reason}",
+        "Invalid value in field '{field}': {reason}",
+    ),
+    "bad_date": (
+        "Ngày {day} nằm ngoài khoảng 2000-2099",
+        "The date {day} is outside 2000-2099",
+    ),
+    "bad_period": (
+        "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc",
+        "The first day must not be after the last day",
+    ),
+    "too_large": (
+        "Dữ liệu gửi lên quá lớn (tối đa {limit} byte)",
+        "The request body is too large (at most {limit} bytes)",
+    ),
+    "not_found": (
+        "Không có địa chỉ này trong API",
+        "There is no such address in the API",
+    ),
+    "method": (
+        "Địa chỉ này không nhận phương thức {method}",
+        "This address does not take {method}",
+    ),
+    "internal": (
+        "Lỗi máy chủ: yêu cầu chưa được thực hiện, xin thử lại sau",
+        "Server error: nothing was done, please try again later",
+    ),
+    "not_ready": (
+        "Hệ thống đang khởi động hoặc cơ sở dữ liệu chưa sẵn sàng",
+        "Starting up, or the database is not ready",
+    ),
+}
+
+
+def office_text(key: str, language: str = "vi", **values: object) -> str:
+    """An office error's one line in `language` (plain text: nothing is escaped)."""
+    return OFFICE_TEXTS[key][_index(language)].format(**values)

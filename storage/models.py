@@ -115,6 +115,11 @@ class Case(SQLModel, table=True):
     prompted_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # the first answer to the case's survey, written with it: the response rate's marker
     survey_answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # from the one-stop software (issue 12): when the desk took the case, at which desk,
+    # and the date the result is promised for
+    received_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    desk: int | None = None
+    due_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class SurveyVersion(SQLModel, table=True):
@@ -367,3 +372,19 @@ class PendingReply(SQLModel, table=True):
     attempts: int = 0
     next_try_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     error: str | None = Field(default=None, max_length=200)
+
+
+class ApiKey(SQLModel, table=True):
+    """A key of the HTTP API (issue 12): for one ward, or city-wide when `ward_id` is None.
+
+    Only the key's sha256 is kept (the key is random, 256 bits: no slow hash is needed)
+    and a short prefix, so a list can show which key is which.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    ward_id: int | None = Field(default=None, foreign_key="ward.id")
+    prefix: str = Field(max_length=16, index=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

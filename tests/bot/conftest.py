@@ -56,6 +56,7 @@ def bot_env(emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> dict
         DATABASE_URL=database_url,
         SOGOPY_LOG_LEVEL="WARNING",
         SOGOPY_ADMINS=str(ADMIN),
+        SOGOPY_HTTP_PORT="off",  # tests run at once: the ones that need HTTP pick a free port
     )
 
 

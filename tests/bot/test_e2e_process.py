@@ -97,6 +97,11 @@ async def test_bad_settings_stop_run_with_one_line(
         "ZALO_WEBHOOK_SECRET": {"ZALO_WEBHOOK_URL": "https://example.org/zalo/webhook"},
         "SOGOPY_ZALO_SEND_RATE": {"SOGOPY_ZALO_SEND_RATE": "0"},
         "SOGOPY_SURVEY_DIR": {"SOGOPY_SURVEY_DIR": "/nonexistent/surveys"},
+        "SOGOPY_PUBLIC_URL": {"SOGOPY_PUBLIC_URL": "gopy.example.vn"},
+        "SOGOPY_HTTP_PORT": {  # the tests' env turns the HTTP app off: a webhook needs it
+            "ZALO_WEBHOOK_URL": "https://example.org/zalo/webhook",
+            "ZALO_WEBHOOK_SECRET": "s3cret-s3cret",
+        },
     }
     results = await asyncio.gather(
         *(asyncio.to_thread(run_with, bot_env, **change) for change in cases.values())

@@ -1,0 +1,217 @@
+"""Cases (hồ sơ) at the one-stop desk: registered, returned, and where their survey is.
+
+A case code is unique city-wide; registering the same case again (same code, ward and
+procedure) is answered with the case already kept, so a desk's software or an import
+may retry freely, while the same code with another ward or procedure is a conflict.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.catalogue import office_text
+from office.errors import Conflict, Forbidden, Invalid, NotFound
+from storage.models import Case, Ward, utcnow
+from storage.queries import new_token, ward_by_code
+
+WARD_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+CASE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+PROCEDURE_LENGTH = 500
+DESKS = (1, 999)
+YEARS = (2000, 2099)  # a case's times: anything else is a typing or clock mistake
+
+
+class CaseStatus(StrEnum):
+    """Where a case is, from the desk's point of view; each implies the ones before."""
+
+    REGISTERED = "registered"  # no citizen opened its receipt link yet
+    LINKED = "linked"  # a citizen's chat opened the link
+    DONE = "done"  # the result was returned; the citizen will be asked
+    ASKED = "asked"  # the survey prompt went out
+    ANSWERED = "answered"  # the citizen answered the survey
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as the doors show it (no personal data: who linked it stays inside)."""
+
+    code: str
+    ward_code: str
+    ward_name: str
+    procedure: str
+    status: CaseStatus
+    token: str  # the receipt link's start payload is f"c_{token}"
+    received_at: datetime | None
+    desk: int | None
+    due_at: datetime | None
+    done_at: datetime | None
+
+
+def case_status(case: Case) -> CaseStatus:
+    if case.survey_answered_at is not None:
+        return CaseStatus.ANSWERED
+    if case.prompted_at is not None:
+        return CaseStatus.ASKED
+    if case.done_at is not None:
+        return CaseStatus.DONE
+    if case.person_id is not None:
+        return CaseStatus.LINKED
+    return CaseStatus.REGISTERED
+
+
+def _view(case: Case, ward: Ward) -> CaseView:
+    return CaseView(
+        code=case.code,
+        ward_code=ward.code,
+        ward_name=ward.name,
+        procedure=case.procedure,
+        status=case_status(case),
+        token=case.token,
+        received_at=case.received_at,
+        desk=case.desk,
+        due_at=case.due_at,
+        done_at=case.done_at,
+    )
+
+
+def normal_ward_code(ward: str) -> str:
+    code = ward.strip().upper()
+    if not WARD_CODE.fullmatch(code):
+        raise Invalid("bad_ward", office_text("bad_ward", ward=ward), "ward")
+    return code
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise Invalid("naive_time", office_text("naive_time", field=field), field)
+    if not YEARS[0] <= value.year <= YEARS[1]:  # also keeps astimezone from overflowing
+        raise Invalid("bad_time", office_text("bad_time", field=field), field)
+    return value.astimezone(UTC)
+
+
+async def _find(session: AsyncSession, code: str) -> tuple[Case, Ward] | None:
+    result = await session.exec(
+        select(Case, Ward).join(Ward, col(Ward.id) == Case.ward_id).where(Case.code == code)
+    )
+    found = result.first()
+    return None if found is None else (found[0], found[1])
+
+
+async def _scoped(session: AsyncSession, code: str, ward: str | None) -> tuple[Case, Ward]:
+    """The case `code`, checked against a ward-scoped caller's ward."""
+    found = await _find(session, code.strip())
+    if found is None:
+        raise NotFound("unknown_case", office_text("unknown_case", code=code), "code")
+    if ward is not None and found[1].code != ward.strip().upper():
+        raise Forbidden("other_ward", office_text("other_ward", code=found[0].code))
+    return found
+
+
+def _same_or_conflict(found: tuple[Case, Ward], ward: str, procedure: str) -> CaseView:
+    case, kept = found
+    if kept.code != ward or case.procedure != procedure:
+        raise Conflict("case_conflict", office_text("case_conflict", code=case.code), "code")
+    return _view(case, kept)
+
+
+async def register_case(
+    session: AsyncSession,
+    *,
+    ward: str,
+    code: str,
+    procedure: str,
+    received_at: datetime | None = None,
+    desk: int | None = None,
+    due_at: datetime | None = None,
+) -> tuple[CaseView, bool]:
+    """Register a case for its receipt link; returns (the case, whether it is new).
+
+    The same code with the same ward and procedure again returns the case as first
+    registered (its times and desk unchanged); another ward or procedure is a Conflict.
+    """
+    ward_code = normal_ward_code(ward)
+    code = code.strip()
+    if not CASE_CODE.fullmatch(code):
+        raise Invalid("bad_code", office_text("bad_code", code=code), "code")
+    procedure = " ".join(procedure.split())
+    if not procedure or len(procedure) > PROCEDURE_LENGTH:
+        raise Invalid("bad_procedure", office_text("bad_procedure"), "procedure")
+    if desk is not None and not DESKS[0] <= desk <= DESKS[1]:
+        raise Invalid("bad_desk", office_text("bad_desk"), "desk")
+    received_at, due_at = _utc(received_at, "received_at"), _utc(due_at, "due_at")
+    if received_at is not None and due_at is not None and due_at < received_at:
+        message = office_text(
+            "due_before_received", due=due_at.isoformat(), received=received_at.isoformat()
+        )
+        raise Invalid("due_before_received", message, "due_at")
+
+    found = await _find(session, code)
+    if found is not None:
+        return _same_or_conflict(found, ward_code, procedure), False
+    kept = await ward_by_code(session, ward_code)
+    if kept is None:
+        raise NotFound("unknown_ward", office_text("unknown_ward", ward=ward), "ward")
+    if kept.removed_at is not None:
+        raise Conflict("ward_removed", office_text("ward_removed", ward=kept.name), "ward")
+    assert kept.id is not None
+    case = Case(
+        ward_id=kept.id,
+        code=code,
+        procedure=procedure,
+        token=new_token(),
+        received_at=received_at,
+        desk=desk,
+        due_at=due_at,
+    )
+    try:
+        # a plain INSERT: the ORM's unit of work cost as much as the rest of the request
+        await session.exec(insert(Case).values(**case.model_dump(exclude={"id"})))
+        await session.commit()
+    except IntegrityError:
+        # another door registered the same code at the same moment: answer as if it came first
+        await session.rollback()
+        found = await _find(session, code)
+        if found is None:
+            raise
+        return _same_or_conflict(found, ward_code, procedure), False
+    return _view(case, kept), True
+
+
+async def mark_case_done(
+    session: AsyncSession, code: str, *, ward: str | None = None, now: datetime | None = None
+) -> tuple[CaseView, bool]:
+    """Record that the case's result was returned; returns (the case, whether it changed).
+
+    The running bot's `prompt_done_cases` job then asks the linked citizen; marking it
+    again changes nothing, so the desk may repeat the call.
+    """
+    case, kept = await _scoped(session, code, ward)
+    if case.done_at is not None:
+        return _view(case, kept), False
+    # only if still not done: two doors marking it at once keep the first time
+    moment = _utc(now, "now") or utcnow()
+    result = await session.exec(
+        update(Case)
+        .where(col(Case.id) == case.id, col(Case.done_at).is_(None))
+        .values(done_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    if not result.rowcount:  # another door marked it meanwhile: its time is the one kept
+        await session.refresh(case)
+        return _view(case, kept), False
+    case.done_at = moment
+    return _view(case, kept), True
+
+
+async def get_case(session: AsyncSession, code: str, *, ward: str | None = None) -> CaseView:
+    """The case `code`; a ward-scoped caller (`ward` given) sees only its own ward's."""
+    return _view(*await _scoped(session, code, ward))

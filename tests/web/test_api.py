@@ -1,0 +1,314 @@
+"""/api/v1 as the one-stop software uses it: cases, keys, errors, receipt, figures, book."""
+
+import io
+from datetime import timedelta
+
+import httpx
+import pytest
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+from sqlmodel import select
+
+from handlers.context import Context
+from office.keys import list_keys, revoke_key
+from office.receipts import qr_png
+from storage.models import BookPage, Case, Person, Ward
+from tests.web.conftest import USERNAME, Keys, bearer
+
+CASE = {"ward": "NGHIA-TAN", "code": "HS-2026/001", "procedure": "Đăng ký khai sinh"}
+ENCODED = "HS-2026%2F001"  # a case code may hold "/": clients encode it in the path
+
+
+async def cases_in(ctx: Context) -> list[Case]:
+    async with ctx.db() as session:
+        return list((await session.exec(select(Case))).all())
+
+
+def error_of(answer: httpx.Response) -> dict[str, str | None]:
+    body = answer.json()
+    assert set(body) == {"error"} and body["error"]["message"], body
+    return body["error"]  # type: ignore[no-any-return]
+
+
+async def test_a_case_registered_returned_and_read(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    body = {**CASE, "received_at": "2026-12-01T08:30:00+07:00", "desk": 2}
+    created = await client.post("/api/v1/cases", json=body, headers=bearer(keys.ward))
+    assert created.status_code == 201, created.text
+    case = created.json()
+    (stored,) = await cases_in(ctx)
+    assert case["telegram_link"] == f"https://t.me/{USERNAME}?start=c_{stored.token}"
+    assert case["zalo_code"] == f"c_{stored.token}"
+    assert case["zalo_line"] == f'Zalo: gửi "c_{stored.token}" tới Zalo Sổ góp ý'
+    assert case["status"] == "registered" and case["ward_name"] == "Phường Nghĩa Tân"
+    assert case["received_at"] == "2026-12-01T01:30:00Z" and case["desk"] == 2
+    assert case["qr_url"] == f"/api/v1/cases/{ENCODED}/qr.png"
+    assert case["receipt_url"] == f"/api/v1/cases/{ENCODED}/receipt.pdf"
+
+    again = await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.ward))
+    assert again.status_code == 200 and again.json() == case
+    conflict = await client.post(
+        "/api/v1/cases", json={**CASE, "procedure": "Kết hôn"}, headers=bearer(keys.ward)
+    )
+    assert conflict.status_code == 409 and error_of(conflict)["field"] == "code"
+
+    done = await client.post(f"/api/v1/cases/{ENCODED}/done", headers=bearer(keys.ward))
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert done.json()["done_at"] == ctx.clock().isoformat().replace("+00:00", "Z")
+    ctx.clock.advance(minutes=5)  # type: ignore[attr-defined]
+    repeated = await client.post(f"/api/v1/cases/{ENCODED}/done", headers=bearer(keys.city))
+    assert repeated.status_code == 200 and repeated.json() == done.json()  # a no-op
+    read = await client.get(f"/api/v1/cases/{ENCODED}", headers=bearer(keys.ward))
+    assert read.json()["status"] == "done"
+    assert len(await cases_in(ctx)) == 1
+
+
+async def test_the_status_follows_the_citizen(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.ward))
+    async with ctx.db() as session:
+        person = Person(platform="telegram", chat_id="1001")
+        session.add(person)
+        await session.flush()
+        (case,) = (await session.exec(select(Case))).all()
+        case.person_id = person.id
+        await session.commit()
+    read = await client.get(f"/api/v1/cases/{ENCODED}", headers=bearer(keys.ward))
+    assert read.json()["status"] == "linked"
+
+
+async def test_absolute_links_with_a_public_url(
+    client: httpx.AsyncClient, keys: Keys, state: object
+) -> None:
+    state.public_url = "https://gopy.example.vn"  # type: ignore[attr-defined]
+    created = await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.ward))
+    assert created.json()["qr_url"] == f"https://gopy.example.vn/api/v1/cases/{ENCODED}/qr.png"
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        ("GET", f"/api/v1/cases/{ENCODED}"),
+        ("POST", f"/api/v1/cases/{ENCODED}/done"),
+        ("GET", f"/api/v1/cases/{ENCODED}/qr.png"),
+        ("GET", f"/api/v1/cases/{ENCODED}/receipt.pdf"),
+    ],
+)
+async def test_a_ward_key_touches_only_its_ward(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context, route: tuple[str, str]
+) -> None:
+    await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.ward))
+    method, path = route
+    refused = await client.request(method, path, headers=bearer(keys.other))
+    assert refused.status_code == 403 and error_of(refused)["code"] == "other_ward"
+    assert (await cases_in(ctx))[0].done_at is None
+    allowed = await client.request(method, path, headers=bearer(keys.city))
+    assert allowed.status_code == 200
+
+
+async def test_a_ward_key_registers_no_case_for_another_ward(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    refused = await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.other))
+    assert refused.status_code == 403 and error_of(refused)["field"] == "ward"
+    for query in ("ward=nghia-tan", "ward=NGHIA-TAN&by=ward"):
+        figures = await client.get(f"/api/v1/figures?{query}", headers=bearer(keys.other))
+        assert figures.status_code == 403
+    book = await client.get("/api/v1/book?ward=NGHIA-TAN", headers=bearer(keys.other))
+    assert book.status_code == 403
+    assert await cases_in(ctx) == []
+
+
+async def test_no_key_a_wrong_key_and_a_revoked_key_are_401(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    async with ctx.db() as session:
+        first = (await list_keys(session))[0]
+        await revoke_key(session, first.id)
+    for headers in (
+        {},
+        bearer(keys.ward),  # revoked
+        bearer(keys.city[:-2] + "xx"),
+        bearer("not-a-key"),
+        {"Authorization": f"Basic {keys.city}"},
+    ):
+        answer = await client.post("/api/v1/cases", json=CASE, headers=headers)
+        assert answer.status_code == 401, headers
+        assert answer.headers["www-authenticate"] == "Bearer"
+        assert error_of(answer)["code"] in ("no_key", "bad_key")
+    assert await cases_in(ctx) == []
+    assert (await client.get("/api/v1/book", headers=bearer(keys.city))).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**CASE, "code": "HS 1"}, "code"),
+        ({"ward": "NGHIA-TAN", "code": "HS-1"}, "procedure"),
+        ({**CASE, "received_at": "2026-12-01T08:30:00"}, "received_at"),
+        ({**CASE, "desk": "một"}, "desk"),
+        ({**CASE, "desk": 0}, "desk"),
+        ({**CASE, "ward": "KHONG-CO"}, "ward"),
+        ([1, 2], "body"),
+    ],
+)
+async def test_bad_input_names_the_field_and_writes_nothing(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context, body: object, field: str
+) -> None:
+    answer = await client.post("/api/v1/cases", json=body, headers=bearer(keys.city))
+    assert answer.status_code in (404, 422), answer.text
+    assert error_of(answer)["field"] == field
+    assert await cases_in(ctx) == []
+
+
+async def test_errors_are_json_with_a_code(client: httpx.AsyncClient, keys: Keys) -> None:
+    broken = await client.post(
+        "/api/v1/cases",
+        content=b"{not json",
+        headers={**bearer(keys.city), "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 422 and error_of(broken)["field"] == "body"
+    unknown = await client.get("/api/v1/cases/HS-404", headers=bearer(keys.city))
+    assert unknown.status_code == 404 and error_of(unknown)["code"] == "unknown_case"
+    assert error_of(await client.get("/api/v1/nothing"))["code"] == "not_found"
+    assert (await client.delete("/api/v1/cases")).status_code == 405
+    bad_by = await client.get("/api/v1/figures?by=month", headers=bearer(keys.city))
+    assert bad_by.status_code == 422 and error_of(bad_by)["field"] == "by"
+    period = await client.get(
+        "/api/v1/book?since=2026-12-02&until=2026-12-01", headers=bearer(keys.city)
+    )
+    assert period.status_code == 422 and error_of(period)["field"] == "since"
+    ancient = await client.get("/api/v1/book?until=0001-01-01", headers=bearer(keys.city))
+    assert ancient.status_code == 422 and error_of(ancient)["field"] == "until"  # was a 500
+    not_utf8 = await client.post(
+        "/api/v1/cases",
+        content=b'{"ward": "\xff"}',
+        headers={**bearer(keys.city), "Content-Type": "application/json"},
+    )
+    assert not_utf8.status_code == 422 and error_of(not_utf8)["field"] == "body"  # was a 400
+
+
+async def test_a_large_body_is_refused_unread(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    huge = {**CASE, "procedure": "x" * 70_000}
+    answer = await client.post("/api/v1/cases", json=huge, headers=bearer(keys.city))
+    assert answer.status_code == 413 and error_of(answer)["code"] == "too_large"
+
+    async def streamed() -> object:
+        for _ in range(70):
+            yield b"x" * 1024
+
+    chunked = await client.post(
+        "/api/v1/cases",
+        content=streamed(),
+        headers=bearer(keys.city),  # type: ignore[arg-type]
+    )
+    assert chunked.status_code == 413
+    assert await cases_in(ctx) == []
+
+
+async def test_the_receipt_carries_the_qr_code_and_the_text(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    procedure = "Chứng thực bản sao từ bản chính giấy tờ, văn bản"
+    created = await client.post(
+        "/api/v1/cases", json={**CASE, "procedure": procedure}, headers=bearer(keys.ward)
+    )
+    link = created.json()["telegram_link"]
+    answer = await client.get(created.json()["receipt_url"], headers=bearer(keys.ward))
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    (page,) = PdfReader(io.BytesIO(answer.content)).pages
+    assert round(float(page.mediabox.width) / 72 * 25.4) == 105  # A6: 105 × 148 mm
+    words = " ".join(page.extract_text().split())
+    for expected in (
+        "Phường Nghĩa Tân",
+        "Mã hồ sơ: HS-2026/001",
+        procedure,
+        created.json()["zalo_line"],
+        "Quét mã QR",
+        "đánh giá mức độ hài lòng",
+    ):
+        assert expected in words, expected
+    (image,) = page.images
+    expected_qr = Image.open(io.BytesIO(qr_png(link))).convert("L")
+    shown = image.image.convert("L")  # type: ignore[union-attr]
+    assert shown.size == expected_qr.size
+    assert ImageChops.difference(shown, expected_qr).getbbox() is None  # the link's QR code
+
+    qr = await client.get(created.json()["qr_url"], headers=bearer(keys.ward))
+    assert qr.headers["content-type"] == "image/png"
+    assert qr.content == qr_png(link)
+
+
+async def test_the_book_never_names_an_anonymous_author(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context, ward: Ward
+) -> None:
+    now = ctx.clock()
+    async with ctx.db() as session:
+        person = Person(platform="telegram", chat_id="1001", name="Nguyễn Văn An")
+        session.add(person)
+        await session.flush()
+        assert person.id is not None and ward.id is not None
+        for number, signed in ((1, False), (2, True)):
+            session.add(
+                BookPage(
+                    ward_id=ward.id, page_no=number, person_id=person.id, text=f"Trang <{number}>",
+                    signed=signed, author_name="Nguyễn Văn An" if signed else None,
+                    consent_at=now, created_at=now - timedelta(days=number),
+                    seen_by_name="Trần Bình" if signed else None,
+                    seen_at=now if signed else None,
+                )
+            )  # fmt: skip
+        await session.commit()
+    book = await client.get("/api/v1/book", headers=bearer(keys.ward))
+    assert book.status_code == 200, book.text
+    pages = book.json()["pages"]
+    assert [(p["page"], p["author"], p["status"]) for p in pages] == [
+        (1, "Ẩn danh", "unread"),
+        (2, "Nguyễn Văn An", "seen"),
+    ]
+    assert pages[0]["text"] == "Trang <1>" and pages[0]["time"].endswith("+07:00")
+    assert "Nguyễn Văn An" not in str(pages[0]) and "1001" not in book.text
+    unread = await client.get("/api/v1/book?status=unread", headers=bearer(keys.ward))
+    assert [p["page"] for p in unread.json()["pages"]] == [1]
+    elsewhere = await client.get("/api/v1/book?ward=DICH-VONG", headers=bearer(keys.city))
+    assert elsewhere.json()["pages"] == []
+
+
+async def test_the_figures_are_the_reports(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    from bot.cli import report_json
+    from handlers.catalogue import ELEMENTS, element_label
+    from storage.report import build_report
+
+    today = ctx.clock().astimezone(ctx.timezone).date()
+    answer = await client.get("/api/v1/figures?by=ward&since=2026-11-01", headers=bearer(keys.city))
+    assert answer.status_code == 200, answer.text
+    async with ctx.db() as session:
+        report = await build_report(
+            session, zone=ctx.timezone, since=today.replace(day=1), until=today, by="ward",
+            element_labels={code: element_label("vi", code) for code in ELEMENTS},
+        )  # fmt: skip
+    import json
+
+    assert answer.json() == json.loads(report_json(report))
+    mine = await client.get("/api/v1/figures", headers=bearer(keys.ward))
+    assert mine.json()["ward"] == "NGHIA-TAN"
+
+
+async def test_health_and_docs(client: httpx.AsyncClient, state: object) -> None:
+    assert (await client.get("/health")).json() == {"ok": True}
+    docs = await client.get("/api/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    schema = (await client.get("/api/openapi.json")).json()
+    assert "/api/v1/cases" in schema["paths"] and "/api/v1/cases/{code}/done" in schema["paths"]
+    examples = schema["paths"]["/api/v1/cases"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["examples"]
+    assert {"vi", "en"} <= set(examples)
+    state.ready = False  # type: ignore[attr-defined]
+    assert (await client.get("/health")).status_code == 503

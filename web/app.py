@@ -1,0 +1,85 @@
+"""The ASGI application: `/health`, the Zalo webhook and `/api/v1`, documented at `/api/docs`."""
+
+import hmac
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.zalo import SECRET_HEADER, WEBHOOK_PATH
+from handlers.catalogue import office_text
+from web import api, errors
+from web.deps import StateDep
+from web.schemas import HealthOut
+from web.state import HttpState
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Sổ góp ý: phần mềm một cửa gửi hồ sơ cho bot, bot mời công dân đánh giá khi trả kết quả.
+
+The one-stop desk's software registers each case (`POST /api/v1/cases`), prints the
+receipt (`…/receipt.pdf`) or the QR code, and tells the bot when the result is returned
+(`POST /api/v1/cases/{code}/done`); the running bot then asks the citizen. Every call
+carries `Authorization: Bearer <key>` (`sogopy apikey create --ward CODE`); a ward's key
+sees only that ward. Errors are `{"error": {"code", "message", "field"}}`.
+"""
+
+
+def create_app(state: HttpState) -> FastAPI:
+    app = FastAPI(
+        title="Sổ góp ý API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.http = state
+    errors.install(app)
+    app.include_router(api.router)
+    app.add_api_route(
+        "/health",
+        health,
+        methods=["GET"],
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut}},
+        tags=["health"],
+    )
+    app.add_api_route(WEBHOOK_PATH, zalo_webhook, methods=["POST"], include_in_schema=False)
+    return app
+
+
+async def health(state: StateDep) -> JSONResponse:
+    """200 when the bot is connected and its database answers (`SELECT 1`); else 503."""
+    ok = state.ready
+    if ok:
+        try:
+            async with state.db() as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except Exception:
+            log.warning("health: the database does not answer", exc_info=True)
+            ok = False
+    return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+
+async def zalo_webhook(request: Request, state: StateDep) -> JSONResponse:
+    """`POST /zalo/webhook`: the secret header is checked in constant time."""
+    if state.zalo is None:
+        return errors.error_response(404, "not_found", office_text("not_found"))
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    if not hmac.compare_digest(given, state.zalo_secret.encode()):
+        log.warning("Zalo webhook refused: wrong or missing secret")
+        return JSONResponse({"ok": False}, status_code=401)
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        log.warning("Zalo webhook refused: the body is not JSON")
+        return JSONResponse({"ok": False}, status_code=400)
+    update = body.get("result", body) if isinstance(body, dict) else None
+    if not isinstance(update, dict) or not await state.zalo.process(update):
+        log.warning("Zalo webhook refused: not an update we know")
+        return JSONResponse({"ok": False}, status_code=400)
+    return JSONResponse({"ok": True})

@@ -1,0 +1,62 @@
+"""Dependencies of the routes: the app's state, a database session, the caller's key."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.catalogue import office_text
+from office.cases import normal_ward_code
+from office.errors import Forbidden
+from office.keys import KeyView, authenticate
+from web.errors import Unauthorized
+from web.state import HttpState
+
+
+def get_state(request: Request) -> HttpState:
+    state: HttpState = request.app.state.http
+    return state
+
+
+StateDep = Annotated[HttpState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    """One session per request; office functions commit, anything else is rolled back."""
+    async with state.db() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="Khoá API: `sogopy apikey create --ward CODE` (API key: one per ward, or --city)",
+)
+
+
+async def current_key(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KeyView:
+    """The caller's key, from `Authorization: Bearer <key>`; 401 when missing or not valid."""
+    if credentials is None:
+        raise Unauthorized("no_key", office_text("no_key"))
+    key = await authenticate(session, credentials.credentials.strip())
+    if key is None:
+        raise Unauthorized("bad_key", office_text("bad_key"))
+    return key
+
+
+KeyDep = Annotated[KeyView, Depends(current_key)]
+
+
+def ward_scope(key: KeyView, ward: str | None) -> str | None:
+    """The ward a request is about: a ward key's own when none is named; another → 403."""
+    if key.ward_code is None:
+        return ward
+    if ward is not None and normal_ward_code(ward) != key.ward_code:
+        raise Forbidden("other_ward_key", office_text("other_ward_key", ward=key.ward_code), "ward")
+    return key.ward_code

@@ -1,0 +1,24 @@
+"""What the HTTP app shares with the running bot, filled in as the bot connects."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.zalo import ZaloTransport
+from storage.db import GroupSync, SessionMaker
+from storage.models import utcnow
+
+
+@dataclass
+class HttpState:
+    db: SessionMaker
+    zone: ZoneInfo
+    clock: Callable[[], datetime] = utcnow
+    durable: Callable[[], Awaitable[None]] = field(default=GroupSync().wait)  # before "recorded"
+    public_url: str = ""  # SOGOPY_PUBLIC_URL, for absolute links; relative ones without it
+    telegram_username: str | None = None  # the running bot's, for receipt links
+    zalo_name: str | None = None  # the Zalo bot's name, for the code citizens send
+    zalo: ZaloTransport | None = None  # the webhook's receiver, in webhook mode
+    zalo_secret: str = ""
+    ready: bool = False  # every transport connected: /health answers 200 from then on
