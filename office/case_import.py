@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -101,8 +102,12 @@ def _read_csv(data: bytes) -> list[list[object]]:
 
 def _read_xlsx(path: Path) -> list[list[object]]:
     from openpyxl import load_workbook  # only here: openpyxl is slow to load
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException) as exc:
+        raise ValueError("not an Excel (.xlsx) file") from exc
     try:
         sheet = workbook.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
