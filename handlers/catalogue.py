@@ -627,12 +627,12 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Lời mời vào {ward} đã bị thu hồi lúc {when}",
         "This invite to {ward} was already revoked on {when}",
     ),
-    "bad_date": (
+    "bad_day": (
         "Ngày «{value}»: ghi dạng YYYY-MM-DD hoặc dd/mm/yyyy",
         "The day «{value}»: use YYYY-MM-DD or dd/mm/yyyy",
     ),
-    "bad_period": (
-        "Từ ngày {first} sau đến ngày {last}",
+    "period_backwards": (
+        "Ngày bắt đầu {first} ở sau ngày kết thúc {last}",
         "The first day {first} is after the last day {last}",
     ),
     "bad_by": (

@@ -22,7 +22,7 @@ def parse_day(value: str, field: str) -> date:
             return datetime.strptime(value.strip(), layout).date()
         except ValueError:
             continue
-    raise Invalid("bad_date", office_text("bad_date", value=value), field)
+    raise Invalid("bad_day", office_text("bad_day", value=value), field)
 
 
 def period(
@@ -32,8 +32,10 @@ def period(
     last = parse_day(until, "until") if until else today or datetime.now(zone).date()
     first = parse_day(since, "since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        message = office_text("bad_period", first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}")
-        raise Invalid("bad_period", message, "since")
+        message = office_text(
+            "period_backwards", first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}"
+        )
+        raise Invalid("period_backwards", message, "since")
     return first, last
 
 
