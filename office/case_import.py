@@ -132,7 +132,10 @@ def _find_columns(
         }
         if all(name in positions for name in REQUIRED):
             return index, positions
-    seen = next((row for row in rows[:HEADER_ROWS] if any(c not in (None, "") for c in row)), [])
+    # name the headers of the fullest line, most likely the header the clerk meant
+    seen = max(
+        rows[:HEADER_ROWS], key=lambda row: sum(c not in (None, "") for c in row), default=[]
+    )
     headers = ", ".join(str(cell) for cell in seen if cell not in (None, "")) or "-"
     missing = "code" if not any(h in map(plain, seen) for h in wanted["code"]) else "procedure"
     column = columns.get(missing, _LABELS[missing])
