@@ -32,6 +32,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.cli_start
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -16,9 +16,10 @@ from bot.app import serve
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from bot.settings import Settings
 from bot.zalo_emulator import ZaloEmulator, ZaloMessage, ZaloUser
+from office.cases import mark_case_done, register_case
+from office.leaders import add_leader
+from office.wards import add_ward
 from storage.db import create_engine, session_maker, upgrade
-from storage.models import Case, Leadership, Person, Ward, utcnow
-from storage.queries import case_by_code, new_token
 
 TOKEN = "100000:DEMO-TOKEN"
 USERNAME = "sogopy_demo_bot"
@@ -70,23 +71,18 @@ def _show(role_of: Callable[[int], str], kind: str, message: EmuMessage) -> None
 
 
 async def _prepare(settings: Settings) -> str:
-    """The demo ward and a demo case; returns the case's link payload."""
+    """The demo ward, its leader and a demo case; returns the case's link payload."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
         async with session_maker(engine)() as session:
-            ward = Ward(code=WARD_CODE, name=WARD_NAME)
-            session.add(ward)
-            await session.flush()
-            assert ward.id is not None
-            token = new_token()
-            case = Case(ward_id=ward.id, code=CASE_CODE, procedure=PROCEDURE, token=token)
-            leader = Person(platform="telegram", chat_id=str(LEADER_ID), name=LEADER_NAME)
-            session.add_all([case, leader])
-            await session.flush()
-            assert leader.id is not None
-            session.add(Leadership(person_id=leader.id, ward_id=ward.id, name=LEADER_NAME))
-            await session.commit()
+            await add_ward(session, WARD_CODE, WARD_NAME)
+            await add_leader(
+                session, WARD_CODE, platform="telegram", chat_id=str(LEADER_ID), name=LEADER_NAME
+            )
+            case, _ = await register_case(
+                session, ward=WARD_CODE, code=CASE_CODE, procedure=PROCEDURE
+            )
             return f"c_{case.token}"
     finally:
         await engine.dispose()
@@ -96,10 +92,7 @@ async def _mark_done(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     try:
         async with session_maker(engine)() as session:
-            case = await case_by_code(session, CASE_CODE)
-            if case is not None and case.done_at is None:
-                case.done_at = utcnow()
-                await session.commit()
+            await mark_case_done(session, CASE_CODE)
     finally:
         await engine.dispose()
 

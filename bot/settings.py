@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from handlers.survey_library import PACKAGED
 from storage.db import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_url
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -158,6 +157,8 @@ class Settings(BaseSettings):
     @property
     def survey_folders(self) -> list[Path]:
         """The packaged surveys, and the admins' own folder when SOGOPY_SURVEY_DIR is set."""
+        from handlers.survey_library import PACKAGED  # only here: YAML is for surveys alone
+
         return [PACKAGED, *([Path(self.survey_dir)] if self.survey_dir else [])]
 
     def require_a_token(self) -> None:

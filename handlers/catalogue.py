@@ -588,7 +588,7 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Thời điểm {field} phải kèm múi giờ (ví dụ 2026-12-01T08:30:00+07:00)",
         "The time {field} must carry its zone (e.g. 2026-12-01T08:30:00+07:00)",
     ),
-    "bad_time": (
+    "time_out_of_range": (
         "Thời điểm {field} phải trong các năm 2000-2099",
         "The time {field} must fall within the years 2000-2099",
     ),
@@ -660,6 +660,91 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Hệ thống đang khởi động hoặc cơ sở dữ liệu chưa sẵn sàng",
         "Starting up, or the database is not ready",
     ),
+    # wards, leaders, figures, broadcasts, case import (the CLI's office operations)
+    "bad_ward_name": (
+        "Tên phường phải dài 1-200 ký tự",
+        "The ward's name must be 1-200 characters",
+    ),
+    "ward_exists": ("Phường {code} đã có", "Ward {code} already exists"),
+    "ward_already_removed": (
+        "Phường {code} đã được xoá trước đó",
+        "Ward {code} was already removed",
+    ),
+    "bad_days": (
+        "{value} ngày: chọn số ngày từ {low} đến {high}",
+        "{value} days: use a number of days from {low} to {high}",
+    ),
+    "unknown_leader": ("Không có lãnh đạo số {id}", "Unknown leader id {id}"),
+    "leader_already_removed": (
+        "Lãnh đạo {id} ({name}, {ward}) đã thôi từ ngày {when}",
+        "Leader {id} ({name}, {ward}) was already removed on {when}",
+    ),
+    "bad_invite": (
+        "«{value}» không phải link hay mã mời",
+        "«{value}» is not an invite link or token",
+    ),
+    "unknown_invite": (
+        "Không tìm thấy lời mời này (kiểm tra lại link)",
+        "Unknown invite (check the link)",
+    ),
+    "invite_used": (
+        "Lời mời vào {ward} đã được dùng lúc {when}: muốn thôi lãnh đạo, dùng «leader remove»",
+        "Invite to {ward} already used on {when}: to end that leadership use «leader remove»",
+    ),
+    "invite_revoked": (
+        "Lời mời vào {ward} đã bị thu hồi lúc {when}",
+        "This invite to {ward} was already revoked on {when}",
+    ),
+    "bad_day": (
+        "Ngày «{value}»: ghi dạng YYYY-MM-DD hoặc dd/mm/yyyy",
+        "The day «{value}»: use YYYY-MM-DD or dd/mm/yyyy",
+    ),
+    "day_out_of_range": (
+        "Ngày {value} nằm ngoài khoảng cho phép: chọn ngày từ {first} đến {last}",
+        "The day {value} is out of range: give a day from {first} to {last}",
+    ),
+    "period_backwards": (
+        "Ngày bắt đầu {first} ở sau ngày kết thúc {last}",
+        "The first day {first} is after the last day {last}",
+    ),
+    "bad_by": (
+        "Không có cách nhóm «{value}»: chọn một trong {choices}",
+        "No grouping «{value}»: use one of {choices}",
+    ),
+    "unknown_survey": ("Không có khảo sát «{survey}»", "Unknown survey «{survey}»"),
+    "bad_time": (
+        "Giờ gửi «{value}»: ghi dạng YYYY-MM-DD HH:MM (giờ địa phương)",
+        "The time «{value}»: use YYYY-MM-DD HH:MM (local time)",
+    ),
+    "time_passed": ("Giờ gửi {value} đã qua", "The time {value} has already passed"),
+    "unknown_broadcast": ("Không có đợt gửi số {id}", "Unknown broadcast {id}"),
+    "broadcast_over": (
+        "Đợt gửi {id} không còn chạy: {state}",
+        "Broadcast {id} no longer runs: {state}",
+    ),
+    # case import (sogopy case import): the summary and why a row is refused
+    "import_new": ("Hồ sơ mới", "New cases"),
+    "import_done": ("Đã trả kết quả", "Marked done"),
+    "import_unchanged": ("Không đổi", "Unchanged"),
+    "import_refused": ("Bị từ chối", "Refused"),
+    "import_row": ("Dòng {row}: {why}", "Row {row}: {why}"),
+    "import_no_column": (
+        "Không thấy cột «{column}» trong tệp (có: {headers}); chỉ rõ bằng --column {name}=TÊN_CỘT",
+        "No «{column}» column in the file (found: {headers}); name it with --column {name}=HEADER",
+    ),
+    "import_bad_mapping": (
+        "--column «{value}»: ghi TÊN=TIÊU_ĐỀ, TÊN là một trong {names}",
+        "--column «{value}»: use NAME=HEADER, NAME one of {names}",
+    ),
+    "import_bad_file": ("Không đọc được tệp {file}: {why}", "Cannot read {file}: {why}"),
+    "import_bad_kind": (
+        "Tệp {file}: chỉ nhận tệp .xlsx hoặc .csv",
+        "{file}: only .xlsx or .csv files are read",
+    ),
+    "import_no_code": ("thiếu mã hồ sơ", "no case code"),
+    "import_no_procedure": ("thiếu tên thủ tục", "no procedure"),
+    "import_bad_date": ("ngày «{value}» không đọc được", "cannot read the date «{value}»"),
+    "import_repeated": ("mã hồ sơ {code} lặp lại dòng {first}", "case {code} repeats row {first}"),
 }
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,7 +27,11 @@ class SurveyBook:
 
 
 async def stored_version(session: AsyncSession, key: str, survey: Survey) -> SurveyVersion:
-    """The row of this survey version, stored now if new; a changed file needs a new version."""
+    """The row of this survey version, stored now if new; a changed file needs a new version.
+
+    The bot stores its library when it starts while an office command (a broadcast) may
+    store the same version at that moment: the one that comes second reads the row.
+    """
     row = await find_survey_version(session, key, survey.version)
     if row is None:
         row = SurveyVersion(
@@ -36,9 +41,14 @@ async def stored_version(session: AsyncSession, key: str, survey: Survey) -> Sur
             definition=survey.to_json(),
             content_hash=survey.content_hash,
         )
-        session.add(row)
-        await session.flush()
-    elif row.content_hash != survey.content_hash:
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            row = await find_survey_version(session, key, survey.version)
+            if row is None:
+                raise
+    if row.content_hash != survey.content_hash:
         raise SurveyError(
             f"survey '{key}' version {survey.version} differs from the stored one: "
             "give the changed file a new version"

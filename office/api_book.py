@@ -1,6 +1,6 @@
 """The suggestion book's pages for the HTTP API: what `sogopy export book` shows, as data.
 
-The author is the signed name or «Ẩn danh» (`bot.export.page_author`): who wrote an
+The author is the signed name or «Ẩn danh» (`office.exports.page_author`): who wrote an
 anonymous page never leaves the database; no person or chat id is part of a page.
 """
 
@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.export import page_author
 from handlers.catalogue import office_text
 from handlers.suggestions import page_status
 from office.api_figures import period
 from office.cases import normal_ward_code
 from office.errors import NotFound
+from office.exports import page_author
 from storage.models import BookPage, Case, Ward
 from storage.queries import ward_by_code
 from storage.report import utc_bounds

@@ -1,8 +1,7 @@
 """The satisfaction figures for the HTTP API, as `sogopy report --format json` gives them.
 
-A thin function of the API engineer's (issue 12): it calls `storage.report` directly,
-with the CLI's default period and element labels; `bot/cli.py report_json` builds the
-same dictionary, and the two may become one office function.
+The API's days come parsed (dates, not text), so only the period's bounds are checked
+here; the figures are `office.figures`' own, as the CLI prints them.
 """
 
 from datetime import date, timedelta
@@ -11,12 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.export import cell_dict
-from handlers.catalogue import ELEMENTS, element_label, office_text
-from office.cases import normal_ward_code
-from office.errors import Invalid, NotFound
-from storage.queries import ward_by_code
-from storage.report import build_report
+from handlers.catalogue import office_text
+from office.errors import Invalid
+from office.figures import figures as office_figures
+from office.figures import report_json
 
 DEFAULT_DAYS = 30  # a period's length when no first day is given, as in the CLI
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # no figure lies outside
@@ -44,31 +41,7 @@ async def figures(
     until: date | None = None,
     by: str = "element",
 ) -> dict[str, Any]:
-    """The report of one ward (or every ward) over the period, as a JSON-ready dictionary."""
+    """The report of one ward (or every ward) over the period, as `sogopy report --format json`."""
     first, last = period(since, until, today)
-    ward_id = None
-    if ward is not None:
-        found = await ward_by_code(session, normal_ward_code(ward))
-        if found is None:
-            raise NotFound("unknown_ward", office_text("unknown_ward", ward=ward), "ward")
-        ward_id = found.id
-    labels = {code: element_label("vi", code) for code in ELEMENTS}
-    report = await build_report(
-        session, zone=zone, since=first, until=last, ward_id=ward_id, by=by, element_labels=labels
-    )
-    return {
-        "since": report.since,
-        "until": report.until,
-        "ward": report.ward,
-        "by": report.by,
-        "overall": cell_dict(report.overall),
-        "rows": [cell_dict(cell) for cell in report.rows],
-        "elements": {
-            code: [cell_dict(c) for c in cells] for code, cells in report.elements.items()
-        },
-        "cases_done": report.cases_done,
-        "cases_answered": report.cases_answered,
-        "response_rate": report.response_rate,
-        "response_too_few": report.response_too_few,
-        "walkin_answers": report.walkin_answers,
-    }
+    result = await office_figures(session, zone=zone, since=first, until=last, ward=ward, by=by)
+    return report_json(result)

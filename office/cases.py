@@ -93,7 +93,7 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise Invalid("naive_time", office_text("naive_time", field=field), field)
     if not YEARS[0] <= value.year <= YEARS[1]:  # also keeps astimezone from overflowing
-        raise Invalid("bad_time", office_text("bad_time", field=field), field)
+        raise Invalid("time_out_of_range", office_text("time_out_of_range", field=field), field)
     return value.astimezone(UTC)
 
 

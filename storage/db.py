@@ -7,19 +7,21 @@ needs to write can fail at once instead of waiting for the lock.
 
 import asyncio
 import os
+import re
 import sqlite3
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/sogopy.db"
@@ -178,7 +180,9 @@ def session_maker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> "Config":
+    from alembic.config import Config  # only here: Alembic takes longer to load than a command
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
@@ -187,9 +191,40 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_sync(url: str) -> None:
     """Create or upgrade the schema to the newest migration (blocking)."""
+    from alembic import command
+
     if url.startswith("sqlite") or normalize_url(url).startswith("sqlite"):
         _prepare_sqlite(normalize_url(url))
     command.upgrade(alembic_config(url), "head")
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"['\"]([\w-]+)['\"]")
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration's id, read from the files: loading Alembic for this would cost
+    a CLI command most of its time."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, values in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else parents).update(_QUOTED.findall(values))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """Whether the database is already at the newest migration (then no upgrade runs)."""
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            return [row[0] for row in found] == [head_revision()]
+    except (SQLAlchemyError, OSError):  # no database or table yet: the upgrade makes them
+        return False
 
 
 async def upgrade(url: str) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+from typer.testing import CliRunner
 
 from bot.app import serve
+from bot.cli import main
 from bot.emulator import BotApiEmulator
 from bot.settings import load_settings
 from storage.db import create_engine, session_maker
@@ -110,7 +113,33 @@ async def store(database_url: str, *objects: SQLModel) -> None:
 
 
 def sogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run one CLI command as an admin would, in its own process."""
+    """Run one CLI command as an admin would, in this process: `bot.cli.main` exactly as
+    the console script calls it, under Typer's CliRunner isolation (its own stdout,
+    stderr and environment: `env` replaces every sogopy setting of this process).
+
+    Commands run one at a time: the isolation swaps process-wide state. A command runs
+    its own event loop, so call this from a sync test or a thread (`asogopy`).
+    """
+    overrides: dict[str, str | None] = {key: None for key in os.environ if key not in env}
+    overrides.update(env)
+    with _CLI_LOCK, CliRunner().isolation(env=overrides) as (stdout, stderr, _):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    return subprocess.CompletedProcess([SOGOPY, *args], code, out, err)
+
+
+_CLI_LOCK = threading.Lock()
+
+
+def sogopy_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one CLI command in its own process: the installed console command, end to end."""
     return subprocess.run(
         [SOGOPY, *args],
         env=env,
@@ -121,9 +150,11 @@ def sogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def asogopy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+async def asogopy(
+    env: dict[str, str], *args: str, process: bool = False
+) -> subprocess.CompletedProcess[str]:
     """`sogopy` without blocking the event loop that serves the emulator and the bot."""
-    return await asyncio.to_thread(sogopy, env, *args)
+    return await asyncio.to_thread(sogopy_process if process else sogopy, env, *args)
 
 
 @pytest.fixture

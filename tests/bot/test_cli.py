@@ -95,22 +95,25 @@ async def test_adding_the_same_ward_twice_is_one_line_error(
 ) -> None:
     await add_ward_row(database_url)
     again = await asogopy(bot_env, "ward", "add", "nghia-tan", "Phường khác")
-    assert "NGHIA-TAN already exists" in one_line_error(again)
+    assert "Phường NGHIA-TAN đã có" in one_line_error(again)
     assert [ward.name for ward in await rows(database_url, Ward)] == ["Phường Nghĩa Tân"]
 
 
 async def test_a_bad_ward_code_is_refused(new_machine_env: dict[str, str]) -> None:
     codes = ["bad code!", "", "A" * 33, "Phường"]
     results = await asyncio.gather(
-        *(asogopy(new_machine_env, "ward", "add", code, "Phường Nghĩa Tân") for code in codes)
+        *(
+            asogopy(new_machine_env, "ward", "add", code, "Phường Nghĩa Tân", process=True)
+            for code in codes
+        )
     )
     for code, result in zip(codes, results, strict=True):
-        assert f"bad ward code {code!r}" in one_line_error(result)
+        assert f"Mã phường/xã {code!r} không hợp lệ" in one_line_error(result)
 
 
 def test_a_ward_code_ending_in_a_newline_is_refused(new_machine_env: dict[str, str]) -> None:
     refused = sogopy(new_machine_env, "ward", "add", "NGHIA-TAN\n", "Phường Nghĩa Tân")
-    assert "bad ward code" in one_line_error(refused)
+    assert "không hợp lệ" in one_line_error(refused)
 
 
 # --- desk links and QR codes -----------------------------------------------------------------
@@ -161,6 +164,7 @@ async def test_case_new_prints_the_receipt_link(bot_env: dict[str, str], databas
         bot_env,
         *("case", "new", "--ward", "nghia-tan", "--code", "HS-0001"),
         *("--procedure", "Đăng ký  khai sinh"),
+        process=True,  # end to end: the installed command, as an admin runs it
     )
     assert result.stdout.count("\n") == 1
     payload = the_link(result)
@@ -188,7 +192,7 @@ async def test_an_unknown_ward_is_one_line_error(bot_env: dict[str, str]) -> Non
         ),
     )
     for result in (link, case):
-        assert "unknown ward 'KHONG-CO'" in one_line_error(result)
+        assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(result)
         assert result.stdout == ""
 
 
@@ -198,7 +202,7 @@ async def test_a_bad_case_code_is_refused(new_machine_env: dict[str, str]) -> No
         *(asogopy(new_machine_env, *new, code) for code in ["HS 0001", "x" * 65])
     )
     for result in results:
-        assert "bad case code" in one_line_error(result)
+        assert "Mã hồ sơ" in one_line_error(result)
 
 
 async def test_marking_a_case_done_twice_keeps_the_first_time(
@@ -222,7 +226,7 @@ async def test_any_first_command_on_a_new_machine_creates_the_database(
     new_machine_env: dict[str, str],
 ) -> None:
     unknown = await asogopy(new_machine_env, "case", "done", "HS-1")
-    assert "unknown case" in one_line_error(unknown)
+    assert "Không có hồ sơ mã" in one_line_error(unknown)
     listed = await asogopy(new_machine_env, "ward", "list")
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith("no wards yet")

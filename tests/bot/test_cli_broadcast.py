@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from handlers.survey_library import PACKAGED
-from tests.bot.conftest import sogopy
+from tests.bot.conftest import sogopy, sogopy_process
 
 GOOD = (PACKAGED / "sipas.yaml").read_text("utf-8")
 
@@ -42,7 +42,7 @@ def test_survey_check_accepts_a_good_file_and_list_shows_refused_ones(
 ) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(GOOD.replace("key: sipas", "key: thang12"), "utf-8")
-    checked = sogopy(bot_env, "survey", "check", str(good))
+    checked = sogopy_process(bot_env, "survey", "check", str(good))
     assert checked.returncode == 0 and checked.stdout == "ok: thang12 version 1, 5 questions\n"
     (tmp_path / "broken.yaml").write_text("key: [", "utf-8")
     listed = sogopy({**bot_env, "SOGOPY_SURVEY_DIR": str(tmp_path)}, "survey", "list")
@@ -54,16 +54,19 @@ def test_survey_check_accepts_a_good_file_and_list_shows_refused_ones(
 
 def test_broadcast_commands_refuse_bad_input_with_one_line(bot_env: dict[str, str]) -> None:
     for args, message in (
-        (("--survey", "nope"), "error: unknown survey 'nope' (see: sogopy survey list)"),
-        (("--survey", "sipas", "--ward", "KHONG-CO"), "error: unknown ward 'KHONG-CO'"),
-        (("--survey", "sipas", "--at", "mai"), "error: --at: use YYYY-MM-DD HH:MM"),
-        (("--survey", "sipas", "--at", "2020-01-01 08:00"), "error: --at '2020-01-01 08:00' has"),
+        (("--survey", "nope"), "error: Không có khảo sát «nope»"),
+        (("--survey", "sipas", "--ward", "KHONG-CO"), "error: Không có phường/xã mã 'KHONG-CO'"),
+        (("--survey", "sipas", "--at", "mai"), "error: Giờ gửi «mai»: ghi dạng YYYY-MM-DD HH:MM"),
+        (
+            ("--survey", "sipas", "--at", "2020-01-01 08:00"),
+            "error: Giờ gửi 2020-01-01 08:00 đã qua",
+        ),
     ):
         result = sogopy(bot_env, "broadcast", "create", *args)
         assert result.returncode == 1 and result.stderr.startswith(message), result.stderr
     for command in ("status", "cancel"):
         result = sogopy(bot_env, "broadcast", command, "42")
-        assert result.returncode == 1 and result.stderr == "error: unknown broadcast 42\n"
+        assert result.returncode == 1 and result.stderr == "error: Không có đợt gửi số 42\n"
     created = sogopy(bot_env, "broadcast", "create", "--survey", "sipas")
     assert created.returncode == 0
     assert (
@@ -72,4 +75,4 @@ def test_broadcast_commands_refuse_bad_input_with_one_line(bot_env: dict[str, st
     cancelled = sogopy(bot_env, "broadcast", "cancel", "1")
     assert cancelled.returncode == 0
     again = sogopy(bot_env, "broadcast", "cancel", "1")
-    assert again.stderr == "error: broadcast 1 is already cancelled\n"
+    assert again.stderr == "error: Đợt gửi 1 không còn chạy: Đã huỷ\n"

@@ -58,7 +58,7 @@ async def test_invite_prints_a_link_whose_token_is_stored_with_its_expiry(
     await add_ward_row(database_url)
     started = utcnow()
     default, short, longest = await asyncio.gather(
-        asogopy(bot_env, "leader", "invite", "nghia-tan"),
+        asogopy(bot_env, "leader", "invite", "nghia-tan", process=True),
         asogopy(bot_env, "leader", "invite", "NGHIA-TAN", "--days", "1"),
         asogopy(bot_env, "leader", "invite", "NGHIA-TAN", "--days", "90"),
     )
@@ -91,9 +91,9 @@ async def test_invite_days_out_of_bounds_or_unknown_ward_is_one_line_error(
         asogopy(bot_env, "leader", "invite", "KHONG-CO"),
         asogopy(bot_env, "leader", "list"),
     )
-    assert "--days 0" in one_line_error(zero)
-    assert "--days 91" in one_line_error(too_many)
-    assert "unknown ward 'KHONG-CO'" in one_line_error(unknown)
+    assert "0 ngày" in one_line_error(zero)
+    assert "91 ngày" in one_line_error(too_many)
+    assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(unknown)
     for refused in (zero, too_many, unknown):
         assert refused.stdout == ""
     assert await rows(database_url, Invite) == []
@@ -123,10 +123,10 @@ async def test_revoking_an_invite_by_link_or_token(
     for done in (by_link, by_token):
         assert done.returncode == 0, done.stderr
         assert done.stdout.count("\n") == 1 and "NGHIA-TAN" in done.stdout
-    assert "already used" in one_line_error(of_used)
-    assert "unknown invite" in one_line_error(unknown)
+    assert "đã được dùng" in one_line_error(of_used)
+    assert "Không tìm thấy lời mời" in one_line_error(unknown)
     again = await asogopy(bot_env, "leader", "revoke-invite", "fresh-token_1")
-    assert "already revoked" in one_line_error(again)
+    assert "đã bị thu hồi" in one_line_error(again)
     revoked = {invite.token: invite.revoked_at for invite in await rows(database_url, Invite)}
     assert revoked["fresh-token_1"] is not None and revoked["l_looks-prefixed"] is not None
     assert revoked["used-token"] is None
@@ -151,7 +151,7 @@ async def test_leader_list_shows_active_leaderships(
     assert everyone.stdout.splitlines() == [an_dv, an_nt, binh_nt]
     assert nghia_tan.stdout.splitlines() == [an_nt, binh_nt]
     assert "Cường" not in everyone.stdout
-    assert "unknown ward 'KHONG-CO'" in one_line_error(unknown)
+    assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(unknown)
 
 
 async def test_removing_a_leader_ends_the_leadership(
@@ -172,15 +172,15 @@ async def test_removing_a_leader_ends_the_leadership(
     assert an_nt.stdout.splitlines() == [
         "removed Nguyễn Văn An as leader of NGHIA-TAN (Phường Nghĩa Tân)"
     ]
-    assert "unknown leader id 999" in one_line_error(unknown)
+    assert "Không có lãnh đạo số 999" in one_line_error(unknown)
     assert "bad leader id" in one_line_error(bad)
-    assert "already removed on 04/03/2026" in one_line_error(removed_before)
+    assert "đã thôi từ ngày 04/03/2026" in one_line_error(removed_before)
 
     again, listed = await asyncio.gather(
         asogopy(bot_env, "leader", "remove", str(ids["binh_nt"])),
         asogopy(bot_env, "leader", "list"),
     )
-    assert "already removed" in one_line_error(again)
+    assert "đã thôi" in one_line_error(again)
     assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [str(ids["an_dv"])]
 
     leaderships = {row.id: row for row in await rows(database_url, Leadership)}
@@ -206,9 +206,9 @@ async def test_ward_set_changes_the_deadline(bot_env: dict[str, str], database_u
     )
     assert changed.returncode == 0, changed.stderr
     assert changed.stdout.splitlines() == ["ward NGHIA-TAN: answer deadline 14 days"]
-    assert "--deadline-days 0" in one_line_error(zero)
-    assert "--deadline-days 366" in one_line_error(too_many)
-    assert "unknown ward 'KHONG-CO'" in one_line_error(unknown)
+    assert "0 ngày" in one_line_error(zero)
+    assert "366 ngày" in one_line_error(too_many)
+    assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(unknown)
     assert "--deadline-days" in one_line_error(nothing)
     (ward,) = await rows(database_url, Ward)
     assert ward.deadline_days == 14

@@ -10,7 +10,7 @@ import openpyxl
 from PIL import Image
 
 from storage.models import Answer, Case, Person, SurveySession, SurveyVersion, Ward
-from tests.bot.conftest import asogopy, sogopy, store
+from tests.bot.conftest import asogopy, store
 
 DAY = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
 
@@ -79,7 +79,7 @@ async def test_report_table_chart_and_errors(
     await setup(database_url)
     chart = tmp_path / "bao-cao.png"
     table, by_ward, bad_by, bad_date, backwards = [
-        await asogopy(bot_env, "report", *PERIOD, "--chart", str(chart)),
+        await asogopy(bot_env, "report", *PERIOD, "--chart", str(chart), process=True),
         await asogopy(bot_env, "report", *PERIOD, "--by", "ward", "--format", "csv"),
         await asogopy(bot_env, "report", "--by", "district"),
         await asogopy(bot_env, "report", "--since", "26/13/2026"),
@@ -128,7 +128,9 @@ async def test_export_answers_has_one_row_per_answer_with_its_case(
     assert case_rows[0][1] == "Chứng thực bản sao" and case_rows[0][7] == "sipas v1"
     assert case_rows[0][9] == "20/11/2026 10:00"
     xlsx = tmp_path / "answers.xlsx"
-    written = sogopy(bot_env, "export", "answers", *PERIOD, "--format", "xlsx", "-o", str(xlsx))
+    written = await asogopy(
+        bot_env, "export", "answers", *PERIOD, "--format", "xlsx", "-o", str(xlsx)
+    )
     assert written.returncode == 0 and xlsx.stat().st_size > 0
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.emulator import BotApiEmulator
 from storage.models import Answer, BookPage
-from tests.bot.conftest import BotProcess, sogopy
+from tests.bot.conftest import BotProcess, sogopy_process
 from tests.bot.test_e2e_citizen import add_ward, rows
 
 
@@ -78,7 +78,7 @@ def run_with(env: dict[str, str], **changes: str) -> subprocess.CompletedProcess
             changed[key] = value
         else:
             changed.pop(key, None)
-    return sogopy(changed, "run")
+    return sogopy_process(changed, "run")
 
 
 @pytest.mark.any_database

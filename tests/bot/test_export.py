@@ -116,7 +116,7 @@ async def test_export_book_as_csv_and_xlsx(
     env = bot_env | {"PYTHONIOENCODING": "utf-8"}
     book = ("export", "book", "--ward")
     to_file, to_stdout, to_xlsx, other_ward = await asyncio.gather(
-        asogopy(env, *book, "nghia-tan", "--format", "csv", "-o", str(csv_file)),
+        asogopy(env, *book, "nghia-tan", "--format", "csv", "-o", str(csv_file), process=True),
         asogopy(env, *book, "NGHIA-TAN", "--format", "csv"),
         asogopy(env, *book, "NGHIA-TAN", "--format", "xlsx", "-o", str(xlsx_file)),
         asogopy(env, *book, "DICH-VONG", "--format", "csv"),
@@ -166,7 +166,7 @@ async def test_export_errors_are_one_line(
         asogopy(bot_env, "export", "book", "--ward", "NGHIA-TAN", "--format", "pdf"),
         asogopy(bot_env, "export", "book", "--ward", "NGHIA-TAN", "-o", str(missing_dir)),
     )
-    assert "unknown ward 'KHONG-CO'" in one_line_error(unknown)
+    assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(unknown)
     assert "-o" in one_line_error(no_file)
     assert "csv or xlsx" in one_line_error(bad_format)
     assert f"cannot write {missing_dir}" in one_line_error(unwritable)

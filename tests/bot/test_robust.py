@@ -421,7 +421,7 @@ async def test_report_and_export_refuse_days_out_of_range_in_one_line(
     for command, result in zip(commands, results, strict=True):
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 1 and len(lines) == 1, (command, result.stderr)
-        assert f"{command[-2]} {command[-1]}: out of range" in lines[0]
+        assert f"Ngày {command[-1]} nằm ngoài khoảng cho phép" in lines[0]
     widest = await asogopy(
         bot_env, "report", "--since", "2000-01-01", "--until", "2100-12-31", "--format", "json"
     )

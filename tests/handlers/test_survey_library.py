@@ -184,3 +184,25 @@ async def test_a_changed_survey_without_a_new_version_is_refused(ctx: Context) -
     with pytest.raises(SurveyError, match="give the changed file a new version"):
         await sync_surveys(ctx.db, {"sipas": relabelled})
     assert await stored_versions(ctx) == [("sipas", 1)]
+
+
+async def test_a_version_stored_meanwhile_by_another_process_is_read_not_refused(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot starting and `sogopy broadcast create` store the same version at once."""
+    import handlers.context as context
+
+    found = context.find_survey_version
+    looked: list[str] = []
+
+    async def not_yet_the_first_time(*args: object) -> SurveyVersion | None:
+        looked.append("once")
+        return None if len(looked) == 1 else await found(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(context, "find_survey_version", not_yet_the_first_time)
+    library, _ = scan_library()
+    async with ctx.db() as session:
+        row = await context.stored_version(session, "sipas", library["sipas"])
+        await session.commit()
+    assert (row.key, row.version) == ("sipas", 1)
+    assert await stored_versions(ctx) == [("sipas", 1)]

@@ -136,3 +136,28 @@ async def test_telegram_and_zalo_chats_with_one_id_are_two_people(database_url: 
         ]
     finally:
         await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config, head_revision
+
+    script = ScriptDirectory.from_config(alembic_config(f"sqlite:///{tmp_path / 'x.db'}"))
+    assert head_revision() == script.get_current_head()
+
+
+async def test_a_command_knows_when_the_schema_needs_an_upgrade(tmp_path: Path) -> None:
+    from storage.db import schema_is_current, upgrade
+
+    url = f"sqlite:///{tmp_path / 'sogopy.db'}"
+    engine = create_engine(url)
+    try:
+        assert not await schema_is_current(engine)  # no table yet
+        await upgrade(url)
+        assert await schema_is_current(engine)
+        with sqlite3.connect(tmp_path / "sogopy.db") as connection:
+            connection.execute("UPDATE alembic_version SET version_num = '0001'")
+        assert not await schema_is_current(engine)  # an older schema
+    finally:
+        await engine.dispose()

@@ -281,8 +281,8 @@ async def test_the_book_never_names_an_anonymous_author(
 async def test_the_figures_are_the_reports(
     client: httpx.AsyncClient, keys: Keys, ctx: Context
 ) -> None:
-    from bot.cli import report_json
     from handlers.catalogue import ELEMENTS, element_label
+    from office.figures import report_json
     from storage.report import build_report
 
     today = ctx.clock().astimezone(ctx.timezone).date()
@@ -293,9 +293,7 @@ async def test_the_figures_are_the_reports(
             session, zone=ctx.timezone, since=today.replace(day=1), until=today, by="ward",
             element_labels={code: element_label("vi", code) for code in ELEMENTS},
         )  # fmt: skip
-    import json
-
-    assert answer.json() == json.loads(report_json(report))
+    assert answer.json() == report_json(report)
     mine = await client.get("/api/v1/figures", headers=bearer(keys.ward))
     assert mine.json()["ward"] == "NGHIA-TAN"
 

@@ -15,16 +15,13 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import status_label
 from handlers.suggestions import page_status
-from storage.models import Answer, BookPage, Case, SurveyVersion, Ward
+from office.wards import get_ward
+from storage.models import Answer, BookPage, Case, SurveyVersion, Ward, utcnow
 from storage.report import Cell, Report, utc_bounds
 
 Value = int | str
@@ -112,6 +109,14 @@ async def book_table(session: AsyncSession, ward: Ward, zone: ZoneInfo, now: dat
     return Table(list(BOOK_HEADER), rows, f"Sổ góp ý - {ward.name}")
 
 
+async def export_book(
+    session: AsyncSession, ward: str, zone: ZoneInfo, now: datetime | None = None
+) -> tuple[Ward, Table]:
+    """The book of the ward with this code, with each page's status as of `now`."""
+    found = await get_ward(session, ward)
+    return found, await book_table(session, found, zone, now or utcnow())
+
+
 def write_csv(table: Table, stream: BinaryIO) -> None:
     """CSV in UTF-8 with a BOM, so that Excel shows Vietnamese; values exactly as kept."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
@@ -125,6 +130,8 @@ def write_csv(table: Table, stream: BinaryIO) -> None:
 
 
 def _xlsx_value(value: Value) -> Value | None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, str):
         # XML cannot carry most control characters; everything else is kept as typed
         return ILLEGAL_CHARACTERS_RE.sub("", value) or None
@@ -144,6 +151,10 @@ def write_xlsx(table: Table, target: Path | BinaryIO) -> None:
 
     Text is always stored as text: a page starting with "=" stays words, never a formula.
     """
+    from openpyxl import Workbook  # only here: openpyxl is slow to load
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -218,6 +229,14 @@ async def answers_table(
         ).all()
     ]
     return Table(list(ANSWERS_HEADER), rows, "Câu trả lời")
+
+
+async def export_answers(
+    session: AsyncSession, *, ward: str | None, since: date, until: date, zone: ZoneInfo
+) -> Table:
+    """The answers of the local period (both days included), of one ward or all."""
+    found = await get_ward(session, ward) if ward else None
+    return await answers_table(session, zone, since, until, found.id if found else None)
 
 
 def _percent(value: float | None) -> str:

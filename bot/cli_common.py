@@ -1,0 +1,157 @@
+"""What every `sogopy` command shares: the database session, links, output files.
+
+Commands translate options into office calls and print what comes back; the rules
+live in office/. Kept light: a command loads only what it uses.
+"""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings, load_settings
+from storage.db import create_engine, schema_is_current, session_maker, upgrade
+
+if TYPE_CHECKING:
+    from office.exports import Table
+
+T = TypeVar("T")
+PAYLOAD_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+class CliError(Exception):
+    """A problem the person at the terminal can fix; printed as one line."""
+
+
+def office_call(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one office operation on the configured database (the operation commits itself).
+
+    The schema is upgraded first when it is not at the newest migration; checking costs
+    one query, whereas loading Alembic every time would cost a command most of its time.
+    """
+    settings = load_settings()
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            if not await schema_is_current(engine):
+                await upgrade(settings.database_url)
+            async with session_maker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def bot_username(settings: Settings) -> str:
+    """TELEGRAM_BOT_USERNAME, or the Bot API's getMe when only the token is known."""
+    if settings.telegram_bot_username.strip():
+        return settings.telegram_bot_username.strip().lstrip("@")
+    if not settings.telegram_bot_token.strip():
+        raise CliError("set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to print links")
+    from bot.telegram import connect  # only here: it needs the network
+
+    async def ask() -> str:
+        api = await connect(settings.telegram_bot_token.strip(), settings.telegram_api_base_url, 1)
+        try:
+            return api.username
+        finally:
+            await api.close()
+
+    return asyncio.run(ask())
+
+
+def start_link(username: str, payload: str) -> str:
+    assert 0 < len(payload) <= 64 and set(payload) <= PAYLOAD_CHARACTERS, payload
+    return f"https://t.me/{username}?start={payload}"
+
+
+def zalo_name(settings: Settings) -> str:
+    """ZALO_BOT_NAME, or the Zalo Bot API's getMe."""
+    if settings.zalo_bot_name.strip():
+        return settings.zalo_bot_name.strip()
+    from bot.zalo import connect_zalo  # only here: it needs the network
+
+    async def ask() -> str:
+        api = await connect_zalo(settings.zalo_bot_token.strip(), settings.zalo_api_base_url)
+        await api.close()
+        return api.name
+
+    return asyncio.run(ask())
+
+
+def link_maker(settings: Settings) -> Callable[[str], list[str]]:
+    """Turns a start payload into the lines to print: the Telegram link, and the Zalo form
+    when Zalo is configured (Zalo links carry no payload: the citizen sends the code).
+
+    The bot's names are resolved here, once, so that a missing setting stops a command
+    before it changes anything.
+    """
+    zalo = bool(settings.zalo_bot_token.strip())
+    telegram = not zalo or bool(
+        settings.telegram_bot_token.strip() or settings.telegram_bot_username.strip()
+    )
+    username = bot_username(settings) if telegram else ""
+    zalo_bot = zalo_name(settings) if zalo else ""
+
+    def lines(payload: str) -> list[str]:
+        printed = [start_link(username, payload)] if telegram else []
+        if zalo:
+            printed.append(f'Zalo: gửi "{payload}" tới Zalo {zalo_bot}')
+        return printed
+
+    return lines
+
+
+def one_line(text: str) -> str:
+    """A name as one line of output: tabs and newlines would break the columns."""
+    return " ".join(text.split())
+
+
+def to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == "-"
+
+
+def check_format(fmt: str | None, output: Path | None, allowed: tuple[str, ...]) -> str:
+    """The output format: given, or from the file name; Excel never to the terminal."""
+    if fmt is None:
+        fmt = "xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv"
+    fmt = fmt.lower()
+    if fmt not in allowed:
+        raise CliError(f"--format {fmt}: use {' or '.join(allowed)}")
+    if fmt == "xlsx" and to_stdout(output):
+        raise CliError("an Excel file cannot go to the terminal: give -o FILE.xlsx")
+    return fmt
+
+
+def write_table(table: "Table", fmt: str, output: Path | None) -> None:
+    """A table as CSV (stdout without -o) or xlsx, to the file named."""
+    from office.exports import write_csv, write_xlsx
+
+    if to_stdout(output):
+        sys.stdout.flush()
+        write_csv(table, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    assert output is not None
+    try:
+        with output.open("wb") as stream:
+            (write_csv if fmt == "csv" else write_xlsx)(table, stream)
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def write_text(text: str, output: Path | None) -> None:
+    if to_stdout(output):
+        typer.echo(text)
+        return
+    assert output is not None
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc

@@ -1,0 +1,105 @@
+"""Broadcasts of a survey to opted-in citizens: create, follow, cancel.
+
+A broadcast is a row the running bot picks up (within seconds, or at its time);
+nothing is sent from here.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.catalogue import office_text, say
+from handlers.context import stored_version
+from office.errors import Conflict, Invalid, NotFound
+from office.surveys import list_surveys
+from office.wards import get_ward
+from storage.broadcasts import ACTIVE, Progress, progress, schedule, set_wards, ward_names
+from storage.models import Broadcast, BroadcastStatus, utcnow
+
+LOCAL_TIME = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class BroadcastView:
+    """A broadcast with its wards (codes; none: city-wide) and where it stands."""
+
+    broadcast: Broadcast
+    wards: list[str]
+    progress: Progress
+
+
+def parse_local_time(value: str, zone: ZoneInfo, field: str = "at") -> datetime:
+    """'YYYY-MM-DD HH:MM' in the office's zone, as an aware datetime."""
+    try:
+        return datetime.strptime(value.strip(), LOCAL_TIME).replace(tzinfo=zone)
+    except ValueError:
+        raise Invalid("bad_time", office_text("bad_time", value=value), field) from None
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    *,
+    survey: str,
+    folders: Sequence[Path],
+    wards: Sequence[str] = (),
+    at: datetime | None = None,
+    created_by: str = "cli",
+) -> BroadcastView:
+    """A broadcast of `survey` to the wards given (none: city-wide), at `at` or now."""
+    library, _ = list_surveys(folders)
+    if survey not in library:
+        raise NotFound("unknown_survey", office_text("unknown_survey", survey=survey), "survey")
+    now = utcnow()
+    if at is not None and at <= now:
+        shown = at.strftime(LOCAL_TIME)
+        raise Invalid("time_passed", office_text("time_passed", value=shown), "at")
+    found = [await get_ward(session, code) for code in wards]
+    for ward in found:
+        if ward.removed_at is not None:
+            raise Conflict("ward_removed", office_text("ward_removed", ward=ward.code), "ward")
+    version = await stored_version(session, survey, library[survey])
+    broadcast = Broadcast(
+        survey_key=survey, survey_version_id=version.id, created_by=created_by, created_at=now
+    )
+    session.add(broadcast)
+    await session.flush()
+    await set_wards(session, broadcast, [w.id for w in found if w.id is not None])
+    await schedule(session, broadcast, at or now)
+    await session.commit()
+    return await _view(session, broadcast)
+
+
+async def _view(session: AsyncSession, broadcast: Broadcast) -> BroadcastView:
+    assert broadcast.id is not None
+    return BroadcastView(
+        broadcast, await ward_names(session, broadcast.id), await progress(session, broadcast)
+    )
+
+
+async def _broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status == BroadcastStatus.DRAFT:
+        message = office_text("unknown_broadcast", id=broadcast_id)
+        raise NotFound("unknown_broadcast", message, "id")
+    return broadcast
+
+
+async def broadcast_status(session: AsyncSession, broadcast_id: int) -> BroadcastView:
+    """Where a broadcast stands: counts by outcome, answered people."""
+    return await _view(session, await _broadcast(session, broadcast_id))
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    """Nothing more is sent (what was sent stays sent); a finished one is refused."""
+    broadcast = await _broadcast(session, broadcast_id)
+    if broadcast.status not in ACTIVE:
+        state = say("vi", f"bc_state_{broadcast.status}")
+        message = office_text("broadcast_over", id=broadcast_id, state=state)
+        raise Conflict("broadcast_over", message, "id")
+    broadcast.status, broadcast.finished_at = BroadcastStatus.CANCELLED, utcnow()
+    await session.commit()
+    return broadcast
