@@ -21,8 +21,6 @@ from bot.zalo import ZaloTransport, connect_zalo
 from handlers.context import Context, sync_surveys
 from handlers.survey_library import scan_library
 from storage.db import GroupSync, create_engine, session_maker, upgrade
-from web.app import create_app
-from web.server import HttpServer
 from web.state import HttpState
 
 log = logging.getLogger(__name__)
@@ -134,6 +132,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             db=rt.ctx.db, zone=settings.zone, durable=rt.ctx.durable, public_url=settings.public_url
         )
         if settings.http_port:  # first: a port in use stops the bot before it connects
+            from web.app import create_app  # only here: FastAPI is most of start-up's imports
+            from web.server import HttpServer
+
             server = HttpServer(create_app(http), settings.http_host, settings.http_port)
             await server.start()
             cleanup.push_async_callback(server.stop)

@@ -97,6 +97,7 @@ class Run:
     # counts as sent, so writing them in batches loses nothing
     outcomes: list[tuple[int, RecipientStatus, str | None]] = field(default_factory=list)
     finished: bool = False  # no more sends: the writer writes the last outcomes and ends
+    checked: float = 0.0  # when pause, cancel and quiet hours were last looked at
 
 
 class BroadcastEngine:
@@ -203,7 +204,7 @@ class BroadcastEngine:
     async def _read(self, run: Run) -> None:
         """Feed the queue page by page; skip whom the broadcast may no longer reach."""
         assert run.broadcast.id is not None
-        after, checked = 0, 0.0
+        after = 0
         while not run.stop:
             async with self.ctx.db() as session:
                 page = await pending_page(session, run.broadcast.id, after, PAGE)
@@ -222,16 +223,18 @@ class BroadcastEngine:
                 return
             after = page[-1].recipient_id
             for due in page:
-                if time.monotonic() - checked > CONTROL_SECONDS:
-                    checked = time.monotonic()
-                    await self._control(run)
+                await self._control(run)
                 if run.stop:
                     return
                 if due.skip is None:
                     await run.queues[due.platform].put(due)
 
     async def _control(self, run: Run) -> None:
-        """Stop feeding when an admin paused or cancelled, or quiet hours began."""
+        """Stop when an admin paused or cancelled, or quiet hours began (looked at once a
+        second at most, by the reader and by each send about to claim its row)."""
+        if time.monotonic() - run.checked <= CONTROL_SECONDS:
+            return
+        run.checked = time.monotonic()
         async with self.ctx.db() as session:
             current = await session.get(Broadcast, run.broadcast.id)
             status = current.status if current is not None else BroadcastStatus.CANCELLED
@@ -305,6 +308,7 @@ class BroadcastEngine:
             if not claimed:
                 if in_quiet_hours(self.ctx, self.ctx.clock()):  # looked at before each send
                     run.quiet = run.stop = True
+                await self._control(run)  # rows already queued stop at a pause too
                 if run.stop or not await self._claim(recipient_id):
                     return None
                 claimed = True
