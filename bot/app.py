@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
-from bot.jobs import book_schedule, prompt_done_cases, send_notices
+from bot.jobs import book_schedule, prompt_done_cases, retention, send_notices
 from bot.settings import Settings, SettingsError
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
@@ -61,6 +61,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             remind_after=timedelta(hours=settings.remind_after_hours),
             quiet=settings.quiet,
             durable=group_sync.wait,
+            retention_months=settings.retention_months,
         )
         yield Runtime(engine, Dispatcher(ctx))
     finally:
@@ -85,6 +86,7 @@ class Jobs:
             (prompt_done_cases, OUTBOX_SECONDS),
             (send_notices, OUTBOX_SECONDS),
             (book_schedule, SCHEDULE_SECONDS),
+            (retention, SCHEDULE_SECONDS),  # data protection: once a day, checked each minute
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))

@@ -417,6 +417,7 @@ class EmuMessage:
     from_bot: bool = True
     reply_keyboard: JSONDict | None = field(default=None, repr=False)
     photo_sizes: list[JSONDict] = field(default_factory=list, repr=False)
+    document: tuple[str, bytes] | None = field(default=None, repr=False)  # (file name, content)
 
     @property
     def button_labels(self) -> list[str]:
@@ -926,6 +927,7 @@ class BotApiEmulator:
             ("setMyName", self._set_bot_setting("name")),
             ("sendMessage", self._send_message),
             ("sendPhoto", self._send_photo),
+            ("sendDocument", self._send_document),
             ("editMessageText", self._edit_message_text),
             ("editMessageCaption", self._edit_message_caption),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
@@ -1415,7 +1417,17 @@ class BotApiEmulator:
         }
         if msg.edit_date is not None:
             result["edit_date"] = msg.edit_date
-        if msg.photo is not None:
+        if msg.document is not None:
+            name, data = msg.document
+            result["document"] = {
+                "file_id": f"BQACAgIAAxkBAA{msg.message_id:08d}DO",
+                "file_unique_id": f"AgAD{msg.message_id:08d}",
+                "file_name": name,
+                "file_size": len(data),
+            }
+            if msg.caption:
+                result["caption"] = msg.caption
+        elif msg.photo is not None:
             result["photo"] = msg.photo_sizes
             if msg.caption:
                 result["caption"] = msg.caption
@@ -1669,6 +1681,29 @@ class BotApiEmulator:
             user, params, html=raw, entities=entities, caption=caption or None,
             photo=sizes[-1]["file_id"], reply_markup=markup, buttons=rows,
             reply_keyboard=keyboard, photo_sizes=sizes,
+        )  # fmt: skip
+
+    async def _send_document(self, params: JSONDict, uploads: dict[str, _Upload]) -> JSONDict:
+        """A file uploaded by the bot (multipart); kept whole on the message for the test."""
+        user = self._writable_chat(params)
+        self._check_rate(user, send=True)
+        document = params.get("document")
+        upload = uploads.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            upload = uploads.get(document.removeprefix("attach://"))
+        if upload is None or not upload.data:
+            raise _bad("there is no document in the request")
+        name = upload.filename or "file"
+        raw = params.get("caption")
+        caption, entities = ("", [])
+        if raw:
+            raw = str(raw)
+            caption, entities = self._format(
+                raw, params.get("parse_mode"), params.get("caption_entities")
+            )
+        return self._post(
+            user, params, html=raw, entities=entities, caption=caption or None,
+            document=(name, upload.data),
         )  # fmt: skip
 
     def _post(self, user: EmuUser, params: JSONDict, **fields: Any) -> JSONDict:

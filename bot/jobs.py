@@ -8,7 +8,8 @@ from bot.dispatch import Delivery, Dispatcher, Unreachable
 from handlers import leaders, reminders
 from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
-from storage.models import Notice, Person
+from office import audit, privacy
+from storage.models import BookPage, JobRun, Notice, Person
 from storage.queries import due_case_prompts
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                 notice = await session.get(Notice, notice_id)
                 assert notice is not None
                 notice.sent_at, notice.message_id = ctx.clock(), message_id
+                leader = await session.get(Person, notice.person_id)
+                page = await session.get(BookPage, notice.page_id)
+                if leader is not None and page is not None:  # the audit trail of named pages
+                    audit.record_page_views(session, leader, [page], platform, ctx.clock())
                 await session.commit()
             sent += 1
     return sent
@@ -108,3 +113,24 @@ async def book_schedule(dispatcher: Dispatcher) -> int:
         assert reply.to is not None
         await dispatcher.deliver(reply.to, Response([reply]))
     return len(replies)
+
+
+async def retention(dispatcher: Dispatcher) -> int:
+    """Once a local day: anonymize people inactive for SOGOPY_RETENTION_MONTHS, drop old photos."""
+    ctx = dispatcher.ctx
+    day = ctx.clock().astimezone(ctx.timezone).strftime("%Y-%m-%d")
+    async with ctx.db() as session:
+        done = await session.exec(
+            select(JobRun.id).where(JobRun.job == "retention", JobRun.day == day)
+        )
+        if done.first() is not None:
+            return 0
+        plan = await privacy.purge(
+            session, ctx.clock(), ctx.retention_months, "scheduler", "bot", "job"
+        )
+        session.add(JobRun(job="retention", key="all", day=day, done_at=ctx.clock()))
+        await session.commit()
+    if plan.people or plan.photos:
+        log.info("retention: %d people anonymized, %d photos dropped", len(plan.people),
+                 len(plan.photos))  # fmt: skip
+    return len(plan.people) + len(plan.photos)

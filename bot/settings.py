@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1", validation_alias="SOGOPY_HTTP_HOST")
     http_port: int = Field(default=8080, ge=0, le=65535, validation_alias="SOGOPY_HTTP_PORT")
+    retention_months: int = Field(
+        default=24, ge=1, le=600, validation_alias="SOGOPY_RETENTION_MONTHS"
+    )
 
     @field_validator("admins", mode="before")
     @classmethod
