@@ -507,7 +507,7 @@ def export_book(
     ] = None,
 ) -> None:
     """Export a ward's suggestion book: one row per page, in page order."""
-    from bot.export import book_table  # only here: openpyxl is slow to load
+    from bot.export import book_table, record_book_export  # only here: openpyxl loads slowly
 
     fmt = _check_format(fmt, output, ("csv", "xlsx"))
     to_stdout = output is None or str(output) == "-"
@@ -515,7 +515,9 @@ def export_book(
 
     async def build(session: AsyncSession) -> "tuple[Ward, Table]":
         found = await _ward(session, ward)
-        return found, await book_table(session, found, zone, utcnow())
+        table = await book_table(session, found, zone, utcnow())
+        await record_book_export(session, found, table, "cli")  # data protection: audit trail
+        return found, table
 
     found, table = _with_db(build)
     _write_table(table, fmt, output)
@@ -681,6 +683,14 @@ from bot.cli_broadcast import broadcast_app, survey_app  # noqa: E402  (it uses 
 
 app.add_typer(survey_app, name="survey")
 app.add_typer(broadcast_app, name="broadcast")
+
+# data protection (issue 15): the desk's side of citizens' rights, the audit trail, backups
+from bot.cli_privacy import audit_command, backup_command, privacy_app, restore_command  # noqa: E402
+
+app.add_typer(privacy_app, name="privacy")
+app.command("audit")(audit_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def main() -> None:

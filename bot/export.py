@@ -24,7 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import status_label
 from handlers.suggestions import page_status
-from storage.models import Answer, BookPage, Case, SurveyVersion, Ward
+from office import audit
+from storage.models import Answer, BookPage, Case, SurveyVersion, Ward, utcnow
 from storage.report import Cell, Report, utc_bounds
 
 Value = int | str
@@ -106,6 +107,17 @@ async def book_table(session: AsyncSession, ward: Ward, zone: ZoneInfo, now: dat
         for page, case in await _book_pages(session, ward.id)
     ]
     return Table(list(BOOK_HEADER), rows, f"Sổ góp ý - {ward.name}")
+
+
+async def record_book_export(session: AsyncSession, ward: Ward, table: Table, how: str) -> None:
+    """An export that shows authors' names goes into the audit trail, under the OS user."""
+    author = BOOK_HEADER.index("Người viết")
+    named = sum(1 for row in table.rows if row[author] != ANONYMOUS)
+    if named:
+        audit.record(
+            session, actor=audit.os_user(), actor_kind="cli", action="export_book",
+            subject=f"ward {ward.code}", how=how, at=utcnow(), detail=f"{named} named pages",
+        )  # fmt: skip
 
 
 def write_csv(table: Table, stream: BinaryIO) -> None:

@@ -32,15 +32,18 @@ def with_notice(ctx: Context, person: Person, response: Response) -> Response:
     person.last_seen_at = ctx.clock()
     if person.platform == ERASED or (person.notice_version or 0) >= NOTICE_VERSION:
         return response
+    new = [
+        index
+        for index, reply in enumerate(response.replies)
+        if reply.to is None and reply.edit is None and not reply.photo and reply.image is None
+    ]
+    if not new:
+        return response  # nothing new in this chat (a pressed button): the next reply carries it
+    # the first message without buttons, else the first one: a paragraph, never a message more
+    index = next((i for i in new if not response.replies[i].choices), new[0])
     notice = say(person.language, "privacy_notice_short", months=ctx.retention_months)
-    for index, reply in enumerate(response.replies):
-        if reply.to is None and reply.edit is None and not reply.choices and not reply.photo:
-            response.replies[index] = replace(reply, text=f"{reply.text}\n\n{notice}")
-            break
-    else:
-        if not response.replies:
-            return response  # a silent event (a stale button): the next reply carries it
-        response.replies.append(Reply(notice))
+    reply = response.replies[index]
+    response.replies[index] = replace(reply, text=f"{reply.text}\n\n{notice}")
     person.notice_version, person.notice_at = NOTICE_VERSION, ctx.clock()
     return response
 
