@@ -1,5 +1,6 @@
 """Citizens' data rights in the handlers: notice, see, withdraw, erase, retention, audit."""
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -190,5 +191,5 @@ async def test_an_erased_name_is_gone_from_the_sqlite_file(
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
-    content = path.read_bytes()
+    content = await asyncio.to_thread(path.read_bytes)
     assert NAME.encode() not in content and "Ghế chờ bị gãy".encode() not in content
