@@ -1425,8 +1425,6 @@ class BotApiEmulator:
                 "file_name": name,
                 "file_size": len(data),
             }
-            if msg.caption:
-                result["caption"] = msg.caption
         elif msg.photo is not None:
             result["photo"] = msg.photo_sizes
             if msg.caption:
@@ -1693,18 +1691,9 @@ class BotApiEmulator:
             upload = uploads.get(document.removeprefix("attach://"))
         if upload is None or not upload.data:
             raise _bad("there is no document in the request")
-        name = upload.filename or "file"
-        raw = params.get("caption")
-        caption, entities = ("", [])
-        if raw:
-            raw = str(raw)
-            caption, entities = self._format(
-                raw, params.get("parse_mode"), params.get("caption_entities")
-            )
-        return self._post(
-            user, params, html=raw, entities=entities, caption=caption or None,
-            document=(name, upload.data),
-        )  # fmt: skip
+        if params.get("caption"):
+            raise _bad("the emulator takes documents without a caption")
+        return self._post(user, params, document=(upload.filename or "file", upload.data))
 
     def _post(self, user: EmuUser, params: JSONDict, **fields: Any) -> JSONDict:
         """A new bot message in the user's chat: counted for the rate limits, stored, returned."""

@@ -6,6 +6,7 @@ Withdrawing the name is both a command (/angdanh) and a button under /dulieucuat
 """
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,11 +26,16 @@ from office.privacy import (
 from storage.models import ERASED, BookPage, Person
 
 PRIVACY = "p"  # callback data: p:<e erase | c erase with content | n keep | w withdraw>:<person>
+# retention counts in months: the activity is kept to the hour, so a survey's presses
+# do not each rewrite the person's row (the hot path's statement count stays as it was)
+ACTIVITY_GRAIN = timedelta(hours=1)
 
 
 def with_notice(ctx: Context, person: Person, response: Response) -> Response:
     """Note the person's activity; on first contact, add the short notice to the first reply."""
-    person.last_seen_at = ctx.clock()
+    now = ctx.clock()
+    if person.last_seen_at is None or now - person.last_seen_at > ACTIVITY_GRAIN:
+        person.last_seen_at = now
     if person.platform == ERASED or (person.notice_version or 0) >= NOTICE_VERSION:
         return response
     new = [
@@ -44,7 +50,7 @@ def with_notice(ctx: Context, person: Person, response: Response) -> Response:
     notice = say(person.language, "privacy_notice_short", months=ctx.retention_months)
     reply = response.replies[index]
     response.replies[index] = replace(reply, text=f"{reply.text}\n\n{notice}")
-    person.notice_version, person.notice_at = NOTICE_VERSION, ctx.clock()
+    person.notice_version, person.notice_at = NOTICE_VERSION, now
     return response
 
 
