@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
-from bot.jobs import book_schedule, prompt_done_cases, retention, send_notices
+from bot.jobs import book_schedule, prompt_done_cases, redraw_notices, retention, send_notices
 from bot.settings import Settings, SettingsError
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
@@ -87,6 +87,7 @@ class Jobs:
             (send_notices, OUTBOX_SECONDS),
             (book_schedule, SCHEDULE_SECONDS),
             (retention, SCHEDULE_SECONDS),  # data protection: once a day, checked each minute
+            (redraw_notices, OUTBOX_SECONDS),  # data protection: pages changed at the desk
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))

@@ -23,6 +23,7 @@ from office.privacy import (
     find_person,
     person_data,
     purge,
+    queue_redraws,
     retention_plan,
     subject,
 )
@@ -86,6 +87,7 @@ def privacy_erase(
         who = describe(found)
         now = utcnow()
         erasure = await erase(session, found, content, now)
+        await queue_redraws(session, erasure.pages)  # the running bot edits leaders' copies
         audit.record(
             session, actor=audit.os_user(), actor_kind="cli", action="erase",
             subject=subject(found), how="cli", at=now, detail="with content" if content else "",

@@ -1,6 +1,7 @@
 """Scheduled work, run by APScheduler inside the bot's event loop."""
 
 import logging
+from dataclasses import replace
 
 from sqlmodel import col, select
 
@@ -9,7 +10,7 @@ from handlers import leaders, reminders
 from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
 from office import audit, privacy
-from storage.models import BookPage, JobRun, Notice, Person
+from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
 from storage.queries import due_case_prompts
 
 log = logging.getLogger(__name__)
@@ -134,3 +135,39 @@ async def retention(dispatcher: Dispatcher) -> int:
         log.info("retention: %d people anonymized, %d photos dropped", len(plan.people),
                  len(plan.photos))  # fmt: skip
     return len(plan.people) + len(plan.photos)
+
+
+async def redraw_notices(dispatcher: Dispatcher) -> int:
+    """Edit leaders' notifications of pages changed at the desk (erasure, retention)."""
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        result = await session.exec(
+            select(NoticeRedraw, Notice, Person, BookPage)
+            .join(Notice, col(Notice.id) == NoticeRedraw.notice_id)
+            .join(Person, col(Person.id) == Notice.person_id)
+            .join(BookPage, col(BookPage.id) == Notice.page_id)
+            .order_by(col(NoticeRedraw.id))
+            .limit(NOTICE_BATCH)
+        )
+        due = []
+        for redraw, notice, leader, page in result.all():
+            shown = await leaders.render_notice(session, ctx, page, leader.language)
+            edit = replace(
+                shown, to=Address(leader.platform, leader.chat_id), edit=notice.message_id
+            )
+            due.append((redraw.id, edit))
+    for redraw_id, edit in due:
+        assert edit.to is not None
+        try:
+            await dispatcher.send_all(edit.to, [edit])
+        except Unreachable:
+            pass  # a leader who blocked the bot: nothing left to redraw
+        except Exception:
+            log.exception("notice not redrawn; retrying later")
+            continue
+        async with ctx.db() as session:
+            row = await session.get(NoticeRedraw, redraw_id)
+            if row is not None:
+                await session.delete(row)
+                await session.commit()
+    return len(due)

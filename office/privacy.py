@@ -29,6 +29,8 @@ from storage.models import (
     Dialog,
     Draft,
     Leadership,
+    Notice,
+    NoticeRedraw,
     Person,
     Recipient,
     SessionStatus,
@@ -273,6 +275,24 @@ async def erase(session: AsyncSession, person: Person, content: bool, now: datet
     return Erasure(pages)
 
 
+async def queue_redraws(session: AsyncSession, pages: Sequence[BookPage]) -> int:
+    """Ask the running bot to redraw the leaders' notifications of these pages (from the desk)."""
+    if not pages:
+        return 0
+    notices = await session.exec(
+        select(Notice.id).where(
+            col(Notice.page_id).in_([page.id for page in pages]),
+            col(Notice.message_id).is_not(None),
+        )
+    )
+    queued = await session.exec(select(NoticeRedraw.notice_id))
+    known = set(queued.all())
+    new = [notice_id for notice_id in notices.all() if notice_id not in known]
+    for notice_id in new:
+        session.add(NoticeRedraw(notice_id=notice_id))
+    return len(new)
+
+
 async def withdraw_name(session: AsyncSession, person: Person) -> list[BookPage]:
     """Consent to show one's name withdrawn: every signed page becomes «Ẩn danh»."""
     pages = [page for page in await _own_pages(session, person) if page.signed]
@@ -342,7 +362,7 @@ async def purge(
     """Apply the retention period: anonymize the inactive, drop old photos; audited."""
     plan = await retention_plan(session, now, months)
     for person in plan.people:
-        await erase(session, person, content=False, now=now)
+        await queue_redraws(session, (await erase(session, person, False, now)).pages)
     for page in plan.photos:
         page.photo_file_id, page.answer_photo_file_id = None, None
     if plan.people or plan.photos:

@@ -374,3 +374,12 @@ class AuditEntry(SQLModel, table=True):
     subject: str = Field(max_length=200)
     how: str = Field(max_length=32)  # telegram, zalo, cli, api, job
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class NoticeRedraw(SQLModel, table=True):
+    """A leader's notification to redraw after a page changed outside the chat (an erasure
+    at the desk, the retention job): the running bot edits it, then drops the row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())

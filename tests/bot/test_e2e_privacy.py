@@ -75,11 +75,17 @@ async def test_a_citizen_sees_withdraws_and_erases_and_no_leader_or_export_shows
     await citizen.send_text("/gopycuatoi")  # a new person in the same chat
     fresh = await citizen.wait_for(lambda m: "chưa gửi góp ý nào" in m.text)
     assert "/quyenriengtu" in fresh.text
+    await leader.send_text("/chuaxem")
+    await leader.wait_for(lambda m: "chưa xem, cũ nhất trước" in m.text)
+    await leader.send_text("/so")
+    await leader.wait_for(lambda m: m.message_id > note.message_id and "Trang 2" in m.text)
 
-    book = tmp_path / "book.csv"
+    book, answers = tmp_path / "book.csv", tmp_path / "answers.csv"
     exported = await asogopy(bot_env, "export", "book", "--ward", "NGHIA-TAN", "-o", str(book))
     assert exported.returncode == 0, exported.stderr
-    content_csv = book.read_text(encoding="utf-8-sig")
+    exported = await asogopy(bot_env, "export", "answers", "-o", str(answers))
+    assert exported.returncode == 0, exported.stderr
+    content_csv = book.read_text(encoding="utf-8-sig") + answers.read_text(encoding="utf-8-sig")
     assert "Đã xoá theo yêu cầu của người viết" in content_csv
     for secret in (SIGNED, HIDDEN, "Cần thêm quầy"):
         assert secret not in content_csv
@@ -131,7 +137,7 @@ async def test_the_desk_exports_and_erases_by_reference_and_the_audit_shows_it(
     tmp_path: Path,
 ) -> None:
     ward = await setup_ward(database_url)
-    await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
+    leader = await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
     for user_id in (7101, 7102):  # two people who gave the same name
         citizen = emulator.user(user_id, first_name="Nguyễn Văn", last_name="An")
         await suggest(citizen, f"Góp ý số {user_id}", signed=True)
@@ -150,6 +156,8 @@ async def test_the_desk_exports_and_erases_by_reference_and_the_audit_shows_it(
     pages = {page.page_no: page for page in await rows(database_url, BookPage)}
     assert pages[2].author_name is None and pages[2].text.startswith("Đã xoá")
     assert pages[1].author_name == "Nguyễn Văn An"
+    redrawn = await leader.wait_for(lambda m: "Trang 2" in m.text and "Đã xoá theo" in m.text)
+    assert "Nguyễn Văn An" not in redrawn.text and "Góp ý số 7102" not in redrawn.text
 
     trail = await asogopy(bot_env, "audit", "--who", "cli")
     assert trail.returncode == 0, trail.stderr

@@ -1,4 +1,4 @@
-"""privacy: the notice shown, last activity, the append-only audit trail
+"""privacy: the notice shown, last activity, the append-only audit trail, redraws
 
 Revision ID: 0007_privacy
 Revises: 0006
@@ -6,7 +6,8 @@ Create Date: 2026-12-01 03:10:00
 
 The Personal Data Protection Law (91/2025/QH15): each person's privacy notice version
 and its time, their last activity (for the retention period), and an audit trail of
-who read or exported personal data, which triggers keep append-only on both databases.
+who read or exported personal data, which triggers keep append-only on both databases;
+and leaders' notifications to redraw after an erasure at the desk.
 """
 
 from collections.abc import Sequence
@@ -58,6 +59,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_auditentry_action"), "auditentry", ["action"], unique=False)
+    op.create_table(
+        "noticeredraw",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("notice_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["notice_id"], ["notice.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("notice_id"),
+    )
     if op.get_bind().dialect.name == "sqlite":
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
@@ -70,6 +80,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.execute("DROP TRIGGER auditentry_append_only ON auditentry")
         op.execute("DROP FUNCTION auditentry_append_only()")
+    op.drop_table("noticeredraw")
     op.drop_index(op.f("ix_auditentry_action"), table_name="auditentry")
     op.drop_table("auditentry")  # SQLite drops its triggers with the table
     with op.batch_alter_table("person", schema=None) as batch_op:
