@@ -33,10 +33,12 @@ ACTIVITY_GRAIN = timedelta(hours=1)
 
 def with_notice(ctx: Context, person: Person, response: Response) -> Response:
     """Note the person's activity; on first contact, add the short notice to the first reply."""
+    if person.platform == ERASED:
+        return response  # erased by this very event: nothing more is kept about them
     now = ctx.clock()
     if person.last_seen_at is None or now - person.last_seen_at > ACTIVITY_GRAIN:
         person.last_seen_at = now
-    if person.platform == ERASED or (person.notice_version or 0) >= NOTICE_VERSION:
+    if (person.notice_version or 0) >= NOTICE_VERSION:
         return response
     new = [
         index

@@ -122,6 +122,7 @@ async def test_erasure_keeps_the_figures_and_the_page_and_forgets_the_person(
     assert page.text == "Đã xoá theo yêu cầu của người viết" and page.photo_file_id is None
     (erased,) = await rows(ctx, Person)
     assert erased.platform == ERASED and erased.name is None and erased.chat_id != "1001"
+    assert erased.last_seen_at is None and erased.notice_at is None
     (linked,) = await rows(ctx, Case)
     assert linked.person_id is None
 
