@@ -131,10 +131,10 @@ async def retention(dispatcher: Dispatcher) -> int:
         )
         session.add(JobRun(job="retention", key="all", day=day, done_at=ctx.clock()))
         await session.commit()
-    if plan.people or plan.photos:
-        log.info("retention: %d people anonymized, %d photos dropped", len(plan.people),
-                 len(plan.photos))  # fmt: skip
-    return len(plan.people) + len(plan.photos)
+    people, photos = len(plan.people), len(plan.photos)
+    if people or photos:
+        log.info("retention: %d people anonymized, %d photos dropped", people, photos)
+    return people + photos
 
 
 async def redraw_notices(dispatcher: Dispatcher) -> int:
