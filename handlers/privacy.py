@@ -40,15 +40,22 @@ def with_notice(ctx: Context, person: Person, response: Response) -> Response:
         person.last_seen_at = now
     if (person.notice_version or 0) >= NOTICE_VERSION:
         return response
-    new = [
-        index
-        for index, reply in enumerate(response.replies)
-        if reply.to is None and reply.edit is None and not reply.photo and reply.image is None
-    ]
-    if not new:
-        return response  # nothing new in this chat (a pressed button): the next reply carries it
-    # the first message without buttons, else the first one: a paragraph, never a message more
-    index = next((i for i in new if not response.replies[i].choices), new[0])
+    # a paragraph on the first new plain message here, never a message more; a question
+    # with buttons stays exactly as asked (the next plain reply carries the notice)
+    index = next(
+        (
+            index
+            for index, reply in enumerate(response.replies)
+            if reply.to is None
+            and reply.edit is None
+            and not reply.choices
+            and not reply.photo
+            and reply.image is None
+        ),
+        None,
+    )
+    if index is None:
+        return response
     notice = say(person.language, "privacy_notice_short", months=ctx.retention_months)
     reply = response.replies[index]
     response.replies[index] = replace(reply, text=f"{reply.text}\n\n{notice}")
