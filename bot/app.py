@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
-from bot.jobs import book_schedule, prompt_done_cases, send_notices, send_replies
+from bot.jobs import (
+    book_schedule,
+    prompt_done_cases,
+    redraw_notices,
+    retention,
+    send_notices,
+    send_replies,
+)
 from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
@@ -62,6 +69,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             remind_after=timedelta(hours=settings.remind_after_hours),
             quiet=settings.quiet,
             durable=group_sync.wait,
+            retention_months=settings.retention_months,
         )
         dispatcher = Dispatcher(ctx)
         await dispatcher.restore()
@@ -89,6 +97,8 @@ class Jobs:
             (send_notices, OUTBOX_SECONDS),
             (send_replies, OUTBOX_SECONDS),
             (book_schedule, SCHEDULE_SECONDS),
+            (retention, SCHEDULE_SECONDS),  # data protection: once a day, checked each minute
+            (redraw_notices, OUTBOX_SECONDS),  # data protection: pages changed at the desk
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))

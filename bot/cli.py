@@ -35,6 +35,7 @@ from bot.cli_common import (
     write_text,
 )
 from bot.cli_import import case_import
+from bot.cli_privacy import audit_command, backup_command, privacy_app, restore_command
 from bot.settings import SettingsError, load_settings
 from office import leaders, wards
 from office.errors import OfficeError
@@ -61,6 +62,11 @@ app.add_typer(export_app, name="export")
 app.add_typer(survey_app, name="survey")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(apikey_app, name="apikey")
+# data protection (issue 15): the desk's side of citizens' rights, the audit trail, backups
+app.add_typer(privacy_app, name="privacy")
+app.command("audit")(audit_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 case_app.command("import")(case_import)
 
 

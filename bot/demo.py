@@ -64,6 +64,8 @@ def _show(role_of: Callable[[int], str], kind: str, message: EmuMessage) -> None
     body = message.content
     if message.photo:
         body = f"[ảnh] {body}"
+    if message.document is not None:  # /dulieucuatoi's file
+        body = f"[tệp {message.document[0]}, {len(message.document[1])} byte] {body}"
     print(f"\n{head}:\n{body}")
     for number, label in enumerate(message.button_labels, start=1):
         print(f"   {number}. {label}")

@@ -418,6 +418,7 @@ class EmuMessage:
     from_bot: bool = True
     reply_keyboard: JSONDict | None = field(default=None, repr=False)
     photo_sizes: list[JSONDict] = field(default_factory=list, repr=False)
+    document: tuple[str, bytes] | None = field(default=None, repr=False)  # (file name, content)
 
     @property
     def button_labels(self) -> list[str]:
@@ -935,6 +936,7 @@ class BotApiEmulator:
             ("setMyName", self._set_bot_setting("name")),
             ("sendMessage", self._send_message),
             ("sendPhoto", self._send_photo),
+            ("sendDocument", self._send_document),
             ("editMessageText", self._edit_message_text),
             ("editMessageCaption", self._edit_message_caption),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
@@ -1476,7 +1478,15 @@ class BotApiEmulator:
         }
         if msg.edit_date is not None:
             result["edit_date"] = msg.edit_date
-        if msg.photo is not None:
+        if msg.document is not None:
+            name, data = msg.document
+            result["document"] = {
+                "file_id": f"BQACAgIAAxkBAA{msg.message_id:08d}DO",
+                "file_unique_id": f"AgAD{msg.message_id:08d}",
+                "file_name": name,
+                "file_size": len(data),
+            }
+        elif msg.photo is not None:
             result["photo"] = msg.photo_sizes
             if msg.caption:
                 result["caption"] = msg.caption
@@ -1731,6 +1741,20 @@ class BotApiEmulator:
             photo=sizes[-1]["file_id"], reply_markup=markup, buttons=rows,
             reply_keyboard=keyboard, photo_sizes=sizes,
         )  # fmt: skip
+
+    async def _send_document(self, params: JSONDict, uploads: dict[str, _Upload]) -> JSONDict:
+        """A file uploaded by the bot (multipart); kept whole on the message for the test."""
+        user = self._writable_chat(params)
+        self._check_rate(user, send=True)
+        document = params.get("document")
+        upload = uploads.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            upload = uploads.get(document.removeprefix("attach://"))
+        if upload is None or not upload.data:
+            raise _bad("there is no document in the request")
+        if params.get("caption"):
+            raise _bad("the emulator takes documents without a caption")
+        return self._post(user, params, document=(upload.filename or "file", upload.data))
 
     def _post(self, user: EmuUser, params: JSONDict, **fields: Any) -> JSONDict:
         """A new bot message in the user's chat: counted for the rate limits, stored, returned."""

@@ -1,6 +1,7 @@
 """Scheduled work, run by APScheduler inside the bot's event loop."""
 
 import logging
+from dataclasses import replace
 
 from sqlmodel import col, select
 
@@ -9,7 +10,8 @@ from bot.dispatch import Delivery, Dispatcher, Unreachable
 from handlers import leaders, reminders
 from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
-from storage.models import Notice, Person
+from office import audit, privacy
+from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
 from storage.queries import due_case_prompts
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,10 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                 notice = await session.get(Notice, notice_id)
                 assert notice is not None
                 notice.sent_at, notice.message_id = ctx.clock(), message_id
+                leader = await session.get(Person, notice.person_id)
+                page = await session.get(BookPage, notice.page_id)
+                if leader is not None and page is not None:  # the audit trail of named pages
+                    audit.record_page_views(session, leader, [page], platform, ctx.clock())
                 await session.commit()
             sent += 1
     return sent
@@ -120,3 +126,60 @@ async def book_schedule(dispatcher: Dispatcher) -> int:
         assert reply.to is not None
         await dispatcher.deliver(reply.to, Response([reply]))
     return len(replies)
+
+
+async def retention(dispatcher: Dispatcher) -> int:
+    """Once a local day: anonymize people inactive for SOGOPY_RETENTION_MONTHS, drop old photos."""
+    ctx = dispatcher.ctx
+    day = ctx.clock().astimezone(ctx.timezone).strftime("%Y-%m-%d")
+    async with ctx.db() as session:
+        done = await session.exec(
+            select(JobRun.id).where(JobRun.job == "retention", JobRun.day == day)
+        )
+        if done.first() is not None:
+            return 0
+        plan = await privacy.purge(
+            session, ctx.clock(), ctx.retention_months, "scheduler", "bot", "job"
+        )
+        session.add(JobRun(job="retention", key="all", day=day, done_at=ctx.clock()))
+        await session.commit()
+    people, photos = len(plan.people), len(plan.photos)
+    if people or photos:
+        log.info("retention: %d people anonymized, %d photos dropped", people, photos)
+    return people + photos
+
+
+async def redraw_notices(dispatcher: Dispatcher) -> int:
+    """Edit leaders' notifications of pages changed at the desk (erasure, retention)."""
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        result = await session.exec(
+            select(NoticeRedraw, Notice, Person, BookPage)
+            .join(Notice, col(Notice.id) == NoticeRedraw.notice_id)
+            .join(Person, col(Person.id) == Notice.person_id)
+            .join(BookPage, col(BookPage.id) == Notice.page_id)
+            .order_by(col(NoticeRedraw.id))
+            .limit(NOTICE_BATCH)
+        )
+        due = []
+        for redraw, notice, leader, page in result.all():
+            shown = await leaders.render_notice(session, ctx, page, leader.language)
+            edit = replace(
+                shown, to=Address(leader.platform, leader.chat_id), edit=notice.message_id
+            )
+            due.append((redraw.id, edit))
+    for redraw_id, edit in due:
+        assert edit.to is not None
+        try:
+            await dispatcher.send_all(edit.to, [edit])
+        except Unreachable:
+            pass  # a leader who blocked the bot: nothing left to redraw
+        except Exception:
+            log.exception("notice not redrawn; retrying later")
+            continue
+        async with ctx.db() as session:
+            row = await session.get(NoticeRedraw, redraw_id)
+            if row is not None:
+                await session.delete(row)
+                await session.commit()
+    return len(due)

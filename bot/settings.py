@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # 0 or "off": no HTTP app (no API, no health, no webhook)
     http_port: int = Field(default=8080, ge=0, le=65535, validation_alias="SOGOPY_HTTP_PORT")
     public_url: str = Field(default="", validation_alias="SOGOPY_PUBLIC_URL")
+    retention_months: int = Field(
+        default=24, ge=1, le=600, validation_alias="SOGOPY_RETENTION_MONTHS"
+    )
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -61,6 +61,9 @@ COMMANDS = (
     ("gopycuatoi", "Xem góp ý đã gửi"),
     ("thoat", "Dừng việc đang làm"),
     ("ngonngu", "English / Tiếng Việt"),
+    ("dulieucuatoi", "Xem dữ liệu của tôi"),
+    ("xoadulieu", "Xoá dữ liệu của tôi"),
+    ("quyenriengtu", "Quyền riêng tư"),
     ("help", "Hướng dẫn"),
 )
 Json = dict[str, Any]
@@ -444,6 +447,9 @@ class TelegramTransport:
                 link_preview_options=NO_PREVIEW,
                 **(extra if index == len(chunks) - 1 else {}),
             )
+        if reply.document is not None:  # a file made here (a person's data), after its summary
+            name, content = reply.document
+            await self.api.bot.send_document(chat_id, content, filename=name)
         return int(sent["message_id"])
 
     async def _answer_query(self, query_id: str, notice: str) -> None:

@@ -274,6 +274,8 @@ class ZaloTransport:
                 await self.api.call("sendPhoto", chat_id=chat_id, photo=reply.photo)
         elif reply.photo or reply.image is not None:
             text = f"[{say('vi', 'zalo_photo_elsewhere')}]\n{text}"
+        if reply.document is not None:  # Zalo's Bot API sends no files
+            text = f"{text}\n\n{say('vi', 'document_elsewhere')}"
         for piece in split_plain(text):
             async with self.budget.slot(background):
                 await self.api.call("sendMessage", chat_id=chat_id, text=piece)

@@ -64,6 +64,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "/huy — ngừng nhận khảo sát từ phường\n"
         "/nhan — nhận lại khảo sát\n"
         "/ngonngu — English\n"
+        "/dulieucuatoi — xem dữ liệu của mình\n"
+        "/xoadulieu — xoá dữ liệu của mình\n"
+        "/angdanh — ẩn tên trên các góp ý đã ký\n"
+        "/quyenriengtu — quyền riêng tư\n"
         "/help — hướng dẫn này\n\n"
         "Khi được hỏi, Ông/Bà chỉ cần bấm nút bên dưới câu hỏi.",
         "<b>Help</b>\n"
@@ -73,6 +77,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "/huy — stop receiving the ward's surveys\n"
         "/nhan — receive them again\n"
         "/ngonngu — Tiếng Việt\n"
+        "/dulieucuatoi — see your data\n"
+        "/xoadulieu — erase your data\n"
+        "/angdanh — hide your name on signed suggestions\n"
+        "/quyenriengtu — privacy\n"
         "/help — this help\n\n"
         "When asked a question, just tap a button below it.",
     ),
@@ -517,6 +525,116 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Xin liên hệ văn phòng để nhận link mới.",
         "This invitation link was already used, so it can no longer be used: each link "
         "works once. Please ask the office for a new one.",
+    ),
+    # ---- data protection (issue 15): notice, see, erase, withdraw ----
+    "privacy_notice_short": (
+        "🔒 Dữ liệu của Ông/Bà do Ủy ban nhân dân phường giữ, chỉ để đo mức độ hài lòng "
+        "và ghi sổ góp ý: câu trả lời, góp ý, mã hồ sơ, và tên nếu Ông/Bà ký tên. "
+        "Giữ {months} tháng kể từ lần dùng cuối. Quyền của Ông/Bà: /quyenriengtu",
+        "🔒 Your data is held by the ward's People's Committee, only to measure satisfaction "
+        "and keep the suggestion book: your answers, suggestions, case codes, and your name if "
+        "you sign. Kept {months} months after your last use. Your rights: /quyenriengtu",
+    ),
+    "privacy_notice_full": (
+        "<b>Quyền riêng tư — Sổ góp ý</b>\n\n"
+        "<b>Ai giữ dữ liệu:</b> Ủy ban nhân dân phường nơi Ông/Bà làm thủ tục hoặc gửi góp ý.\n"
+        "<b>Để làm gì:</b> đo mức độ hài lòng với dịch vụ hành chính công (SIPAS) và "
+        "ghi sổ góp ý để lãnh đạo phường đọc, trả lời.\n"
+        "<b>Giữ gì:</b> mã tài khoản chat; tên, chỉ khi Ông/Bà chọn «Gửi kèm tên»; "
+        "mã hồ sơ đã liên kết; các câu trả lời khảo sát; nội dung và ảnh góp ý; "
+        "lựa chọn nhận khảo sát và thời điểm đồng ý.\n"
+        "<b>Bao lâu:</b> {months} tháng kể từ lần dùng cuối; sau đó dữ liệu được ẩn danh "
+        "và ảnh cũ bị xoá.\n"
+        "<b>Ai được xem:</b> lãnh đạo phường thấy góp ý (tên chỉ khi Ông/Bà ký tên); "
+        "mọi lần xem, xuất dữ liệu có tên đều được ghi lại.\n\n"
+        "<b>Quyền của Ông/Bà</b> (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15):\n"
+        "/dulieucuatoi — xem toàn bộ dữ liệu về mình (kèm tệp)\n"
+        "/angdanh — rút lại đồng ý hiện tên: các trang đã ký thành «Ẩn danh»\n"
+        "/xoadulieu — xoá dữ liệu của mình\n"
+        "/huy — ngừng nhận khảo sát\n"
+        "Ông/Bà cũng có thể đề nghị tại Bộ phận một cửa của phường.",
+        "<b>Privacy — the suggestion book</b>\n\n"
+        "<b>Who holds your data:</b> the People's Committee of the ward where you filed a case "
+        "or wrote a suggestion.\n"
+        "<b>What for:</b> measuring satisfaction with public services (SIPAS) and keeping the "
+        "suggestion book that the ward's leaders read and answer.\n"
+        "<b>What is kept:</b> your chat account id; your name, only when you choose "
+        "«With my name»; the case codes you linked; your survey answers; your suggestions' text "
+        "and photos; whether you agreed to receive surveys, and when.\n"
+        "<b>How long:</b> {months} months after your last use; then it is anonymized and old "
+        "photos are deleted.\n"
+        "<b>Who sees it:</b> the ward's leaders see suggestions (your name only if you signed); "
+        "every reading or export with names is recorded.\n\n"
+        "<b>Your rights</b> (Personal Data Protection Law No. 91/2025/QH15):\n"
+        "/dulieucuatoi — see everything stored about you (with a file)\n"
+        "/angdanh — withdraw consent to show your name: signed pages become «Anonymous»\n"
+        "/xoadulieu — erase your data\n"
+        "/huy — stop receiving surveys\n"
+        "You may also ask at the ward's one-stop desk.",
+    ),
+    "my_data": (
+        "<b>Dữ liệu của Ông/Bà</b>\n"
+        "• Tên đã cho biết: {name}\n"
+        "• Tài khoản: {platform} {chat}\n"
+        "• Hồ sơ đã liên kết: {cases}\n"
+        "• Khảo sát: {surveys} lần, {answers} câu trả lời\n"
+        "• Góp ý: {pages} trang (ký tên: {named})\n"
+        "• Nhận khảo sát: {optin}\n"
+        "Tệp kèm theo có đầy đủ dữ liệu. Ẩn tên: /angdanh · Xoá dữ liệu: /xoadulieu",
+        "<b>Your data</b>\n"
+        "• Name you gave: {name}\n"
+        "• Account: {platform} {chat}\n"
+        "• Linked cases: {cases}\n"
+        "• Surveys: {surveys}, {answers} answers\n"
+        "• Suggestions: {pages} pages ({named} signed)\n"
+        "• Receive surveys: {optin}\n"
+        "The attached file has all of it. Hide your name: /angdanh · Erase: /xoadulieu",
+    ),
+    "my_data_none": ("(không có)", "(none)"),
+    "my_data_optin_unasked": ("chưa được hỏi", "not asked yet"),
+    "my_data_yes": ("có", "yes"),
+    "my_data_no": ("không", "no"),
+    "document_elsewhere": (
+        "Tệp dữ liệu đầy đủ: xin nhận tại Bộ phận một cửa của phường, hoặc gõ /dulieucuatoi "
+        "trên Telegram.",
+        "The full data file: ask at the ward's one-stop desk, or type /dulieucuatoi on Telegram.",
+    ),
+    "btn_withdraw_name": ("Ẩn tên trên các trang", "Hide my name on my pages"),
+    "erase_confirm": (
+        "Ông/Bà muốn xoá dữ liệu của mình?\n\n"
+        "• <b>Xoá dữ liệu</b>: xoá tên, tài khoản chat và liên kết hồ sơ. Câu trả lời khảo sát "
+        "vẫn được đếm nhưng không còn biết của ai; góp ý vẫn trong sổ, thành «Ẩn danh».\n"
+        "• <b>Xoá cả nội dung góp ý</b>: như trên, và chữ, ảnh của góp ý được thay bằng "
+        "«Đã xoá theo yêu cầu của người viết».\n\n"
+        "Không thể lấy lại sau khi xoá.",
+        "Do you want to erase your data?\n\n"
+        "• <b>Erase my data</b>: your name, chat account and case links are deleted. Your survey "
+        "answers still count but nobody can tell they were yours; your suggestions stay in the "
+        "book as «Anonymous».\n"
+        "• <b>Erase the suggestions' content too</b>: as above, and their text and photos are "
+        "replaced by «Đã xoá theo yêu cầu của người viết» (erased at the writer's request).\n\n"
+        "This cannot be undone.",
+    ),
+    "btn_erase": ("Xoá dữ liệu", "Erase my data"),
+    "btn_erase_content": ("Xoá cả nội dung góp ý", "Erase the content too"),
+    "btn_keep": ("Không xoá", "Do not erase"),
+    "erased": (
+        "Đã xoá dữ liệu của Ông/Bà. Nếu Ông/Bà nhắn tiếp, bot coi như lần đầu gặp. Xin cảm ơn!",
+        "Your data has been erased. If you write again, the bot will treat you as new. Thank you!",
+    ),
+    "erase_kept": ("Đã giữ nguyên, không xoá gì.", "Nothing was erased."),
+    "erased_content": (
+        "Đã xoá theo yêu cầu của người viết",
+        "Erased at the writer's request",
+    ),
+    "name_withdrawn": (
+        "Đã ẩn tên trên {count} trang góp ý: sổ góp ý và lãnh đạo phường chỉ còn thấy «Ẩn danh».",
+        "Your name is hidden on {count} pages: the book and the ward's leaders now see "
+        "«Anonymous».",
+    ),
+    "name_withdrawn_none": (
+        "Ông/Bà không có trang góp ý nào ký tên.",
+        "You have no signed suggestion.",
     ),
 }
 

@@ -83,6 +83,7 @@ class Context:
     clock: Callable[[], datetime] = utcnow
     durable: Callable[[], Awaitable[None]] = GroupSync().wait  # awaited before any reply
     survey_problems: tuple[str, ...] = ()  # survey files refused, shown to admins
+    retention_months: int = 24  # SOGOPY_RETENTION_MONTHS: inactive people are anonymized
 
     def is_admin(self, person: Person) -> bool:
         """SOGOPY_ADMINS are Telegram user ids: an id on another platform is never one."""

@@ -73,6 +73,7 @@ class Reply:
     edit: int | None = None
     photo: str | None = None  # a platform file id
     image: bytes | None = None  # a picture made here (a chart), uploaded
+    document: tuple[str, bytes] | None = None  # a file made here (file name, content)
 
 
 @dataclass

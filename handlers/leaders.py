@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import Html, say, shorten
 from handlers.context import Context
 from handlers.events import Address, Choice, Incoming, Reply, Response, data_id
+from office.audit import record_page_views
 from storage.models import BookPage, Case, Dialog, Invite, Leadership, Notice, Person, Ward
 from storage.text import clip
 
@@ -237,6 +238,11 @@ async def _refresh_notices(
     return edits
 
 
+async def page_edits(session: AsyncSession, ctx: Context, page: BookPage) -> list[Reply]:
+    """The leaders' notifications of a page redrawn as it now is (its author erased or hidden)."""
+    return await _refresh_notices(session, ctx, page)
+
+
 async def _page_for_leader(
     session: AsyncSession, person: Person, data: str
 ) -> tuple[BookPage | None, str]:
@@ -350,6 +356,7 @@ async def unread(session: AsyncSession, ctx: Context, person: Person) -> Respons
     pages = list(result.all())
     if not pages:
         return Response([Reply(say(language, "unread_none"))])
+    record_page_views(session, person, pages, person.platform, ctx.clock())  # audit trail
     replies = [Reply(say(language, "unread_title", count=len(pages)))]
     by_id = {ward.id: ward for ward in wards}
     for page in pages:
@@ -390,6 +397,7 @@ async def browse(
     if page is None:
         return Response(notice=say(language, "bad_button"))
     shown = await render_notice(session, ctx, page, language)
+    record_page_views(session, person, [page], person.platform, ctx.clock())  # audit trail
     turn = []
     if number > 1:
         turn.append(Choice(say(language, "btn_previous"), f"{BOOK}:{ward.id}:{number - 1}"))

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import broadcasts, figures, leaders, numbered, suggestions, survey
+from handlers import broadcasts, figures, leaders, numbered, privacy, suggestions, survey
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response, data_id
@@ -52,6 +52,7 @@ async def handle(event: Incoming, ctx: Context) -> Response:
                 person.blocked_at = None
                 await leaders.notify_again(session, person)
             response = await _route(session, ctx, person, numbered.as_choice(event, person))
+            response = privacy.with_notice(ctx, person, response)  # data protection: first contact
         await session.commit()
     return response
 
@@ -142,6 +143,14 @@ async def _command(
             return broadcasts.set_optin(ctx, person, True)
         case "guikhaosat" | "broadcast":
             return await broadcasts.start_wizard(session, ctx, person)
+        case "quyenriengtu" | "privacy":  # data protection (issue 15)
+            return privacy.full_notice(ctx, person)
+        case "dulieucuatoi" | "mydata":
+            return await privacy.my_data(session, ctx, person)
+        case "xoadulieu" | "erase":
+            return privacy.erase_start(person)
+        case "angdanh":
+            return await privacy.withdraw(session, ctx, person)
         case "ngonngu" | "language":
             person.language = "en" if language == "vi" else "vi"
             return Response([Reply(say(person.language, "language_set"))])
@@ -179,6 +188,8 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
         return await broadcasts.on_wizard(session, ctx, person, event)
     if prefix == leaders.BOOK:
         return await leaders.browse(session, ctx, person, event.choice, event.message_id)
+    if prefix == privacy.PRIVACY:
+        return await privacy.on_choice(session, ctx, person, event)
     return Response(notice=say(person.language, "bad_button"))
 
 

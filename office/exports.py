@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import status_label
 from handlers.suggestions import page_status
+from office import audit
 from office.wards import get_ward
 from storage.models import Answer, BookPage, Case, SurveyVersion, Ward, utcnow
 from storage.report import Cell, Report, utc_bounds
@@ -110,11 +111,26 @@ async def book_table(session: AsyncSession, ward: Ward, zone: ZoneInfo, now: dat
 
 
 async def export_book(
-    session: AsyncSession, ward: str, zone: ZoneInfo, now: datetime | None = None
+    session: AsyncSession, ward: str, zone: ZoneInfo, now: datetime | None = None, how: str = "cli"
 ) -> tuple[Ward, Table]:
-    """The book of the ward with this code, with each page's status as of `now`."""
+    """The book of the ward with this code, with each page's status as of `now`; an export
+    that shows authors' names is recorded in the audit trail."""
     found = await get_ward(session, ward)
-    return found, await book_table(session, found, zone, now or utcnow())
+    table = await book_table(session, found, zone, now or utcnow())
+    await record_book_export(session, found, table, how)
+    await session.commit()
+    return found, table
+
+
+async def record_book_export(session: AsyncSession, ward: Ward, table: Table, how: str) -> None:
+    """An export that shows authors' names goes into the audit trail, under the OS user."""
+    author = BOOK_HEADER.index("Người viết")
+    named = sum(1 for row in table.rows if row[author] != ANONYMOUS)
+    if named:
+        audit.record(
+            session, actor=audit.os_user(), actor_kind="cli", action="export_book",
+            subject=f"ward {ward.code}", how=how, at=utcnow(), detail=f"{named} named pages",
+        )  # fmt: skip
 
 
 def write_csv(table: Table, stream: BinaryIO) -> None:

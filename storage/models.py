@@ -95,6 +95,10 @@ class Person(SQLModel, table=True):
     optin_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # chats without buttons (Zalo): the numbered choices last shown, as JSON [[label, data]]
     choices: str | None = Field(default=None, sa_column=Column(Text))
+    # data protection (issue 15): the privacy notice version shown and when; last activity
+    notice_version: int | None = None
+    notice_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    last_seen_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class Case(SQLModel, table=True):
@@ -388,3 +392,36 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+# ---- data protection (issue 15) ------------------------------------------------------------
+
+
+ERASED = "erased"  # the platform of a person whose data was erased: no chat can match it
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who read or exported personal data, when and how: append-only.
+
+    Triggers in the database refuse UPDATE and DELETE (migration 0007), and the program
+    has no path that changes a row. `subject` names what was read (a page, a ward's book,
+    a person by row id), never a name or a chat id.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    actor: str = Field(max_length=200)  # the leader's name, the OS user, "citizen"...
+    actor_kind: str = Field(max_length=16)  # leader, admin, clerk, apikey, cli, citizen, bot
+    action: str = Field(max_length=32, index=True)
+    subject: str = Field(max_length=200)
+    how: str = Field(max_length=32)  # telegram, zalo, cli, api, job
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class NoticeRedraw(SQLModel, table=True):
+    """A leader's notification to redraw after a page changed outside the chat (an erasure
+    at the desk, the retention job): the running bot edits it, then drops the row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
