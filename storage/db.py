@@ -6,6 +6,7 @@ needs to write can fail at once instead of waiting for the lock.
 """
 
 import asyncio
+import fcntl
 import os
 import re
 import sqlite3
@@ -194,9 +195,23 @@ def upgrade_sync(url: str) -> None:
     """Create or upgrade the schema to the newest migration (blocking)."""
     from alembic import command
 
-    if url.startswith("sqlite") or normalize_url(url).startswith("sqlite"):
-        _prepare_sqlite(normalize_url(url))
-    command.upgrade(alembic_config(url), "head")
+    normalized = normalize_url(url)
+    if not normalized.startswith("sqlite"):
+        command.upgrade(alembic_config(url), "head")
+        return
+    _prepare_sqlite(normalized)
+    database = make_url(normalized).database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        command.upgrade(alembic_config(url), "head")
+        return
+    # Commands started together on a new machine would each create the tables: one at a
+    # time, the later ones find the schema current (seen: "table broadcast already exists").
+    with open(f"{database}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            command.upgrade(alembic_config(url), "head")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=(.*)$", re.MULTILINE)

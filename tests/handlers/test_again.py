@@ -33,6 +33,7 @@ async def test_a_redelivered_case_link_shows_the_same_survey_once(chat: Chat, wa
         case = Case(ward_id=ward.id, code="HS-1", procedure="Hộ tịch", token="t1", done_at=done)
         session.add(case)
         await session.commit()
+    await chat.send(Kind.COMMAND, command="help", message_id=69)  # the privacy notice goes here
     first = await chat.send(Kind.COMMAND, command="start", text="c_t1", message_id=70)
     again = await chat.send(Kind.COMMAND, command="start", text="c_t1", message_id=70, resend=True)
     assert [r.text for r in again.replies] == [r.text for r in first.replies]
