@@ -13,10 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
 from handlers.suggestions import page_status
+from office import audit
 from office.api_figures import period
 from office.cases import normal_ward_code
 from office.errors import NotFound
-from office.exports import page_author
+from office.exports import ANONYMOUS, page_author
 from storage.models import BookPage, Case, Ward
 from storage.queries import ward_by_code
 from storage.report import utc_bounds
@@ -55,8 +56,13 @@ async def book_pages(
     since: date | None = None,
     until: date | None = None,
     status: str | None = None,
+    reader: str | None = None,
 ) -> list[PageView]:
-    """The pages written in the period (last 30 days by default), by ward and page number."""
+    """The pages written in the period (last 30 days by default), by ward and page number.
+
+    A `reader` (the API key's description) shown authors' names is recorded in the audit
+    trail, in this operation's own transaction.
+    """
     first, last = period(since, until, today)
     start, end = utc_bounds(zone, first, last)
     query = (
@@ -94,4 +100,11 @@ async def book_pages(
                 status=state,
             )
         )
+    named = sum(1 for page in pages if page.author != ANONYMOUS)
+    if reader is not None and named:
+        audit.record(
+            session, actor=reader, actor_kind="apikey", action="read_book",
+            subject=f"ward {ward or 'all'}", how="api", at=now, detail=f"{named} named pages",
+        )  # fmt: skip
+        await session.commit()
     return pages

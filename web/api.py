@@ -214,5 +214,6 @@ async def get_book(
         since=first,
         until=last,
         status=status,
+        reader=f"API key {key.prefix}… {key.name}".strip(),
     )
     return {"since": first, "until": last, "pages": [asdict(page) for page in pages]}

@@ -76,6 +76,7 @@ async def test_a_flooding_citizen_holds_up_nobody_and_loses_nothing(
     assert emulator.throttled == 0, list(emulator.errors)
 
 
+@pytest.mark.any_database  # the transport's doing: the database adds nothing
 async def test_sigterm_with_a_backlog_stops_at_once_and_the_rest_comes_after_the_restart(
     emulator: BotApiEmulator, bot_env: dict[str, str], bot_process: BotProcess, database_url: str
 ) -> None:

@@ -162,6 +162,7 @@ def test_reading_any_malformed_update_never_raises() -> None:
     assert isinstance(unreadable, Unreadable) and "chat.id" in str(unreadable)
 
 
+@pytest.mark.any_database  # the transport's doing: the database adds nothing
 async def test_every_mutated_update_is_skipped_or_served_and_the_bot_stays_up(
     emulator: BotApiEmulator, running_bot: asyncio.Task[None], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -255,6 +256,7 @@ async def test_sogopy_run_lives_through_each_poison_update_and_moves_past_it(
 PROXY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
+@pytest.mark.any_database  # the transport's doing: the database adds nothing
 async def test_a_bot_api_answering_200_with_a_proxy_page_is_retried(
     emulator: BotApiEmulator, bot_process: BotProcess
 ) -> None:
@@ -273,6 +275,7 @@ async def test_a_bot_api_answering_200_with_a_proxy_page_is_retried(
     assert bot_process.process is not None and bot_process.process.returncode is None
 
 
+@pytest.mark.any_database  # the transport's doing: the database adds nothing
 async def test_zalo_polling_and_webhook_live_through_malformed_updates_and_proxy_pages(
     bot_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,

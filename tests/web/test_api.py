@@ -12,7 +12,7 @@ from sqlmodel import select
 from handlers.context import Context
 from office.keys import list_keys, revoke_key
 from office.receipts import qr_png
-from storage.models import BookPage, Case, Person, Ward
+from storage.models import AuditEntry, BookPage, Case, Person, Ward
 from tests.web.conftest import USERNAME, Keys, bearer
 
 CASE = {"ward": "NGHIA-TAN", "code": "HS-2026/001", "procedure": "Đăng ký khai sinh"}
@@ -272,6 +272,11 @@ async def test_the_book_never_names_an_anonymous_author(
     ]
     assert pages[0]["text"] == "Trang <1>" and pages[0]["time"].endswith("+07:00")
     assert "Nguyễn Văn An" not in str(pages[0]) and "1001" not in book.text
+    async with ctx.db() as session:  # the key that was shown a name is in the audit trail
+        audit = (await session.exec(select(AuditEntry))).all()
+    assert [(a.actor_kind, a.action, a.how, a.detail) for a in audit] == [
+        ("apikey", "read_book", "api", "1 named pages")
+    ]
     unread = await client.get("/api/v1/book?status=unread", headers=bearer(keys.ward))
     assert [p["page"] for p in unread.json()["pages"]] == [1]
     elsewhere = await client.get("/api/v1/book?ward=DICH-VONG", headers=bearer(keys.city))
