@@ -750,14 +750,6 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Giá trị không hợp lệ ở trường '{field}': {reason}",
         "Invalid value in field '{field}': {reason}",
     ),
-    "bad_date": (
-        "Ngày {day} nằm ngoài khoảng 2000-2099",
-        "The date {day} is outside 2000-2099",
-    ),
-    "bad_period": (
-        "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc",
-        "The first day must not be after the last day",
-    ),
     "too_large": (
         "Dữ liệu gửi lên quá lớn (tối đa {limit} byte)",
         "The request body is too large (at most {limit} bytes)",

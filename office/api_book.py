@@ -14,10 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import office_text
 from handlers.suggestions import page_status
 from office import audit
-from office.api_figures import period
 from office.cases import normal_ward_code
 from office.errors import NotFound
 from office.exports import ANONYMOUS, page_author
+from office.figures import span
 from storage.models import BookPage, Case, Ward
 from storage.queries import ward_by_code
 from storage.report import utc_bounds
@@ -63,7 +63,7 @@ async def book_pages(
     A `reader` (the API key's description) shown authors' names is recorded in the audit
     trail, in this operation's own transaction.
     """
-    first, last = period(since, until, today)
+    first, last = span(since, until, today)
     start, end = utc_bounds(zone, first, last)
     query = (
         select(BookPage, Ward, Case)

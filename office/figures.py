@@ -16,34 +16,49 @@ DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # what a period may span
 
 
+def _within(day: date, value: object, field: str) -> date:
+    """A day outside 2000-2100 is refused rather than guessed at (year 1 or 9999 overflow
+    the zone's conversion, and no answer is from then)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        first, last = f"{FIRST_DAY:%d/%m/%Y}", f"{LAST_DAY:%d/%m/%Y}"
+        message = office_text("day_out_of_range", value=value, first=first, last=last)
+        raise Invalid("day_out_of_range", message, field)
+    return day
+
+
 def parse_day(value: str, field: str) -> date:
-    """A day typed as YYYY-MM-DD or dd/mm/yyyy; one outside 2000-2100 is refused rather than
-    guessed at (year 1 or 9999 overflow the zone's conversion, and no answer is from then)."""
+    """A day typed as YYYY-MM-DD or dd/mm/yyyy, within the years a period may span."""
     for layout in DAY_FORMATS:
         try:
             day = datetime.strptime(value.strip(), layout).date()
         except ValueError:
             continue
-        if not FIRST_DAY <= day <= LAST_DAY:
-            first, last = f"{FIRST_DAY:%d/%m/%Y}", f"{LAST_DAY:%d/%m/%Y}"
-            message = office_text("day_out_of_range", value=value, first=first, last=last)
-            raise Invalid("day_out_of_range", message, field)
-        return day
+        return _within(day, value, field)
     raise Invalid("bad_day", office_text("bad_day", value=value), field)
 
 
-def period(
-    since: str | None, until: str | None, zone: ZoneInfo, today: date | None = None
-) -> tuple[date, date]:
-    """Local days, both included; by default the last 30 days up to today."""
-    last = parse_day(until, "until") if until else today or datetime.now(zone).date()
-    first = parse_day(since, "since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
+def span(since: date | None, until: date | None, today: date) -> tuple[date, date]:
+    """Local days, both included; by default the last 30 days up to today. The one period
+    rule of every door (the CLI types days as text, the API as dates)."""
+    last = _within(until, until, "until") if until else today
+    first = _within(since, since, "since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         message = office_text(
             "period_backwards", first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}"
         )
         raise Invalid("period_backwards", message, "since")
     return first, last
+
+
+def period(
+    since: str | None, until: str | None, zone: ZoneInfo, today: date | None = None
+) -> tuple[date, date]:
+    """`span` of days typed as text."""
+    return span(
+        parse_day(since, "since") if since else None,
+        parse_day(until, "until") if until else None,
+        today or datetime.now(zone).date(),
+    )
 
 
 def check_grouping(by: str) -> str:

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Body, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from office.api_book import book_pages
-from office.api_figures import figures, period
+from office.api_figures import figures
 from office.cases import CaseView, get_case, mark_case_done, register_case
+from office.figures import span
 from office.receipts import case_links, qr_png, receipt_pdf
 from web.deps import KeyDep, SessionDep, StateDep, ward_scope
 from web.errors import ErrorOut
@@ -204,7 +205,7 @@ async def get_book(
     """The pages written in the period (last 30 days by default), by ward and page."""
     now = state.clock()
     today = now.astimezone(state.zone).date()
-    first, last = period(since, until, today)
+    first, last = span(since, until, today)
     pages = await book_pages(
         session,
         zone=state.zone,
