@@ -160,8 +160,12 @@ class SurveySession(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
+NO_OPINION = 0  # "Chưa có ý kiến": an answer of its own, outside the five levels
+
+
 class Answer(SQLModel, table=True):
-    """A raw five-level answer; ward, source and element are copied for fast reports."""
+    """A raw five-level answer (or `NO_OPINION`); ward, source and element are copied for
+    fast reports, which leave `NO_OPINION` out of shares and means and count it apart."""
 
     __table_args__ = (
         UniqueConstraint("session_id", "question_code"),
