@@ -31,6 +31,9 @@ def to_json(reply: Reply) -> str:
             "edit": reply.edit,
             "photo": reply.photo,
             "image": base64.b64encode(reply.image).decode() if reply.image is not None else None,
+            "replaces": reply.replaces,
+            "news": reply.news,
+            "free_text": reply.free_text,
         },
         ensure_ascii=False,
     )
@@ -45,6 +48,9 @@ def from_json(stored: str) -> Reply:
         edit=data["edit"],
         photo=data["photo"],
         image=base64.b64decode(data["image"]) if data["image"] is not None else None,
+        replaces=data.get("replaces", False),  # rows kept before these three existed
+        news=data.get("news"),
+        free_text=data.get("free_text", False),
     )
 
 

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from handlers.events import Reply, Response
 
@@ -192,9 +193,9 @@ def merge(responses: list[Response]) -> Response:
         if reply.to is None and any(_supersedes(other, reply) for other in later):
             continue
         if kept and _plain(kept[-1]) and reply.to is None and reply.edit is None:
-            if reply.photo is None and reply.image is None:
+            if reply.photo is None and reply.image is None and not reply.replaces:
                 previous = kept.pop()
-                reply = Reply(f"{previous.text}\n\n{reply.text}", reply.choices, reply.columns)
+                reply = replace(reply, text=f"{previous.text}\n\n{reply.text}")
         kept.append(reply)
     notices = [response.notice for response in responses if response.notice]
     return Response(kept, notice=notices[-1] if notices else "")
@@ -205,6 +206,7 @@ def _plain(reply: Reply) -> bool:
     return (
         reply.to is None
         and reply.edit is None
+        and not reply.replaces
         and not reply.choices
         and reply.photo is None
         and reply.image is None

@@ -13,7 +13,6 @@ once (`seen_id`).
 """
 
 import asyncio
-import html
 import logging
 import re
 from collections.abc import Callable
@@ -25,8 +24,9 @@ from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
 from bot.pacing import Budget
 from bot.settings import SettingsError
 from bot.wire import Unreadable, int64, obj, optional_text, text
+from handlers import markup
 from handlers.catalogue import say
-from handlers.events import Address, Choice, Incoming, Kind, Reply
+from handlers.events import Address, Incoming, Kind, Reply
 from handlers.numbered import stored
 from storage.queries import person_by_chat
 
@@ -116,40 +116,26 @@ async def connect_zalo(token: str, base_url: str) -> ZaloApi:
     return api
 
 
-TAG = re.compile(r"<[^>]+>")
-
-
-def plain(text: str) -> str:
-    """The handlers' Telegram HTML as the plain text Zalo shows."""
-    return html.unescape(TAG.sub("", text))
-
-
-def numbered(reply: Reply, language: str) -> str:
-    """The reply's text, then its choices as numbered lines and how to answer."""
-    text = plain(reply.text)
+def shown(reply: Reply, language: str) -> str:
+    """What Zalo shows of a reply, as plain text: its text (only its news when it replaces
+    the prompt just answered), then its choices as numbered lines and how to answer."""
+    new = reply.news if reply.replaces and reply.news is not None else reply.text
+    text = markup.plain(markup.parse(new))
     if not reply.choices:
         return text
-    lines = [f"{number}. {plain(choice.label)}" for number, choice in enumerate(reply.choices, 1)]
-    return "\n".join([text, "", *lines, say(language, "zalo_answer_by_number")])
+    lines = [f"{number}. {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+    hint = "zalo_or_number" if reply.free_text else "zalo_answer_by_number"
+    lines.append(markup.plain(markup.parse(say(language, hint))))
+    return "\n".join([text, "", *lines] if text.strip() else lines)
 
 
-def split_plain(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut at line ends (inside a huge line, anywhere) into pieces Zalo accepts."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            pieces.append(current)
-            current = ""
-        current += line
-    pieces.append(current)
-    return [piece for piece in pieces if piece.strip()] or [text[:limit]]
+def pieces(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Plain text cut at line ends (inside a huge line, anywhere) into messages Zalo takes."""
+    return [markup.plain(piece) for piece in markup.split([markup.Span(text)], limit)]
+
+
+def _plain_say(key: str) -> str:
+    return markup.plain(markup.parse(say("vi", key)))
 
 
 def _sender_name(sender: Json) -> str:
@@ -245,9 +231,14 @@ class ZaloTransport:
         attempts: int = SEND_ATTEMPTS,
         background: bool = False,
     ) -> int | None:
-        """One reply as Zalo messages; the numbered choices are remembered for the answer."""
-        language = await self._remember_choices(to, reply.choices)
-        text = numbered(reply, language)
+        """One reply as Zalo messages; the numbered choices are remembered for the answer.
+
+        A reply that replaces the prompt just answered sends only what is new in it.
+        """
+        language = await self._remember_choices(to, reply)
+        text = shown(reply, language)
+        if reply.replaces and not text.strip():
+            return None  # nothing new: Telegram would only have taken its buttons away
         for attempt in range(attempts):
             try:
                 await self._send_once(to.chat_id, reply, text, background)
@@ -269,25 +260,31 @@ class ZaloTransport:
         return None
 
     async def _send_once(self, chat_id: str, reply: Reply, text: str, background: bool) -> None:
-        if reply.photo and reply.photo.startswith(("http://", "https://")):
-            async with self.budget.slot(background):
-                await self.api.call("sendPhoto", chat_id=chat_id, photo=reply.photo)
-        elif reply.photo or reply.image is not None:
-            text = f"[{say('vi', 'zalo_photo_elsewhere')}]\n{text}"
-        if reply.document is not None:  # Zalo's Bot API sends no files
-            text = f"{text}\n\n{say('vi', 'document_elsewhere')}"
-        for piece in split_plain(text):
+        if not reply.replaces:  # else an edit on Telegram: its photo or file went before
+            if reply.photo and reply.photo.startswith(("http://", "https://")):
+                async with self.budget.slot(background):
+                    await self.api.call("sendPhoto", chat_id=chat_id, photo=reply.photo)
+            elif reply.photo or reply.image is not None:
+                text = f"[{_plain_say('zalo_photo_elsewhere')}]\n{text}"
+            if reply.document is not None:  # Zalo's Bot API sends no files
+                text = f"{text}\n\n{_plain_say('document_elsewhere')}"
+        for piece in pieces(text):
             async with self.budget.slot(background):
                 await self.api.call("sendMessage", chat_id=chat_id, text=piece)
 
-    async def _remember_choices(self, to: Address, choices: tuple[Choice, ...]) -> str:
-        """Keep what each number means for this person (or forget it); their language."""
+    async def _remember_choices(self, to: Address, reply: Reply) -> str:
+        """Keep what each number means for this person; their language.
+
+        The numbers shown last keep their meaning until a message with choices of its
+        own comes, or the prompt that showed them is replaced (answered): a notice in
+        between (a leader read the page) leaves them.
+        """
         async with self.dispatcher.ctx.db() as session:
             person = await person_by_chat(session, to.platform, to.chat_id)
             if person is None:
                 return "vi"
-            meanings = stored(choices)
-            if person.choices != meanings:
+            meanings = stored(reply.choices)
+            if (reply.choices or reply.replaces) and person.choices != meanings:
                 person.choices = meanings
                 await session.commit()
             return person.language

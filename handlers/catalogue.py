@@ -404,6 +404,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "kèm một ảnh, Zalo không hiển thị được",
         "with a photo that Zalo cannot show",
     ),
+    # ---- chats without buttons (Zalo): a prompt for words, a number not offered (issue 11) ----
+    "zalo_or_number": (
+        "— Hoặc gõ số để chọn.",
+        "— Or type the number to choose.",
+    ),
+    "number_not_offered": (
+        "Số {number} không có trong các lựa chọn. Xin Ông/Bà gõ một số từ 1 đến {count}:",
+        "There is no choice number {number}. Please type a number from 1 to {count}:",
+    ),
     # ---- broadcasts: the citizen's consent and the invitation ----
     "optin_ask": (
         "Phường có thể gửi Ông/Bà các khảo sát ý kiến sau này qua đây không? "

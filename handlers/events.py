@@ -1,8 +1,9 @@
 """The neutral shapes that cross between transports and handlers.
 
 A transport (Telegram, Zalo, the emulator) turns what its platform sends into an
-`Incoming`, and turns each `Reply` back into its own calls: inline buttons on
-Telegram, numbered lines where a chat has no buttons.
+`Incoming`, and turns each `Reply` back into its own calls: HTML, edits and inline
+buttons on Telegram; plain text, new messages and numbered lines on Zalo, which has
+none of them. A reply's text is in the replies' own small markup (`handlers.markup`).
 """
 
 from dataclasses import dataclass, field
@@ -62,8 +63,15 @@ class Choice:
 class Reply:
     """A message to send, or to put in place of `edit` (a message id) when given.
 
-    `text` is HTML limited to what Telegram accepts (b, i, code...); every piece of
-    person-written text inside it is escaped by the handler that wrote it.
+    `text` is in the replies' markup (`handlers.markup`: b, i, code, blockquote and
+    escaped text); every piece of person-written text inside it is escaped by the
+    handler that wrote it (`say` does).
+
+    A reply that `replaces` is the prompt just answered shown again, changed (Telegram
+    edits it in place when `edit` names it): a chat that cannot edit (Zalo) is sent only
+    its `news`, what changed (all of it when None, nothing when empty), and the prompt's
+    numbered choices become this reply's (none: forgotten). Any other reply leaves the numbers shown
+    before in place unless it offers choices of its own.
     """
 
     text: str
@@ -71,6 +79,9 @@ class Reply:
     columns: int = 1
     to: Address | None = None  # None: the chat the event came from
     edit: int | None = None
+    replaces: bool = False
+    news: str | None = None  # markup, like `text`
+    free_text: bool = False  # a prompt for words: its choices are only a way out of it
     photo: str | None = None  # a platform file id
     image: bytes | None = None  # a picture made here (a chart), uploaded
     document: tuple[str, bytes] | None = None  # a file made here (file name, content)

@@ -150,7 +150,7 @@ async def on_choice(
         return Response(notice=say(language, "bad_button"))
     action = parts[1]
     if action == "n":
-        return Response([Reply(say(language, "erase_kept"), edit=event.message_id)])
+        return Response([Reply(say(language, "erase_kept"), edit=event.message_id, replaces=True)])
     if action == "w":
         return await withdraw(session, ctx, person)
     how = person.platform
@@ -160,5 +160,5 @@ async def on_choice(
         subject=subject(person), how=how, at=ctx.clock(),
         detail="with content" if action == "c" else "",
     )  # fmt: skip
-    done = Reply(say(language, "erased"), edit=event.message_id)
+    done = Reply(say(language, "erased"), edit=event.message_id, replaces=True)
     return Response([done, *await _leaders_copies(session, ctx, erasure.pages)])

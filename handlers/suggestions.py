@@ -144,7 +144,7 @@ async def on_skip(
 def _skipped(ctx: Context, person: Person, message_id: int | None) -> list[Reply]:
     language = person.language
     return [
-        Reply(say(language, "ask_suggestion"), edit=message_id),
+        Reply(say(language, "ask_suggestion"), edit=message_id, replaces=True, news=""),
         broadcasts.with_optin(ctx, person, Reply(say(language, "skipped"))),
     ]
 
@@ -203,7 +203,7 @@ async def _filed_replies(
     )
     filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name))
     return [
-        Reply(chosen, edit=message_id),
+        Reply(chosen, edit=message_id, replaces=True, news=""),  # the page number says it
         filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed),
     ]
 

@@ -7,6 +7,7 @@ the database, so a restarted bot continues at the same question.
 """
 
 import html
+from dataclasses import replace
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -37,32 +38,37 @@ def answer_data(session_id: int, index: int, level: int) -> str:
 
 
 def render(survey: Survey, run: SurveySession, answers: dict[str, int], language: str) -> Reply:
-    """The run's message: answered questions with their level, then the current question."""
+    """The run's message: answered questions with their level, then the current question.
+
+    Its news, for chats that cannot edit: the answer just given, and the next question.
+    """
     lines = [f"<b>{html.escape(localized(language, survey.title), quote=False)}</b>"]
+    news: list[str] = []
     count = len(survey.questions)
     for number, question in enumerate(survey.questions, start=1):
         if question.code in answers:
-            lines.append(
-                say(
-                    language,
-                    "answered_line",
-                    number=number,
-                    element=element_label(language, question.element),
-                    level=level_label(language, answers[question.code]),
-                )
+            line = say(
+                language,
+                "answered_line",
+                number=number,
+                element=element_label(language, question.element),
+                level=level_label(language, answers[question.code]),
             )
+            lines.append(line)
+            news = [line] if number == run.step else news
     choices: tuple[Choice, ...] = ()
     if run.status == SessionStatus.ACTIVE and run.step < count:
         question = survey.questions[run.step]
         text = localized(language, question.text)
-        lines.append("")
-        lines.append(say(language, "question", number=run.step + 1, count=count, text=text))
+        asked = say(language, "question", number=run.step + 1, count=count, text=text)
+        lines += ["", asked]
+        news += ["", asked] if news else [asked]
         assert run.id is not None
         choices = tuple(
             Choice(level_label(language, level), answer_data(run.id, run.step, level))
             for level in survey.levels
         )
-    return Reply("\n".join(lines), choices)
+    return Reply("\n".join(lines), choices, news="\n".join(news))
 
 
 async def begin(
@@ -190,7 +196,7 @@ async def on_answer(
         person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
         replies.append(skip_prompt(language, draft))
     edited = render(survey, run, answers, language)
-    replies.insert(0, Reply(edited.text, edited.choices, edit=message_id))
+    replies.insert(0, replace(edited, edit=message_id, replaces=True))
     return Response(replies, notice=level_label(language, level_number))
 
 
@@ -218,4 +224,5 @@ def skip_prompt(language: str, draft: Draft) -> Reply:
     return Reply(
         say(language, "ask_suggestion"),
         (Choice(say(language, "btn_skip"), f"k:{draft.id}"),),
+        free_text=True,
     )
