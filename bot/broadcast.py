@@ -3,7 +3,7 @@
 Each recipient row goes pending → sending → sent (or blocked, failed, skipped). The
 "sending" mark is on disk before the request leaves, so a sender killed at any point
 and restarted never sends a row twice: rows it finds still "sending" are counted as
-sent (the request may have reached Telegram; see `settle_interrupted`).
+sent (the request may have reached the platform; see `settle_interrupted`).
 
 Memory and tasks are bounded whatever the audience: rows are read a page at a time
 into a small queue that a fixed number of workers drain.
@@ -14,8 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-
-from telegram.error import BadRequest, NetworkError
 
 from bot.dispatch import Dispatcher, RateLimited, Unreachable
 from bot.pacing import Budget
@@ -42,6 +40,7 @@ CONTROL_SECONDS = 1.0  # how often pause, cancel and quiet hours are looked at
 PROGRESS_SECONDS = 3.0  # how often the admin's progress message is edited
 OUTCOME_SECONDS = 0.2  # how often sent, blocked and failed rows are written, together
 TRANSIENT_ATTEMPTS = 4  # a network error or a 5xx: tried this often, then the row fails
+TRANSIENT_BACKOFF = 0.5  # seconds before trying again after one; doubled each time
 RATE_LIMITED_ATTEMPTS = 20  # 429s for one row before it is failed (each pauses everyone)
 
 
@@ -324,9 +323,9 @@ class BroadcastEngine:
                     return RecipientStatus.FAILED, "rate limited"
             except Exception as exc:
                 transient += 1
-                if transient >= TRANSIENT_ATTEMPTS or not _transient(exc):
+                if transient >= TRANSIENT_ATTEMPTS or not transport.transient(exc):
                     return RecipientStatus.FAILED, f"{type(exc).__name__}: {exc}"[:200]
-                backoff = 0.5 * 2**transient
+                backoff = TRANSIENT_BACKOFF * 2**transient
             await asyncio.sleep(backoff)
 
     async def _keep_writing(self, run: Run) -> None:
@@ -365,7 +364,7 @@ class BroadcastEngine:
         self, broadcast: Broadcast, run: Run | None, quiet: bool = False
     ) -> None:
         """Send or edit the admin's progress message (in the budget, as the broadcast's own)."""
-        if not broadcast.progress_chat_id:
+        if not broadcast.progress_chat_id or not broadcast.progress_platform:
             return
         ctx = self.ctx
         async with ctx.db() as session:
@@ -379,7 +378,7 @@ class BroadcastEngine:
             rate = run.sent / max(time.monotonic() - run.started, 1e-6)
             eta = report.remaining / rate
         reply = progress_reply(language, current, title, report, rate, eta, quiet)
-        to = Address("telegram", current.progress_chat_id or "")
+        to = Address(current.progress_platform or "", current.progress_chat_id or "")
         try:
             message_id = await self.dispatcher.transports[to.platform].send(
                 to,
@@ -402,8 +401,3 @@ def _without_transport(due: Due, queues: dict[str, asyncio.Queue[Due]]) -> Due:
     if due.skip is None and due.platform not in queues:
         return replace(due, skip=f"no {due.platform} transport")
     return due
-
-
-def _transient(exc: Exception) -> bool:
-    """Worth another try: the network, a timeout, or the server's own trouble."""
-    return isinstance(exc, NetworkError | OSError) and not isinstance(exc, BadRequest)

@@ -67,6 +67,10 @@ class Transport(Protocol):
         `attempts`; any other error is worth another try later. A `background` send (a
         broadcast) gives way to the others."""
 
+    def transient(self, exc: Exception) -> bool:
+        """Whether an error `send` raised is the platform's or the network's passing trouble
+        (a 5xx, a reset connection, a timeout): worth another try soon."""
+
 
 ANSWERED_CHATS = 100_000  # chats remembered as answered by this process (the oldest forgotten)
 

@@ -110,8 +110,9 @@ async def _notice_failed(dispatcher: Dispatcher, notice_id: int, reason: str) ->
         notice.failed = reason
         await session.commit()
         alerts = await leaders.unreachable_alert(session, ctx, notice.page_id)
-    if alerts:
-        await dispatcher.deliver(alerts[0].to or Address("telegram", ""), Response(alerts))
+    for alert in alerts:  # each to its own address
+        assert alert.to is not None
+        await dispatcher.deliver(alert.to, Response([alert]))
 
 
 async def book_schedule(dispatcher: Dispatcher) -> int:

@@ -12,14 +12,14 @@ Every message and edit takes a slot of the bot's overall budget (replies before
 broadcasts) and every new message the chat's own turn (`bot.pacing`): the bot stays
 under Telegram's limits instead of sleeping on its 429s.
 
-Messages, edits, photos by file id, callback answers and getUpdates go as plain JSON
-through PTB's request layer (`AiohttpRequest.call`), which spares the hot path PTB's
-objects; PTB's `Bot` does the rest (getMe, commands).
+A reply's markup (`handlers.markup`) is rendered as Telegram's HTML, cut into pieces
+that each close their own tags. Messages, edits, photos by file id, callback answers
+and getUpdates go as plain JSON through PTB's request layer (`AiohttpRequest.call`),
+which spares the hot path PTB's objects; PTB's `Bot` does the rest (getMe, commands).
 """
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -40,6 +40,7 @@ from bot.pacing import Budget, ChatPace
 from bot.settings import SettingsError
 from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_text
 from bot.wire import text as text_field
+from handlers import markup
 from handlers.events import Address, Incoming, Kind, Reply, Response
 from storage.text import storable
 
@@ -226,65 +227,21 @@ def keyboard(reply: Reply) -> Json | None:
     return {"inline_keyboard": rows}
 
 
-TAG = re.compile(r"<(/?)([a-z-]+)[^>]*>")
-ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
-HTML_MARGIN = 200  # room for the tags re-opened and closed around a piece
+def html_pieces(spans: list[markup.Span], limit: int = MAX_TEXT) -> list[str]:
+    """A reply's text as Telegram HTML, cut at line ends into messages Telegram takes.
 
-
-def visible_length(html: str) -> int:
-    """Telegram's measure: the text shown, after tags and entities are parsed, counted in
-    UTF-16 units (an emoji counts two), which is never less than in characters."""
-    return len(ENTITY.sub("&", TAG.sub("", html)).encode("utf-16-le")) // 2
-
-
-def _safe_cut(line: str, limit: int) -> int:
-    """Where to cut a too-long line: not inside a tag or an entity."""
-    cut = limit
-    for opener, closer in (("<", ">"), ("&", ";")):
-        start = line.rfind(opener, 0, cut)
-        if start > 0 and line.find(closer, start, cut) == -1:
-            cut = start
-    return cut
-
-
-def _balance(chunks: list[str]) -> list[str]:
-    """Close the tags still open at the end of a piece and open them again in the next."""
-    balanced, open_tags = [], []
-    for chunk in chunks:
-        prefix = "".join(tag for tag, _ in open_tags)
-        for match in TAG.finditer(chunk):
-            if match[1]:
-                if open_tags and open_tags[-1][1] == match[2]:
-                    open_tags.pop()
-            else:
-                open_tags.append((match[0], match[2]))
-        suffix = "".join(f"</{name}>" for _, name in reversed(open_tags))
-        balanced.append(prefix + chunk + suffix)
-    return balanced
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut a long HTML message at line ends (inside a huge line, between tags and entities).
-
-    Each piece is valid HTML on its own: tags open at a cut are closed and opened again.
-    Pieces of only white space are left out, since Telegram refuses an empty message.
+    Telegram measures what is shown, in UTF-16 units; every piece closes its own tags.
+    A text of only white space stays one piece, which Telegram refuses (`Refused`).
     """
-    if visible_length(text) <= limit:
-        return [text]
-    room = limit - HTML_MARGIN
-    chunks: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        if visible_length(current) + visible_length(line) > room:
-            chunks.append(current)
-            current = ""
-            while visible_length(line) > room:  # cut by characters: never more than shown
-                cut = _safe_cut(line, room)
-                chunks.append(line[:cut])
-                line = line[cut:]
-        current += line
-    chunks.append(current)
-    return _balance([chunk for chunk in chunks if chunk.strip()]) or [text[:limit]]
+    return [markup.html(piece) for piece in markup.split(spans, limit, markup.utf16)] or [
+        markup.html(spans)
+    ]
+
+
+def _caption(spans: list[markup.Span]) -> str | None:
+    """The text as a photo's caption, when it fits in one."""
+    pieces = html_pieces(spans, MAX_CAPTION)
+    return pieces[0] if len(pieces) == 1 else None
 
 
 class Offsets:
@@ -387,6 +344,11 @@ class TelegramTransport:
                 await asyncio.sleep(0.5 * 2**attempt)
         return None
 
+    def transient(self, exc: Exception) -> bool:
+        """The network, a timeout, or Telegram's own trouble (PTB's BadRequest is a
+        NetworkError too, but sending it again cannot help)."""
+        return isinstance(exc, NetworkError | OSError) and not isinstance(exc, BadRequest)
+
     @asynccontextmanager
     async def _turn(self, chat_id: int, new: bool, background: bool) -> AsyncIterator[None]:
         """The chat's turn for a new message, then a slot of the bot's budget."""
@@ -401,22 +363,23 @@ class TelegramTransport:
             return await self.api.call(method, **params)
 
     async def _send_once(self, chat_id: int, reply: Reply, background: bool) -> int | None:
-        markup = keyboard(reply)
-        extra: Json = {"reply_markup": markup} if markup else {}
+        buttons = keyboard(reply)
+        extra: Json = {"reply_markup": buttons} if buttons else {}
+        spans = markup.parse(reply.text)
         if reply.edit is not None:
             await self._call(
                 "editMessageText",
                 background,
                 chat_id=chat_id,
                 message_id=reply.edit,
-                text=split_text(reply.text)[0],  # an edit is one message: the rest is cut
+                text=html_pieces(spans)[0],  # an edit is one message: the rest is cut
                 parse_mode="HTML",
                 link_preview_options=NO_PREVIEW,
                 **extra,
             )
             return reply.edit
+        caption = _caption(spans) if reply.image is not None or reply.photo else None
         if reply.image is not None:  # an upload: PTB builds the multipart request
-            caption = reply.text if len(reply.text) <= MAX_CAPTION else None
             async with self._turn(chat_id, True, background):
                 sent_photo = await self.api.bot.send_photo(
                     chat_id, reply.image, caption=caption, parse_mode="HTML"
@@ -424,18 +387,17 @@ class TelegramTransport:
             if caption is not None:
                 return sent_photo.message_id
         if reply.photo:
-            fits = len(reply.text) <= MAX_CAPTION
             sent = await self._call(
                 "sendPhoto",
                 background,
                 chat_id=chat_id,
                 photo=reply.photo,
                 parse_mode="HTML",
-                **({"caption": reply.text, **extra} if fits else {}),
+                **({"caption": caption, **extra} if caption is not None else {}),
             )
-            if fits:
+            if caption is not None:
                 return int(sent["message_id"])
-        chunks = split_text(reply.text)
+        chunks = html_pieces(spans)
         sent = {}
         for index, chunk in enumerate(chunks):
             sent = await self._call(

@@ -259,6 +259,13 @@ class ZaloTransport:
                 await asyncio.sleep(0.5 * 2**attempt)
         return None
 
+    def transient(self, exc: Exception) -> bool:
+        """Zalo's or a proxy's 5xx (a page that is not the API's JSON counts as 502), a reset
+        connection, a timeout."""
+        if isinstance(exc, ZaloError):
+            return exc.code >= 500
+        return isinstance(exc, httpx.TransportError | OSError)
+
     async def _send_once(self, chat_id: str, reply: Reply, text: str, background: bool) -> None:
         if not reply.replaces:  # else an edit on Telegram: its photo or file went before
             if reply.photo and reply.photo.startswith(("http://", "https://")):

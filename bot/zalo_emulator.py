@@ -5,7 +5,8 @@ millisecond timestamps, the `event_name` of each update, one update per
 `getUpdates` (no offset; 408 when nothing came), and webhook delivery with the
 `X-Bot-Api-Secret-Token` header once `setWebhook` was called. Messages over 2,000
 characters are refused; `rate` makes it answer 429 "quota exceeded" beyond that
-many sends per second.
+many sends per second; `misbehave` makes the next calls of a method fail as a
+proxy or a network does (a 502 page, a connection reset).
 """
 
 import asyncio
@@ -25,6 +26,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
+RESET = "reset"  # a fault of `misbehave`: the connection is closed without an answer
 Json = dict[str, Any]
 
 
@@ -137,6 +139,8 @@ class ZaloEmulator:
         self._closing = False
         self._session: aiohttp.ClientSession | None = None
         self._raw_answers: dict[str, deque[str]] = {}  # method -> bodies answered with 200
+        self._faults: dict[str, deque[int | str]] = {}  # method -> HTTP statuses or RESET
+        self.faulted = 0  # calls answered with a fault
         self.port = 0
 
     async def __aenter__(self) -> Self:
@@ -219,6 +223,12 @@ class ZaloEmulator:
         HTML page, a cut body); the call has no other effect."""
         self._raw_answers.setdefault(method, deque()).extend([body] * times)
 
+    def misbehave(self, method: str, *faults: int | str) -> None:
+        """The next calls of `method` fail, one per fault, in order: an HTTP status (a
+        proxy's HTML page, e.g. 502) or `RESET` (the connection closed, nothing answered);
+        they have no other effect."""
+        self._faults.setdefault(method, deque()).extend(faults)
+
     @property
     def raw_answers_left(self) -> int:
         return sum(len(bodies) for bodies in self._raw_answers.values())
@@ -233,6 +243,16 @@ class ZaloEmulator:
         except ValueError:
             return _error(400, "Bad Request: invalid JSON")
         method = request.match_info["method"]
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults.popleft()
+            self.faulted += 1
+            if fault == RESET:
+                assert request.transport is not None
+                request.transport.abort()
+                raise ConnectionResetError("the emulator reset the connection")
+            page = f"<html><body>{fault} Bad Gateway</body></html>"
+            return web.Response(status=int(fault), text=page, content_type="text/html")
         raw = self._raw_answers.get(method)
         if raw:
             return web.Response(status=200, text=raw.popleft(), content_type="text/html")

@@ -184,7 +184,7 @@ async def start_wizard(session: AsyncSession, ctx: Context, person: Person) -> R
     if not ctx.is_admin(person):
         return Response([Reply(say(language, "unknown_command"))])
     draft = Broadcast(survey_key="", created_by=person.chat_id, created_at=ctx.clock())
-    draft.progress_chat_id = person.chat_id
+    draft.progress_platform, draft.progress_chat_id = person.platform, person.chat_id
     session.add(draft)
     await session.flush()
     choices = tuple(

@@ -410,8 +410,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "— Or type the number to choose.",
     ),
     "number_not_offered": (
-        "Số {number} không có trong các lựa chọn. Xin Ông/Bà gõ một số từ 1 đến {count}:",
-        "There is no choice number {number}. Please type a number from 1 to {count}:",
+        "Không có lựa chọn số {number}. Xin Ông/Bà chọn lại:",
+        "There is no choice number {number}. Please choose again:",
     ),
     # ---- broadcasts: the citizen's consent and the invitation ----
     "optin_ask": (

@@ -39,9 +39,10 @@ def parse(text: str) -> list[Span]:
     run: list[str] = []
 
     def close_run() -> None:
-        if run:
-            spans.append(Span("".join(run), tuple(tags)))
-            run.clear()
+        joined = "".join(run)
+        if joined:
+            spans.append(Span(joined, tuple(tags)))
+        run.clear()
 
     position = 0
     for token in TOKEN.finditer(text):
@@ -50,11 +51,14 @@ def parse(text: str) -> list[Span]:
         if token[3] is not None:
             run.append(ENTITIES[token[3]])
             continue
-        close_run()
         closing, tag = token[1], token[2]
+        if closing and tag not in tags:  # closes nothing: shown as written
+            run.append(token[0])
+            continue
+        close_run()
         if not closing:
             tags.append(tag)
-        elif tag in tags:  # closes it and whatever was left open inside it
+        else:  # closes it and whatever was left open inside it
             del tags[len(tags) - 1 - tags[::-1].index(tag) :]
     run.append(text[position:])
     close_run()

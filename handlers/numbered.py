@@ -2,14 +2,17 @@
 
 The transport keeps the choices last shown to a person (`Person.choices`); here a
 typed answer, its number or its label's words with or without diacritics, becomes
-the choice it names, in the same transaction as the rest of the event.
+the choice it names, in the same transaction as the rest of the event. A number that
+names none of them is asked again, never taken as words (a suggestion that read
+"Đèn đường ngõ 5 hỏng\n3").
 """
 
 import json
 import unicodedata
 from dataclasses import replace
 
-from handlers.events import Choice, Incoming, Kind
+from handlers.catalogue import say
+from handlers.events import Choice, Incoming, Kind, Reply
 from storage.models import Person
 
 
@@ -44,3 +47,14 @@ def as_choice(event: Incoming, person: Person) -> Incoming:
         return event
     data = match_choice(event.text, json.loads(person.choices))
     return event if data is None else replace(event, kind=Kind.CHOICE, choice=data, text="")
+
+
+def not_offered(event: Incoming, person: Person) -> Reply | None:
+    """A typed number that none of the choices shown has: the choices again, kindly."""
+    if event.kind != Kind.TEXT or not event.numbered or not person.choices:
+        return None
+    answer = event.text.strip().rstrip(".")
+    if not (answer.isascii() and answer.isdigit()):
+        return None
+    shown = tuple(Choice(label, data) for label, data in json.loads(person.choices))
+    return Reply(say(person.language, "number_not_offered", number=answer), shown)

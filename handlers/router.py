@@ -12,6 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import broadcasts, figures, leaders, numbered, privacy, suggestions, survey
+from handlers.callbacks import CALLBACKS
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response, data_id
@@ -51,7 +52,12 @@ async def handle(event: Incoming, ctx: Context) -> Response:
             if person.blocked_at is not None:  # they blocked the bot, and now write to it again
                 person.blocked_at = None
                 await leaders.notify_again(session, person)
-            response = await _route(session, ctx, person, numbered.as_choice(event, person))
+            event = numbered.as_choice(event, person)
+            again = numbered.not_offered(event, person)
+            if again is not None:
+                response = Response([again])
+            else:
+                response = await _route(session, ctx, person, event)
             response = privacy.with_notice(ctx, person, response)  # data protection: first contact
         await session.commit()
     return response
@@ -96,7 +102,7 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
     if event.kind == Kind.COMMAND:
         return await _command(session, ctx, person, event)
     if event.kind == Kind.CHOICE:
-        return await _choice(session, ctx, person, event)
+        return await CALLBACKS.handle(session, ctx, person, event)
     if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:  # anything but an answer
@@ -156,41 +162,6 @@ async def _command(
             return Response([Reply(say(person.language, "language_set"))])
         case _:
             return Response([Reply(say(language, "unknown_command"))])
-
-
-async def _choice(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
-    prefix = event.choice.partition(":")[0]
-    if prefix == survey.ANSWER:
-        return await survey.on_answer(
-            session, ctx, person, event.choice, event.message_id, event.resend
-        )
-    if prefix == suggestions.SKIP:
-        return await suggestions.on_skip(
-            session, ctx, person, event.choice, event.message_id, event.resend
-        )
-    if prefix == suggestions.SIGN:
-        return await suggestions.on_sign(session, ctx, person, event)
-    if prefix == suggestions.WARD:
-        return await suggestions.on_ward_choice(session, person, event.choice)
-    if prefix == leaders.SEEN:
-        return await leaders.on_seen(session, ctx, person, event)
-    if prefix == leaders.ANSWER:
-        return await leaders.on_answer_start(session, ctx, person, event)
-    if prefix == figures.FIGURES:
-        return await figures.on_period(session, ctx, person, event.choice)
-    if prefix == broadcasts.OPTIN:
-        return await broadcasts.on_optin(ctx, person, event.choice)
-    if prefix == broadcasts.INVITE:
-        return await broadcasts.on_invitation(
-            session, ctx, person, event.choice, event.message_id, event.resend
-        )
-    if prefix == broadcasts.WIZARD:
-        return await broadcasts.on_wizard(session, ctx, person, event)
-    if prefix == leaders.BOOK:
-        return await leaders.browse(session, ctx, person, event.choice, event.message_id)
-    if prefix == privacy.PRIVACY:
-        return await privacy.on_choice(session, ctx, person, event)
-    return Response(notice=say(person.language, "bad_button"))
 
 
 async def _stop(session: AsyncSession, person: Person) -> Response:

@@ -323,6 +323,7 @@ class Broadcast(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # the admin's progress message, edited in place while it runs
+    progress_platform: str | None = Field(default=None, max_length=16)
     progress_chat_id: str | None = Field(default=None, max_length=64)
     progress_message_id: int | None = None
 

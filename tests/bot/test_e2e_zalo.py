@@ -8,14 +8,15 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot import broadcast
 from bot.app import serve
 from bot.emulator import BotApiEmulator
 from bot.settings import load_settings
 from bot.zalo import pieces
-from bot.zalo_emulator import ZaloEmulator, ZaloUser
+from bot.zalo_emulator import RESET, ZaloEmulator, ZaloUser
 from handlers.numbered import fold, match_choice
-from storage.models import Answer, BookPage, Person, SeenMessage, Ward
-from tests.bot.conftest import ADMIN, asogopy, store
+from storage.models import Answer, BookPage, Person, Recipient, SeenMessage, Ward
+from tests.bot.conftest import ADMIN, asogopy, store, until
 from tests.bot.test_e2e_broadcast import invitations, opted_in
 from tests.bot.test_e2e_citizen import rows
 from tests.bot.test_e2e_leaders import join
@@ -93,9 +94,8 @@ async def test_a_zalo_citizen_answers_by_digits_and_words_and_a_telegram_leader_
     again = await citizen.next_message()
     assert "chọn một trong các câu trả lời" in again.text
     assert "Câu 3/5" in (await citizen.next_message()).text
-    await citizen.send_text("9")
-    await citizen.next_message()
-    assert "Câu 3/5" in (await citizen.next_message()).text
+    await citizen.send_text("9")  # no such choice: the choices again, and nothing recorded
+    assert LEVEL_LINES in (await citizen.wait_for(lambda m: "lựa chọn số 9" in m.text)).text
     await citizen.send_text("Bình thường.")
     await citizen.next_message()
     await citizen.send_text("Hài lòng")
@@ -120,6 +120,48 @@ async def test_a_zalo_citizen_answers_by_digits_and_words_and_a_telegram_leader_
     await leader.press(note, "Đã xem")
     told = await citizen.wait_for(lambda m: "đã đọc góp ý" in m.text)
     assert "(trang số 1)" in told.text
+
+
+async def test_a_zalo_survey_sends_only_what_is_new_and_no_typed_number_is_lost(
+    emulator: BotApiEmulator, zalo: ZaloEmulator, zalo_bot: object, database_url: str
+) -> None:
+    ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
+    await store(database_url, ward)
+    leader = await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
+    citizen = zalo.user("8827364512", "Bà Tư")
+    await walk_in(citizen)
+    for number in range(2, 6):
+        await citizen.send_text("4")
+        update = await citizen.next_message()  # the answer just given, the next question
+        assert update.text.startswith(f"✅ Câu {number - 1} — ") and update.text.count("✅") == 1
+        assert f"Câu {number}/5" in update.text and LEVEL_LINES in update.text
+        assert "Khảo sát mức độ hài lòng" not in update.text  # not the whole survey again
+    await citizen.send_text("5")
+    assert (await citizen.next_message()).text == "✅ Câu 5 — Tiếp nhận, xử lý góp ý: Rất hài lòng"
+    ask = await citizen.next_message()
+    assert ask.text.endswith("1. Bỏ qua\n— Hoặc gõ số để chọn.")  # it waits for words
+    assert "trả lời bằng số" not in ask.text
+
+    await citizen.send_text("Đèn đường ngõ 5 hỏng")
+    assert "1. Gửi kèm tên\n2. Gửi ẩn danh" in (await citizen.next_message()).text
+    await citizen.send_text("3")  # two choices shown: asked again, never added to the page
+    again = await citizen.next_message()
+    assert "Không có lựa chọn số 3" in again.text and "2. Gửi ẩn danh" in again.text
+    await citizen.send_text("2")
+    filed = await citizen.next_message()
+    assert "trang số 1" in filed.text and "1. Đồng ý\n2. Không, cảm ơn" in filed.text
+    (page,) = await rows(database_url, BookPage)
+    assert page.text == "Đèn đường ngõ 5 hỏng" and not page.signed
+    assert sum("Đèn đường ngõ 5 hỏng" in m.text for m in citizen.messages) == 1  # echoed once
+    assert len(citizen.messages) == 11  # greeting, 5 questions, the last answer, 4 more
+
+    note = await leader.wait_for(lambda m: "Trang 1" in m.text)
+    await leader.press(note, "Đã xem")
+    await citizen.wait_for(lambda m: "đã đọc góp ý" in m.text)
+    await citizen.send_text("1")  # still «Đồng ý»: a notice without choices keeps the numbers
+    await citizen.wait_for(lambda m: "Phường sẽ gửi khảo sát" in m.text)
+    (person,) = [p for p in await rows(database_url, Person) if p.platform == "zalo"]
+    assert person.optin is True
 
 
 async def test_the_same_id_on_zalo_and_telegram_is_two_people(
@@ -319,3 +361,35 @@ async def test_zalo_quota_exceeded_slows_a_broadcast_and_loses_nobody(
         await stopped(bot)
     assert zalo.throttled > 0
     assert [sum("kính mời Ông/Bà" in m.text for m in p.messages) for p in people] == [1] * 12
+
+
+async def test_a_zalo_broadcast_is_sent_again_after_a_bad_gateway_and_a_reset(
+    zalo: ZaloEmulator,
+    zalo_env: dict[str, str],
+    zalo_bot: object,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(broadcast, "TRANSIENT_BACKOFF", 0.01)
+    ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
+    await store(database_url, ward)
+    people = [zalo.user(f"9900{n}", f"Dân {n}") for n in range(2)]
+    await store(
+        database_url,
+        *(
+            Person(platform="zalo", chat_id=p.id, ward_id=ward.id, optin=True, optin_at=None)
+            for p in people
+        ),
+    )
+    zalo.misbehave("sendMessage", 502, RESET, 502)  # a proxy's page, a reset, a proxy again
+    created = await asogopy(zalo_env, "broadcast", "create", "--survey", "sipas")
+    assert created.returncode == 0, created.stderr
+    for person in people:
+        await person.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
+    assert zalo.faulted == 3
+    await until(lambda: _all_sent(database_url))
+    assert [sum("kính mời Ông/Bà" in m.text for m in p.messages) for p in people] == [1, 1]
+
+
+async def _all_sent(database_url: str) -> bool:
+    return [r.status for r in await rows(database_url, Recipient)] == ["sent", "sent"]
