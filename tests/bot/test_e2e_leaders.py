@@ -73,7 +73,7 @@ async def test_leaders_are_notified_one_signs_and_the_citizen_hears_back(
     for note in (first, second):
         assert "Đèn đường <ngõ 5> & ngõ 7 hỏng 😟" in note.text  # literal
         assert "Ẩn danh" in note.text and "Lan" not in note.text
-        assert note.button_labels == ["✅ Đã xem", "✍️ Trả lời"]
+        assert note.button_labels == ["✅ Đã xem", "✍️ Trả lời", "🙏 Không cần trả lời"]
 
     await chairman.press(first, "Đã xem")
     await deputy.press(second, "Đã xem")  # at nearly the same moment
@@ -92,6 +92,8 @@ async def test_leaders_are_notified_one_signs_and_the_citizen_hears_back(
     await deputy.press(second, "Trả lời")
     await deputy.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
     await deputy.send_photo(caption="Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>.")
+    preview = await deputy.wait_for(lambda m: "📨 Gửi" in m.button_labels)
+    await deputy.press(preview, "Gửi")
     await deputy.wait_for(lambda m: "Đã gửi trả lời" in m.text)
     answer = await citizen.wait_for(lambda m: "trả lời góp ý" in m.text)
     assert "Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>." in answer.text
@@ -308,6 +310,8 @@ async def test_long_texts_with_markup_travel_literally_both_ways(
     await leader.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
     answer = "\n".join(f"{n}. <i>Đã xử lý</i> & kiểm tra lại 👍 " + "x" * 60 for n in range(80))
     await leader.send_text(answer)
+    preview = await leader.wait_for(lambda m: "📨 Gửi" in m.button_labels)
+    await leader.press(preview, "Gửi")
     await leader.wait_for(lambda m: "Đã gửi trả lời" in m.text)
     await citizen.wait_for(lambda m: "79. <i>Đã xử lý</i> & kiểm tra lại 👍" in m.text)
     received = [m.text for m in citizen.messages if "Đã xử lý" in m.text]
