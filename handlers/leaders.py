@@ -6,6 +6,8 @@ signature is taken with one conditional UPDATE: two leaders pressing together le
 exactly one signature, and both messages show that one.
 """
 
+from dataclasses import replace
+
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -541,9 +543,15 @@ def _after(page: BookPage) -> ColumnElement[bool]:
     return or_(col(BookPage.created_at) > page.created_at, same_time)
 
 
-async def unread(session: AsyncSession, ctx: Context, person: Person, data: str = "") -> Response:
+async def unread(
+    session: AsyncSession, ctx: Context, person: Person, data: str = "", numbered: bool = False
+) -> Response:
     """/chuaxem: how many pages are unread, then the oldest few, each with its buttons, and
-    «Xem tiếp» for the next few (`data`: u:<the last page shown>)."""
+    «Xem tiếp» for the next few (`data`: u:<the last page shown>).
+
+    A chat without buttons answers only the numbers of the last message: it gets one page
+    at a time, «Xem tiếp» among that page's own choices.
+    """
     language = person.language
     assert person.id is not None
     wards = await led_wards(session, person.id)
@@ -559,8 +567,9 @@ async def unread(session: AsyncSession, ctx: Context, person: Person, data: str 
             return Response(notice=say(language, "bad_button"))
         query = query.where(_after(last))
     order = (col(BookPage.created_at), col(BookPage.id))
-    pages = list((await session.exec(query.order_by(*order).limit(UNREAD_BATCH + 1))).all())
-    more, pages = len(pages) > UNREAD_BATCH, pages[:UNREAD_BATCH]
+    batch = 1 if numbered else UNREAD_BATCH
+    pages = list((await session.exec(query.order_by(*order).limit(batch + 1))).all())
+    more, pages = len(pages) > batch, pages[:batch]
     replies: list[Reply] = []
     if not data:
         total = await session.scalar(select(func.count()).select_from(BookPage).where(waiting))
@@ -571,14 +580,22 @@ async def unread(session: AsyncSession, ctx: Context, person: Person, data: str 
         return Response([Reply(say(language, "unread_none"))])
     record_page_views(session, person, pages, person.platform, ctx.clock())  # audit trail
     by_id = {ward.id: ward for ward in wards}
+    notice = 0
     for page in pages:
+        notice = len(replies)
         replies.append(await render_notice(session, ctx, page, language))
         replies.extend(continuation(page, by_id[page.ward_id], language))
     if more:
         after = select(func.count()).select_from(BookPage).where(waiting)
-        left = await session.scalar(after.where(_after(pages[-1])))
-        button = Choice(say(language, "btn_more"), f"{MORE}:{pages[-1].id}")
-        replies.append(Reply(say(language, "unread_more", count=left), (button,)))
+        left = say(language, "unread_more", count=await session.scalar(after.where(_after(page))))
+        button = Choice(say(language, "btn_more"), f"{MORE}:{page.id}")
+        if numbered:
+            shown = replies[notice]
+            replies[notice] = replace(
+                shown, text=f"{shown.text}\n\n{left}", choices=(*shown.choices, button)
+            )
+        else:
+            replies.append(Reply(left, (button,)))
     return Response(replies)
 
 

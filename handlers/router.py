@@ -139,7 +139,7 @@ async def _command(
         case "thoat":
             return await _stop(session, person)
         case "chuaxem":
-            return await leaders.unread(session, ctx, person)
+            return await leaders.unread(session, ctx, person, numbered=event.numbered)
         case "so":
             return await leaders.browse(session, ctx, person)
         case "baocao":
@@ -203,7 +203,7 @@ async def _choice(session: AsyncSession, ctx: Context, person: Person, event: In
     if prefix == leaders.PHOTO:
         return await leaders.on_photo(session, person, event)
     if prefix == leaders.MORE:
-        return await leaders.unread(session, ctx, person, event.choice)
+        return await leaders.unread(session, ctx, person, event.choice, event.numbered)
     if prefix == privacy.PRIVACY:
         return await privacy.on_choice(session, ctx, person, event)
     return Response(notice=say(person.language, "bad_button"))
