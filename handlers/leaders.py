@@ -7,6 +7,7 @@ exactly one signature, and both messages show that one.
 """
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import col, select
@@ -139,7 +140,7 @@ def signature(leadership: Leadership) -> str:
     return clip(f"{name}, {title}" if title else name, NAME_LENGTH)
 
 
-async def signature_prompt(session: AsyncSession, person: Person) -> Reply:
+def signature_prompt(person: Person) -> Reply:
     """What a joining leader is asked: their official name, then their title."""
     asked = "leader_ask_name" if person.dialog == Dialog.LEADER_NAME else "leader_ask_title"
     return Reply(say(person.language, asked))
@@ -154,7 +155,7 @@ async def on_signature_text(session: AsyncSession, person: Person, event: Incomi
         return Response([Reply(say(language, "not_allowed"))])
     typed = clip(" ".join(event.text.split()), NAME_LENGTH)
     if not typed:
-        return Response([await signature_prompt(session, person)])
+        return Response([signature_prompt(person)])
     if person.dialog == Dialog.LEADER_NAME:
         held.name = person.name = typed
         if held.title is None:
@@ -338,30 +339,24 @@ async def on_seen(session: AsyncSession, ctx: Context, person: Person, event: In
     )
     await session.refresh(page)
     if signed.rowcount == 1:
-        replies.append(await _tell_citizen(session, ctx, page, "citizen_seen"))
+        told = await _tell_citizen(session, ctx, page, "citizen_seen", signature(held), now)
+        replies.append(told)
     mine = await render_notice(session, ctx, page, language)
     pressed = Reply(mine.text, mine.choices, columns=2, to=event.address, edit=event.message_id)
     replies[:0] = await _refresh_notices(session, ctx, page, pressed)
     return Response(replies, notice=say(language, "signed_notice"))
 
 
-async def _tell_citizen(session: AsyncSession, ctx: Context, page: BookPage, key: str) -> Reply:
+async def _tell_citizen(
+    session: AsyncSession, ctx: Context, page: BookPage, key: str, signed: str, at: datetime
+) -> Reply:
     """The citizen hears that a leader read (or closed) their page, with the signature."""
     citizen = await session.get(Person, page.person_id)
     ward = await session.get(Ward, page.ward_id)
     assert citizen is not None and ward is not None
-    moment = page.answered_at if key == "citizen_thanked" else page.seen_at
-    name = (page.answered_by_name if key == "citizen_thanked" else page.seen_by_name) or "?"
-    assert moment is not None
-    text = say(
-        citizen.language,
-        key,
-        ward=ward.name,
-        page=page.page_no,
-        name=name,
-        time=ctx.local_time(moment),
-    )
-    return Reply(text, to=Address(citizen.platform, citizen.chat_id))
+    values = {"ward": ward.name, "page": page.page_no, "name": signed, "time": ctx.local_time(at)}
+    to_citizen = Address(citizen.platform, citizen.chat_id)
+    return Reply(say(citizen.language, key, **values), to=to_citizen)
 
 
 async def on_answer_start(
@@ -521,7 +516,7 @@ async def on_no_answer(
     mine = await render_notice(session, ctx, page, language)
     pressed = Reply(mine.text, mine.choices, columns=2, to=event.address, edit=event.message_id)
     replies = await _refresh_notices(session, ctx, page, pressed)
-    replies.append(await _tell_citizen(session, ctx, page, "citizen_thanked"))
+    replies.append(await _tell_citizen(session, ctx, page, "citizen_thanked", name, now))
     return Response(replies, notice=say(language, "no_answer_notice"))
 
 

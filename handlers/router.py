@@ -93,7 +93,7 @@ async def current_step(
         if draft is not None and draft.person_id == person.id and draft.page_id is not None:
             return await leaders.review(session, person, draft)
     if person.dialog in (Dialog.LEADER_NAME, Dialog.LEADER_TITLE):
-        return [await leaders.signature_prompt(session, person)]
+        return [leaders.signature_prompt(person)]
     return []
 
 
