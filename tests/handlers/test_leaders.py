@@ -192,6 +192,8 @@ async def test_unread_tells_the_true_count_and_pages_through_in_batches_with_pho
     assert len(response.replies) == 1 and "Trang 11<" in response.replies[0].text
     await leader.command("so")
     assert "📷 Xem ảnh" not in [c.label for c in leader.keyboard]  # page 12: no photo
+    await leader.press(f"b:{ward.id}:7")  # the book turned to page 7, which has one
+    assert "📷 Xem ảnh" in [c.label for c in leader.keyboard]
     outsider = Chat(ctx, chat_id="555")
     assert (await outsider.press(photo)).notice  # only the ward's leaders see its photos
 
