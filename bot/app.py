@@ -22,6 +22,7 @@ from bot.jobs import (
     retention,
     send_notices,
     send_replies,
+    sync_menus,
 )
 from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
@@ -100,6 +101,7 @@ class Jobs:
             (book_schedule, SCHEDULE_SECONDS),
             (retention, SCHEDULE_SECONDS),  # data protection: once a day, checked each minute
             (redraw_notices, OUTBOX_SECONDS),  # data protection: pages changed at the desk
+            (sync_menus, OUTBOX_SECONDS),  # issue 11: leaders' and admins' command menus
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))

@@ -219,11 +219,19 @@ def case_done(code: Annotated[str, typer.Argument(help="the case code")]) -> Non
 def leader_invite(
     code: Annotated[str, typer.Argument(help="the ward's code")],
     days: Annotated[int, typer.Option(help="how many days the link stays valid (1-90)")] = 7,
+    name: Annotated[
+        str | None, typer.Option(help="the leader's official name, signed on every page")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="the leader's title, e.g. «Chủ tịch UBND phường»")
+    ] = None,
 ) -> None:
     """Print a one-time invite link that makes whoever opens it a leader of the ward."""
     settings = load_settings()
     username = bot_username(settings)
-    invite = office_call(lambda session: leaders.invite_leader(session, code, days))
+    invite = office_call(
+        lambda session: leaders.invite_leader(session, code, days, name=name, title=title)
+    )
     typer.echo(start_link(username, f"l_{invite.token}"))
     until = invite.expires_at.astimezone(settings.zone).strftime(DATE_TIME)
     typer.echo(f"valid once, until {until} ({settings.timezone})")

@@ -1078,6 +1078,17 @@ class BotApiEmulator:
         """Raw answers still to give (0 once the bot went through every fault)."""
         return sum(len(bodies) for bodies in self._raw_answers.values())
 
+    def menu(self, chat_id: int | None = None, language: str = "") -> list[str] | None:
+        """The command names the bot set for one chat (`BotCommandScopeChat`), or for every
+        chat (the default scope) without `chat_id`; None when no menu is set there."""
+        scope: JSONDict = {"type": "default"}
+        if chat_id is not None:
+            scope = {"type": "chat", "chat_id": chat_id}
+        commands = self.commands.get(
+            self._commands_key({"scope": scope, "language_code": language})
+        )
+        return None if commands is None else [str(c["command"]) for c in commands]
+
     def fail(self, *methods: str, status: int = 502) -> None:
         """Answer these methods with an HTTP error (Telegram's 5xx in an outage) until heal()."""
         for method in methods:

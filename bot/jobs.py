@@ -2,8 +2,9 @@
 
 import logging
 from dataclasses import replace
+from typing import Protocol, runtime_checkable
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from bot import outbox
 from bot.dispatch import Delivery, Dispatcher, Unreachable
@@ -184,3 +185,45 @@ async def redraw_notices(dispatcher: Dispatcher) -> int:
                 await session.delete(row)
                 await session.commit()
     return len(due)
+
+
+@runtime_checkable
+class MenuTransport(Protocol):
+    """A transport with per-chat command menus (Telegram; Zalo has no menus)."""
+
+    async def set_menu(self, chat_id: str, role: str | None) -> None: ...
+
+
+async def sync_menus(dispatcher: Dispatcher) -> int:
+    """Give each leader's and admin's chat its own command menu, and a removed leader the
+    citizens' again (the office removes leaders from the CLI); returns how many changed."""
+    ctx = dispatcher.ctx
+    changed = 0
+    for platform, transport in dispatcher.transports.items():
+        if not isinstance(transport, MenuTransport):
+            continue
+        async with ctx.db() as session:
+            result = await session.exec(
+                select(Person).where(
+                    Person.platform == platform,
+                    or_(
+                        col(Person.menu).is_not(None),
+                        Person.role != "citizen",
+                        col(Person.chat_id).in_(sorted(ctx.admins)),
+                    ),
+                )
+            )
+            due = []
+            for person in result.all():
+                wanted = await leaders.roles(session, ctx, person)
+                if wanted != person.menu:
+                    due.append((person.id, person.chat_id, wanted))
+        for person_id, chat_id, wanted in due:
+            await transport.set_menu(chat_id, wanted)
+            async with ctx.db() as session:
+                person = await session.get(Person, person_id)
+                if person is not None:
+                    person.menu = wanted
+                    await session.commit()
+            changed += 1
+    return changed

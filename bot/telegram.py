@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from telegram import Bot, BotCommand
+from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -42,6 +42,7 @@ from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_tex
 from bot.wire import text as text_field
 from handlers import markup
 from handlers.events import Address, Incoming, Kind, Reply, Response
+from handlers.leaders import menu
 from storage.text import storable
 
 log = logging.getLogger(__name__)
@@ -57,16 +58,6 @@ REPOLL_SECONDS = 0.05  # a poll that brought only updates still in hand: the nex
 FIRST = asyncio.FIRST_COMPLETED
 NO_PREVIEW = {"is_disabled": True}
 UPDATE_KINDS = ["message", "callback_query"]
-COMMANDS = (
-    ("gopy", "Viết góp ý gửi phường"),
-    ("gopycuatoi", "Xem góp ý đã gửi"),
-    ("thoat", "Dừng việc đang làm"),
-    ("ngonngu", "English / Tiếng Việt"),
-    ("dulieucuatoi", "Xem dữ liệu của tôi"),
-    ("xoadulieu", "Xoá dữ liệu của tôi"),
-    ("quyenriengtu", "Quyền riêng tư"),
-    ("help", "Hướng dẫn"),
-)
 Json = dict[str, Any]
 
 
@@ -301,11 +292,28 @@ class TelegramTransport:
         self.pace = ChatPace()
 
     async def set_commands(self) -> None:
-        """The command menu; a network failure only leaves the previous menu, never stops us."""
+        """The citizens' command menu (the default scope); a network failure only leaves the
+        previous menu, never stops us."""
         try:
-            await self.api.bot.set_my_commands([BotCommand(n, text) for n, text in COMMANDS])
+            await self.api.bot.set_my_commands([BotCommand(n, t) for n, t in menu(None)])
         except NetworkError as exc:
             log.warning("command menu not set: %s", exc)
+
+    async def set_menu(self, chat_id: str, role: str | None) -> None:
+        """One chat's own menu (a leader's, an admin's), or back to the default (`None`).
+
+        A chat Telegram does not know (an admin who never wrote) has no menu to set: done.
+        Network errors are raised, for the menu job to try again.
+        """
+        scope = BotCommandScopeChat(int(chat_id))
+        try:
+            if role is None:
+                await self.api.bot.delete_my_commands(scope=scope)
+            else:
+                commands = [BotCommand(n, t) for n, t in menu(role)]
+                await self.api.bot.set_my_commands(commands, scope=scope)
+        except (BadRequest, Forbidden) as exc:
+            log.info("no command menu for chat %s: %s", chat_id, exc)
 
     async def send(
         self,

@@ -210,7 +210,9 @@ def _read(update: Json) -> Incoming | None:
         return Incoming(kind=Kind.COMMAND, command="start", text=code, **base)
     if typed.startswith("/") and len(typed) > 1:
         command, _, argument = typed[1:].partition(" ")
-        return Incoming(kind=Kind.COMMAND, command=command.lower(), text=argument, **base)
+        return Incoming(  # numbered: a reply to a command may depend on there being no buttons
+            kind=Kind.COMMAND, command=command.lower(), text=argument, numbered=True, **base
+        )
     return Incoming(kind=Kind.TEXT, text=typed, numbered=True, **base)
 
 

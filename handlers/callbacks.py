@@ -91,5 +91,17 @@ CALLBACKS.add(
         session, ctx, person, event.choice, event.message_id, event.resend
     ),
 )
+CALLBACKS.add(leaders.NO_ANSWER, leaders.on_no_answer)
+CALLBACKS.add(leaders.REVIEW, leaders.on_review)
+CALLBACKS.add(
+    leaders.PHOTO,
+    lambda session, ctx, person, event: leaders.on_photo(session, person, event),
+)
+CALLBACKS.add(
+    leaders.MORE,
+    lambda session, ctx, person, event: leaders.unread(
+        session, ctx, person, event.choice, event.numbered
+    ),
+)
 CALLBACKS.add(broadcasts.WIZARD, broadcasts.on_wizard)
 CALLBACKS.add(privacy.PRIVACY, privacy.on_choice)

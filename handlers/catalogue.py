@@ -39,6 +39,7 @@ STATUSES: Final[dict[str, tuple[str, str]]] = {
     "seen": ("đã xem", "read"),
     "answered": ("đã trả lời", "answered"),
     "overdue": ("quá hạn", "overdue"),
+    "closed": ("không cần trả lời", "no answer needed"),  # issue 11: closed by a leader
 }
 
 TEXTS: Final[dict[str, tuple[str, str]]] = {
@@ -277,8 +278,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "signed_notice": ("Đã ký «Đã xem».", "Signed as read."),
     "citizen_seen": (
-        "📖 Lãnh đạo {ward} đã đọc góp ý của Ông/Bà (trang số {page}). Xin cảm ơn!",
-        "📖 A leader of {ward} has read your suggestion (page {page}). Thank you!",
+        "📖 Lãnh đạo {ward} đã đọc góp ý của Ông/Bà (trang số {page}). Xin cảm ơn!\n"
+        "✅ Đã xem — {name} — {time}",
+        "📖 A leader of {ward} has read your suggestion (page {page}). Thank you!\n"
+        "✅ Đã xem (read) — {name} — {time}",
     ),
     "citizen_answer": (
         "💬 <b>{ward}</b> trả lời góp ý của Ông/Bà (trang số {page}):\n\n{answer}",
@@ -312,6 +315,77 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Lệnh này dành cho lãnh đạo phường.",
         "This command is for ward leaders.",
     ),
+    # ---- issue 11 (leaders): signature, answer preview, no answer needed, unread, menus ----
+    "leader_ask_name": (
+        "Để ký «Đã xem» trên sổ, xin gõ họ tên đầy đủ của Ông/Bà (ví dụ: Nguyễn Văn A).",
+        "To sign pages as read, please type your full official name (e.g. Nguyễn Văn A).",
+    ),
+    "leader_ask_title": (
+        "Xin gõ chức vụ của Ông/Bà (ví dụ: Chủ tịch UBND phường).",
+        "Please type your title (e.g. Chủ tịch UBND phường).",
+    ),
+    "leader_signature_set": (
+        "Cảm ơn. Chữ ký của Ông/Bà trên sổ: «Đã xem — {signature}».",
+        "Thank you. Your signature in the book: «Đã xem — {signature}».",
+    ),
+    "notice_no_answer": (
+        "🙏 <b>Không cần trả lời</b> — {name} — {time}",
+        "🙏 <b>No answer needed</b> — {name} — {time}",
+    ),
+    "btn_no_answer": ("🙏 Không cần trả lời", "🙏 No answer needed"),
+    "btn_photo": ("📷 Xem ảnh", "📷 Photo"),
+    "page_photo": ("📷 Ảnh của trang số {page}", "📷 The photo of page {page}"),
+    "no_answer_notice": ("Đã đóng trang: không cần trả lời.", "Page closed: no answer needed."),
+    "citizen_thanked": (
+        "🙏 Lãnh đạo {ward} đã đọc và ghi nhận góp ý của Ông/Bà (trang số {page}). "
+        "Xin chân thành cảm ơn!\n✅ Đã xem — {name} — {time}",
+        "🙏 A leader of {ward} has read and noted your suggestion (page {page}). "
+        "Thank you very much!\n✅ Đã xem (read) — {name} — {time}",
+    ),
+    "answer_preview": (
+        "👁 Xem trước câu trả lời cho trang số {page}: công dân sẽ nhận đúng như dưới đây. "
+        "Chưa gửi gì cho tới khi Ông/Bà bấm «Gửi».",
+        "👁 Preview of the answer to page {page}: the citizen will get exactly what follows. "
+        "Nothing is sent until you tap «Gửi» (send).",
+    ),
+    "btn_answer_send": ("📨 Gửi", "📨 Gửi (send)"),
+    "btn_answer_edit": ("✏️ Sửa lại", "✏️ Sửa lại (edit)"),
+    "btn_answer_cancel": ("✖️ Huỷ", "✖️ Huỷ (cancel)"),
+    "answer_cancelled": (
+        "Đã huỷ: câu trả lời không được gửi.",
+        "Cancelled: the answer was not sent.",
+    ),
+    "unread_more": (
+        "Còn {count} trang chưa xem nữa.",
+        "{count} more pages not read yet.",
+    ),
+    "btn_more": ("Xem tiếp ▶", "Xem tiếp ▶ (more)"),
+    "help_leader": (
+        "<b>Lãnh đạo phường</b>\n"
+        "/chuaxem — các trang chưa xem\n"
+        "/so — đọc sổ góp ý\n"
+        "/baocao — số liệu hài lòng",
+        "<b>Ward leaders</b>\n"
+        "/chuaxem — pages not read yet\n"
+        "/so — read the book\n"
+        "/baocao — satisfaction figures",
+    ),
+    "help_admin": (
+        "<b>Quản trị</b>\n/baocao — số liệu hài lòng\n/guikhaosat — gửi khảo sát tới công dân",
+        "<b>Admins</b>\n/baocao — satisfaction figures\n/guikhaosat — send a survey to citizens",
+    ),
+    "menu_gopy": ("Viết góp ý gửi phường", "Write a suggestion"),
+    "menu_gopycuatoi": ("Xem góp ý đã gửi", "Your suggestions"),
+    "menu_thoat": ("Dừng việc đang làm", "Stop what is in progress"),
+    "menu_ngonngu": ("English / Tiếng Việt", "Tiếng Việt / English"),
+    "menu_dulieucuatoi": ("Xem dữ liệu của tôi", "See my data"),
+    "menu_xoadulieu": ("Xoá dữ liệu của tôi", "Erase my data"),
+    "menu_quyenriengtu": ("Quyền riêng tư", "Privacy"),
+    "menu_help": ("Hướng dẫn", "Help"),
+    "menu_chuaxem": ("Các trang chưa xem", "Pages not read yet"),
+    "menu_so": ("Đọc sổ góp ý", "Read the book"),
+    "menu_baocao": ("Số liệu hài lòng", "Satisfaction figures"),
+    "menu_guikhaosat": ("Gửi khảo sát tới công dân", "Send a survey to citizens"),
     "no_reachable_leader": (
         "⚠️ Không lãnh đạo nào của <b>{ward}</b> nhận được tin của bot "
         "(chưa có, hoặc đã chặn bot): trang số {page} của sổ góp ý chưa có ai đọc. "
@@ -794,6 +868,11 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "{value} days: use a number of days from {low} to {high}",
     ),
     "unknown_leader": ("Không có lãnh đạo số {id}", "Unknown leader id {id}"),
+    # issue 11: the official name and title a leader signs with
+    "bad_signature": (
+        "--{field}: cần từ 1 đến {limit} ký tự",
+        "--{field}: 1 to {limit} characters are needed",
+    ),
     "leader_already_removed": (
         "Lãnh đạo {id} ({name}, {ward}) đã thôi từ ngày {when}",
         "Leader {id} ({name}, {ward}) was already removed on {when}",

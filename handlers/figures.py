@@ -61,7 +61,7 @@ async def _pages_line(
             select(BookPage).where(BookPage.ward_id == ward.id, col(BookPage.created_at) >= start)
         )
     ).all()
-    counts = {"unread": 0, "seen": 0, "answered": 0, "overdue": 0}
+    counts = {"unread": 0, "seen": 0, "answered": 0, "overdue": 0, "closed": 0}
     for page in pages:
         counts[page_status(page, ward.deadline_days, ctx.clock())] += 1
     return say(language, "figures_pages", count=len(pages), **counts)

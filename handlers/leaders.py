@@ -6,7 +6,10 @@ signature is taken with one conditional UPDATE: two leaders pressing together le
 exactly one signature, and both messages show that one.
 """
 
-from sqlalchemy import update
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,13 +17,26 @@ from handlers.catalogue import Html, say, shorten
 from handlers.context import Context
 from handlers.events import Address, Choice, Incoming, Reply, Response, data_id
 from office.audit import record_page_views
-from storage.models import BookPage, Case, Dialog, Invite, Leadership, Notice, Person, Ward
-from storage.text import clip
+from storage.models import (
+    BookPage,
+    Case,
+    Dialog,
+    Draft,
+    Invite,
+    Leadership,
+    Notice,
+    Person,
+    Ward,
+)
+from storage.text import NAME_LENGTH, clip
 
 SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b:<ward>:<page no>
+# issue 11: n:<page id> closes a page needing no answer, h:<page id> sends its photo,
+# u:<last page id shown> the next unread pages, e:<draft id>:<s send|e edit|c cancel>
+NO_ANSWER, PHOTO, MORE, REVIEW = "n", "h", "u", "e"
 INVITE = "l"  # start payload: l_<invite token>
 BLOCKED = "blocked"  # Notice.failed for a leader who had blocked the bot: sent again on return
-UNREAD_LIMIT = 10
+UNREAD_BATCH = 5  # pages per /chuaxem message batch: 300 unread pages are not 300 messages
 NOTICE_TEXT = 3000  # a notification stays one message (edited in place); the rest follows it
 NOTICE_ANSWER = 500
 
@@ -89,7 +105,7 @@ async def join(
         if await leadership(session, person.id, ward.id):
             return Response([Reply(say(language, "already_leader", ward=ward.name))])
         return Response([Reply(say(language, "invite_bad"))])
-    name = user_name.strip() or "?"
+    name = invite.name or user_name.strip() or "?"
     existing = (
         await session.exec(
             select(Leadership).where(
@@ -98,16 +114,57 @@ async def join(
         )
     ).first()
     if existing is None:
-        session.add(
-            Leadership(
-                person_id=person.id, ward_id=ward.id, name=name, invite_id=invite.id, joined_at=now
-            )
-        )
+        existing = Leadership(person_id=person.id, ward_id=ward.id, name=name, joined_at=now)
+        session.add(existing)
     else:  # back after a removal
         existing.removed_at, existing.name, existing.joined_at = None, name, now
-        existing.invite_id = invite.id
-    person.role, person.name = "leader", name
-    return Response([Reply(say(language, "leader_welcome", name=name, ward=ward.name))])
+    existing.invite_id, existing.title = invite.id, invite.title
+    await session.flush()
+    if person.role != "admin":
+        person.role = "leader"
+    person.name = name
+    welcome = say(language, "leader_welcome", name=name, ward=ward.name)
+    if invite.name is None or invite.title is None:  # the signature is asked once, here
+        asked = "leader_ask_name" if invite.name is None else "leader_ask_title"
+        person.dialog = Dialog.LEADER_NAME if invite.name is None else Dialog.LEADER_TITLE
+        person.dialog_ref = existing.id
+        welcome = f"{welcome}\n\n{say(language, asked)}"
+    return Response([Reply(welcome)])
+
+
+def signature(leadership: Leadership) -> str:
+    """How a leader signs a page: "Nguyễn Văn A, Chủ tịch UBND phường" (name alone without
+    a title), within the column that keeps it."""
+    name = " ".join(leadership.name.split())
+    title = " ".join((leadership.title or "").split())
+    return clip(f"{name}, {title}" if title else name, NAME_LENGTH)
+
+
+def signature_prompt(person: Person) -> Reply:
+    """What a joining leader is asked: their official name, then their title."""
+    asked = "leader_ask_name" if person.dialog == Dialog.LEADER_NAME else "leader_ask_title"
+    return Reply(say(person.language, asked))
+
+
+async def on_signature_text(session: AsyncSession, person: Person, event: Incoming) -> Response:
+    """A new leader's official name, then title: what their signature on every page reads."""
+    language = person.language
+    held = await session.get(Leadership, person.dialog_ref) if person.dialog_ref else None
+    if held is None or held.person_id != person.id or held.removed_at is not None:
+        person.dialog, person.dialog_ref = Dialog.IDLE, None
+        return Response([Reply(say(language, "not_allowed"))])
+    typed = clip(" ".join(event.text.split()), NAME_LENGTH)
+    if not typed:
+        return Response([signature_prompt(person)])
+    if person.dialog == Dialog.LEADER_NAME:
+        held.name = person.name = typed
+        if held.title is None:
+            person.dialog = Dialog.LEADER_TITLE
+            return Response([Reply(say(language, "leader_ask_title"))])
+    else:
+        held.title = typed
+    person.dialog, person.dialog_ref = Dialog.IDLE, None
+    return Response([Reply(say(language, "leader_signature_set", signature=signature(held)))])
 
 
 async def notify_again(session: AsyncSession, person: Person) -> None:
@@ -171,7 +228,11 @@ async def render_notice(
     if page.seen_at is not None:
         name = page.seen_by_name or "?"
         lines.append(say(language, "notice_seen", name=name, time=ctx.local_time(page.seen_at)))
-    if page.answered_at is not None:
+    if page.no_answer and page.answered_at is not None:
+        name = page.answered_by_name or "?"
+        time = ctx.local_time(page.answered_at)
+        lines.append(say(language, "notice_no_answer", name=name, time=time))
+    elif page.answered_at is not None:
         lines.append(
             say(
                 language,
@@ -186,6 +247,9 @@ async def render_notice(
         choices.append(Choice(say(language, "btn_seen"), f"{SEEN}:{page.id}"))
     if page.answered_at is None:
         choices.append(Choice(say(language, "btn_answer"), f"{ANSWER}:{page.id}"))
+        choices.append(Choice(say(language, "btn_no_answer"), f"{NO_ANSWER}:{page.id}"))
+    if page.photo_file_id:
+        choices.append(Choice(say(language, "btn_photo"), f"{PHOTO}:{page.id}"))
     return Reply("\n\n".join(lines), tuple(choices), columns=2)
 
 
@@ -245,46 +309,62 @@ async def page_edits(session: AsyncSession, ctx: Context, page: BookPage) -> lis
 
 async def _page_for_leader(
     session: AsyncSession, person: Person, data: str
-) -> tuple[BookPage | None, str]:
-    """The page a leader's button names, or the notice to show instead."""
+) -> tuple[BookPage, Leadership] | str:
+    """The page a leader's button names with the leadership that allows it, or the notice
+    to show instead."""
     page_id = data_id(data.partition(":")[2])
     page = await session.get(BookPage, page_id) if page_id is not None else None
     if page is None:
-        return None, "bad_button"
+        return "bad_button"
     assert person.id is not None
-    if await leadership(session, person.id, page.ward_id) is None:
-        return None, "not_allowed"
-    return page, ""
+    held = await leadership(session, person.id, page.ward_id)
+    if held is None:
+        return "not_allowed"
+    return page, held
 
 
 async def on_seen(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
     """«Đã xem»: sign the page once; every notification shows the one signature."""
     language = person.language
-    page, problem = await _page_for_leader(session, person, event.choice)
-    if page is None:
-        return Response(notice=say(language, problem))
+    found = await _page_for_leader(session, person, event.choice)
+    if isinstance(found, str):
+        return Response(notice=say(language, found))
+    page, held = found
     replies: list[Reply] = []
     now = ctx.clock()
     signed = await session.exec(  # type: ignore[call-overload]
         update(BookPage)
         .where(col(BookPage.id) == page.id, col(BookPage.seen_at).is_(None))
-        .values(seen_by_id=person.id, seen_by_name=person.name or event.user_name, seen_at=now)
+        .values(seen_by_id=person.id, seen_by_name=signature(held), seen_at=now)
     )
     await session.refresh(page)
     if signed.rowcount == 1:
-        replies.append(await _tell_citizen_seen(session, page))
+        told = await _tell_citizen(session, ctx, page, "citizen_seen", signature(held), now)
+        replies.append(told)
     mine = await render_notice(session, ctx, page, language)
-    pressed = Reply(mine.text, mine.choices, columns=2, to=event.address, edit=event.message_id)
+    pressed = Reply(
+        mine.text,
+        mine.choices,
+        columns=2,
+        to=event.address,
+        edit=event.message_id,
+        replaces=True,  # Zalo: the short "signed" line, not the whole page again
+        news=say(language, "signed_notice"),
+    )
     replies[:0] = await _refresh_notices(session, ctx, page, pressed)
     return Response(replies, notice=say(language, "signed_notice"))
 
 
-async def _tell_citizen_seen(session: AsyncSession, page: BookPage) -> Reply:
+async def _tell_citizen(
+    session: AsyncSession, ctx: Context, page: BookPage, key: str, signed: str, at: datetime
+) -> Reply:
+    """The citizen hears that a leader read (or closed) their page, with the signature."""
     citizen = await session.get(Person, page.person_id)
     ward = await session.get(Ward, page.ward_id)
     assert citizen is not None and ward is not None
-    text = say(citizen.language, "citizen_seen", ward=ward.name, page=page.page_no)
-    return Reply(text, to=Address(citizen.platform, citizen.chat_id))
+    values = {"ward": ward.name, "page": page.page_no, "name": signed, "time": ctx.local_time(at)}
+    to_citizen = Address(citizen.platform, citizen.chat_id)
+    return Reply(say(citizen.language, key, **values), to=to_citizen)
 
 
 async def on_answer_start(
@@ -292,9 +372,11 @@ async def on_answer_start(
 ) -> Response:
     """«Trả lời»: the next message from this leader is the page's answer."""
     language = person.language
-    page, problem = await _page_for_leader(session, person, event.choice)
-    if page is None:
-        return Response(notice=say(language, problem))
+    found = await _page_for_leader(session, person, event.choice)
+    if isinstance(found, str):
+        return Response(notice=say(language, found))
+    page = found[0]
+    await drop_review(session, person)
     if page.answered_at is not None:
         return Response(notice=say(language, "already_answered_page"))
     ward = await session.get(Ward, page.ward_id)
@@ -306,8 +388,13 @@ async def on_answer_start(
 async def on_answer_text(
     session: AsyncSession, ctx: Context, person: Person, event: Incoming
 ) -> Response:
-    """The leader's answer (text, photo as evidence): stored, sent to the citizen."""
+    """The leader's answer (text, photo as evidence): kept as a draft and shown exactly as
+    the citizen will get it, with «Gửi», «Sửa lại», «Huỷ»; nothing leaves before «Gửi»."""
     language = person.language
+    if person.dialog == Dialog.LEADER_REVIEW:  # typed again over the preview: a new version
+        draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
+        person.dialog_ref = draft.page_id if draft is not None else None
+        await drop_review(session, person)
     page = await session.get(BookPage, person.dialog_ref) if person.dialog_ref else None
     person.dialog, person.dialog_ref = Dialog.IDLE, None
     assert person.id is not None
@@ -318,50 +405,208 @@ async def on_answer_text(
     if not event.text.strip() and not event.photo:
         person.dialog, person.dialog_ref = Dialog.LEADER_ANSWER, page.id
         return Response([Reply(say(language, "answer_empty"))])
-    now = ctx.clock()
-    name = person.name or event.user_name or "?"
-    page.answer_text, page.answer_photo_file_id = event.text, event.photo
-    page.answered_by_id, page.answered_by_name, page.answered_at = person.id, name, now
-    first_sight = page.seen_at is None
-    if first_sight:  # an answered page counts as seen
-        page.seen_by_id, page.seen_by_name, page.seen_at = person.id, name, now
+    draft = Draft(
+        person_id=person.id,
+        ward_id=page.ward_id,
+        page_id=page.id,
+        text=event.text,
+        photo_file_id=event.photo,
+        created_at=ctx.clock(),
+    )
+    session.add(draft)
+    await session.flush()
+    person.dialog, person.dialog_ref = Dialog.LEADER_REVIEW, draft.id
+    return Response(await review(session, person, draft))
+
+
+async def review(session: AsyncSession, person: Person, draft: Draft) -> list[Reply]:
+    """The draft answer as the citizen will see it, under a line saying nothing left yet."""
+    page = await session.get(BookPage, draft.page_id)
+    assert page is not None
+    language = person.language
+    shown = await _citizen_answer(session, page, draft.text or "", draft.photo_file_id)
+    buttons = tuple(
+        Choice(say(language, f"btn_answer_{key}"), f"{REVIEW}:{draft.id}:{key[0]}")
+        for key in ("send", "edit", "cancel")
+    )
+    last = shown[-1]
+    preview = [Reply(text=r.text, photo=r.photo) for r in shown[:-1]]
+    preview.append(Reply(last.text, buttons, columns=3))
+    return [Reply(say(language, "answer_preview", page=page.page_no)), *preview]
+
+
+async def _citizen_answer(
+    session: AsyncSession, page: BookPage, text: str, photo: str | None
+) -> list[Reply]:
+    """The answer's messages as the citizen gets them (the photo first, as evidence)."""
     citizen = await session.get(Person, page.person_id)
     ward = await session.get(Ward, page.ward_id)
     assert citizen is not None and ward is not None
     to_citizen = Address(citizen.platform, citizen.chat_id)
-    replies = [Reply(say(language, "answer_sent", page=page.page_no))]
-    if event.photo:
-        replies.append(Reply("📷", to=to_citizen, photo=event.photo))
-    answer = say(
-        citizen.language, "citizen_answer", ward=ward.name, page=page.page_no, answer=event.text
-    )
+    replies = [Reply("📷", to=to_citizen, photo=photo)] if photo else []
+    answer = say(citizen.language, "citizen_answer", ward=ward.name, page=page.page_no, answer=text)
     replies.append(Reply(answer, to=to_citizen))
+    return replies
+
+
+async def drop_review(session: AsyncSession, person: Person) -> None:
+    """The draft answer shown for review goes (sent, cancelled, replaced, or left)."""
+    if person.dialog == Dialog.LEADER_REVIEW and person.dialog_ref is not None:
+        draft = await session.get(Draft, person.dialog_ref)
+        if draft is not None and draft.person_id == person.id and draft.page_id is not None:
+            await session.delete(draft)
+    person.dialog, person.dialog_ref = Dialog.IDLE, None
+
+
+async def on_review(
+    session: AsyncSession, ctx: Context, person: Person, event: Incoming
+) -> Response:
+    """«Gửi» sends the answer shown, «Sửa lại» asks for it again, «Huỷ» drops it."""
+    language = person.language
+    parts = event.choice.split(":")
+    draft_id = data_id(parts[1]) if len(parts) == 3 else None
+    draft = await session.get(Draft, draft_id) if draft_id is not None else None
+    current = person.dialog == Dialog.LEADER_REVIEW and person.dialog_ref == draft_id
+    if draft is None or draft.page_id is None or draft.person_id != person.id or not current:
+        return Response(notice=say(language, "bad_button"))
+    page = await session.get(BookPage, draft.page_id)
+    assert page is not None and person.id is not None
+    shown = await review(session, person, draft)
+    done = Reply(shown[-1].text, edit=event.message_id)  # the preview loses its buttons
+    await drop_review(session, person)
+    if await leadership(session, person.id, page.ward_id) is None:
+        return Response([done], notice=say(language, "not_allowed"))
+    if parts[2] == "c":
+        return Response([done, Reply(say(language, "answer_cancelled"))])
+    if parts[2] == "e" and page.answered_at is None:
+        person.dialog, person.dialog_ref = Dialog.LEADER_ANSWER, page.id
+        return Response([done, await answer_prompt(session, person, page.id)])
+    if page.answered_at is not None:
+        return Response([done, Reply(say(language, "already_answered_page"))])
+    held = await leadership(session, person.id, page.ward_id)
+    assert held is not None
+    now = ctx.clock()
+    name = signature(held)
+    page.answer_text, page.answer_photo_file_id = draft.text or "", draft.photo_file_id
+    page.answered_by_id, page.answered_by_name, page.answered_at = person.id, name, now
+    if page.seen_at is None:  # an answered page counts as seen
+        page.seen_by_id, page.seen_by_name, page.seen_at = person.id, name, now
+    replies = [done, Reply(say(language, "answer_sent", page=page.page_no))]
+    replies.extend(await _citizen_answer(session, page, page.answer_text, draft.photo_file_id))
     replies.extend(await _refresh_notices(session, ctx, page))
     return Response(replies)
 
 
-async def unread(session: AsyncSession, ctx: Context, person: Person) -> Response:
-    """/chuaxem: the led wards' unread pages, oldest first, each with its buttons."""
+async def on_no_answer(
+    session: AsyncSession, ctx: Context, person: Person, event: Incoming
+) -> Response:
+    """«Không cần trả lời»: the page (a compliment) is closed with the leader's signature;
+    it is never overdue, and the citizen is thanked."""
+    language = person.language
+    found = await _page_for_leader(session, person, event.choice)
+    if isinstance(found, str):
+        return Response(notice=say(language, found))
+    page, held = found
+    now, name = ctx.clock(), signature(held)
+    closed = await session.exec(  # type: ignore[call-overload]
+        update(BookPage)
+        .where(col(BookPage.id) == page.id, col(BookPage.answered_at).is_(None))
+        .values(no_answer=True, answered_by_id=person.id, answered_by_name=name, answered_at=now)
+    )
+    if closed.rowcount != 1:
+        return Response(notice=say(language, "already_answered_page"))
+    await session.exec(  # type: ignore[call-overload]
+        update(BookPage)
+        .where(col(BookPage.id) == page.id, col(BookPage.seen_at).is_(None))
+        .values(seen_by_id=person.id, seen_by_name=name, seen_at=now)
+    )
+    await session.refresh(page)
+    mine = await render_notice(session, ctx, page, language)
+    pressed = Reply(
+        mine.text,
+        mine.choices,
+        columns=2,
+        to=event.address,
+        edit=event.message_id,
+        replaces=True,
+        news=say(language, "no_answer_notice"),
+    )
+    replies = await _refresh_notices(session, ctx, page, pressed)
+    replies.append(await _tell_citizen(session, ctx, page, "citizen_thanked", name, now))
+    return Response(replies, notice=say(language, "no_answer_notice"))
+
+
+async def on_photo(session: AsyncSession, person: Person, event: Incoming) -> Response:
+    """📷: the page's photo, for a leader reading the book or the unread list."""
+    found = await _page_for_leader(session, person, event.choice)
+    if isinstance(found, str):
+        return Response(notice=say(person.language, found))
+    page = found[0]
+    if not page.photo_file_id:
+        return Response(notice=say(person.language, "bad_button"))
+    caption = say(person.language, "page_photo", page=page.page_no)
+    return Response([Reply(caption, photo=page.photo_file_id)])
+
+
+def _after(page: BookPage) -> ColumnElement[bool]:
+    """The pages after this one in the unread list's order (oldest first)."""
+    same_time = (col(BookPage.created_at) == page.created_at) & (col(BookPage.id) > page.id)
+    return or_(col(BookPage.created_at) > page.created_at, same_time)
+
+
+async def unread(
+    session: AsyncSession, ctx: Context, person: Person, data: str = "", numbered: bool = False
+) -> Response:
+    """/chuaxem: how many pages are unread, then the oldest few, each with its buttons, and
+    «Xem tiếp» for the next few (`data`: u:<the last page shown>).
+
+    A chat without buttons answers only the numbers of the last message: it gets one page
+    at a time, «Xem tiếp» among that page's own choices.
+    """
     language = person.language
     assert person.id is not None
     wards = await led_wards(session, person.id)
     if not wards:
+        if data:
+            return Response(notice=say(language, "not_allowed"))
         return Response([Reply(say(language, "not_a_leader"))])
-    result = await session.exec(
-        select(BookPage)
-        .where(col(BookPage.ward_id).in_([w.id for w in wards]), col(BookPage.seen_at).is_(None))
-        .order_by(col(BookPage.created_at), col(BookPage.id))
-        .limit(UNREAD_LIMIT)
-    )
-    pages = list(result.all())
+    waiting = col(BookPage.ward_id).in_([w.id for w in wards]) & col(BookPage.seen_at).is_(None)
+    query = select(BookPage).where(waiting)
+    if data:  # the pages after the last one shown, in the same order
+        last = await session.get(BookPage, data_id(data.partition(":")[2]) or 0)
+        if last is None:
+            return Response(notice=say(language, "bad_button"))
+        query = query.where(_after(last))
+    order = (col(BookPage.created_at), col(BookPage.id))
+    batch = 1 if numbered else UNREAD_BATCH
+    pages = list((await session.exec(query.order_by(*order).limit(batch + 1))).all())
+    more, pages = len(pages) > batch, pages[:batch]
+    replies: list[Reply] = []
+    if not data:
+        total = await session.scalar(select(func.count()).select_from(BookPage).where(waiting))
+        if not total:
+            return Response([Reply(say(language, "unread_none"))])
+        replies.append(Reply(say(language, "unread_title", count=total)))
     if not pages:
         return Response([Reply(say(language, "unread_none"))])
     record_page_views(session, person, pages, person.platform, ctx.clock())  # audit trail
-    replies = [Reply(say(language, "unread_title", count=len(pages)))]
     by_id = {ward.id: ward for ward in wards}
+    notice = 0
     for page in pages:
+        notice = len(replies)
         replies.append(await render_notice(session, ctx, page, language))
         replies.extend(continuation(page, by_id[page.ward_id], language))
+    if more:
+        after = select(func.count()).select_from(BookPage).where(waiting)
+        left = say(language, "unread_more", count=await session.scalar(after.where(_after(page))))
+        button = Choice(say(language, "btn_more"), f"{MORE}:{page.id}")
+        if numbered:
+            shown = replies[notice]
+            replies[notice] = replace(
+                shown, text=f"{shown.text}\n\n{left}", choices=(*shown.choices, button)
+            )
+        else:
+            replies.append(Reply(left, (button,)))
     return Response(replies)
 
 
@@ -427,3 +672,46 @@ async def unreachable_alert(session: AsyncSession, ctx: Context, page_id: int) -
     assert ward is not None
     text = say("vi", "no_reachable_leader", ward=ward.name, page=page.page_no)
     return [Reply(text, to=Address("telegram", admin)) for admin in sorted(ctx.admins)]
+
+
+# The command menus (issue 11): citizens' in Telegram's default scope; leaders' and
+# admins' set on their own chat (a per-chat scope) by the bot's menu job.
+CITIZEN_COMMANDS = (
+    "gopy",
+    "gopycuatoi",
+    "thoat",
+    "ngonngu",
+    "dulieucuatoi",
+    "xoadulieu",
+    "quyenriengtu",
+    "help",
+)
+LEADER_COMMANDS = ("chuaxem", "so", "baocao")
+ADMIN_COMMANDS = ("baocao", "guikhaosat")
+
+
+async def roles(session: AsyncSession, ctx: Context, person: Person) -> str | None:
+    """The person's menu beyond a citizen's: "leader", "admin", "admin+leader", or None."""
+    assert person.id is not None
+    held = ["admin"] if ctx.is_admin(person) else []
+    if await led_wards(session, person.id):
+        held.append("leader")
+    return "+".join(held) or None
+
+
+def menu(role: str | None, language: str = "vi") -> list[tuple[str, str]]:
+    """The commands (name, description) that a chat of this role sees in its menu."""
+    names = list(CITIZEN_COMMANDS)
+    for part, extra in (("leader", LEADER_COMMANDS), ("admin", ADMIN_COMMANDS)):
+        if part in (role or "").split("+"):
+            names.extend(name for name in extra if name not in names)
+    return [(name, say(language, f"menu_{name}")) for name in names]
+
+
+async def help_text(session: AsyncSession, ctx: Context, person: Person) -> str:
+    """/help: a citizen's commands, then a leader's and an admin's for those who are."""
+    language = person.language
+    role = (await roles(session, ctx, person) or "").split("+")
+    parts = [say(language, "help")]
+    parts.extend(say(language, f"help_{part}") for part in ("leader", "admin") if part in role)
+    return "\n\n".join(parts)

@@ -94,6 +94,12 @@ async def current_step(
             return [await suggestions.prompt(session, person, draft, user_name)]
     if person.dialog == Dialog.LEADER_ANSWER:
         return [await leaders.answer_prompt(session, person, ref)]
+    if person.dialog == Dialog.LEADER_REVIEW:
+        draft = await session.get(Draft, ref)
+        if draft is not None and draft.person_id == person.id and draft.page_id is not None:
+            return await leaders.review(session, person, draft)
+    if person.dialog in (Dialog.LEADER_NAME, Dialog.LEADER_TITLE):
+        return [leaders.signature_prompt(person)]
     return []
 
 
@@ -112,8 +118,10 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return Response([Reply(say(language, "unsupported"))])
     if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
         return await suggestions.on_text(session, person, event)
-    if person.dialog == Dialog.LEADER_ANSWER:
+    if person.dialog in (Dialog.LEADER_ANSWER, Dialog.LEADER_REVIEW):
         return await leaders.on_answer_text(session, ctx, person, event)
+    if person.dialog in (Dialog.LEADER_NAME, Dialog.LEADER_TITLE) and event.kind == Kind.TEXT:
+        return await leaders.on_signature_text(session, person, event)
     if person.dialog == Dialog.BROADCAST_WARDS and event.kind == Kind.TEXT:
         return await broadcasts.on_wards_text(session, ctx, person, event)
     if person.dialog == Dialog.BROADCAST_AT and event.kind == Kind.TEXT:
@@ -129,7 +137,7 @@ async def _command(
         case "start":
             return await _start(session, ctx, person, event.text.strip(), event.user_name)
         case "help" | "trogiup":
-            return Response([Reply(say(language, "help"))])
+            return Response([Reply(await leaders.help_text(session, ctx, person))])
         case "gopy":
             return await suggestions.start_free(session, ctx, person)
         case "gopycuatoi":
@@ -137,7 +145,7 @@ async def _command(
         case "thoat":
             return await _stop(session, person)
         case "chuaxem":
-            return await leaders.unread(session, ctx, person)
+            return await leaders.unread(session, ctx, person, numbered=event.numbered)
         case "so":
             return await leaders.browse(session, ctx, person)
         case "baocao":
@@ -178,6 +186,7 @@ async def _stop(session: AsyncSession, person: Person) -> Response:
         draft = await session.get(Draft, person.dialog_ref)
         if draft is not None and draft.person_id == person.id:
             await session.delete(draft)
+    await leaders.drop_review(session, person)  # a leader's answer not sent
     person.dialog, person.dialog_ref = Dialog.IDLE, None
     return Response([Reply(say(language, "stopped"))])
 

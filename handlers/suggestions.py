@@ -209,7 +209,10 @@ async def _filed_replies(
 
 
 def page_status(page: BookPage, deadline_days: int, now: datetime) -> str:
-    """answered, overdue (not answered within the ward's deadline), seen, or unread."""
+    """closed (no answer needed), answered, overdue (not answered within the ward's
+    deadline), seen, or unread."""
+    if page.no_answer and page.answered_at is not None:
+        return "closed"
     if page.answered_at is not None:
         return "answered"
     if now > page.created_at + timedelta(days=deadline_days):

@@ -39,7 +39,7 @@ class PageView:
     seen_at: datetime | None
     answer: str | None
     answered_at: datetime | None
-    status: str  # unread, seen, answered, overdue
+    status: str  # unread, seen, answered, overdue, closed (no answer needed)
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

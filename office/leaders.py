@@ -14,6 +14,7 @@ from office.errors import Conflict, Invalid, NotFound
 from office.wards import check_days, get_ward
 from storage.models import Invite, Leadership, Person, Ward, utcnow
 from storage.queries import get_or_create_person, new_token
+from storage.text import NAME_LENGTH
 
 INVITE_DAYS = (1, 90)
 INVITE_LINK = re.compile(r"^(?:https?://t\.me/[A-Za-z0-9_]+\?start=)?(l_)?([A-Za-z0-9_-]{1,32})$")
@@ -32,16 +33,40 @@ class LeaderView:
     joined_at: datetime
 
 
+def _signature_part(field: str, value: str | None) -> str | None:
+    """A name or title as it will be signed: on one line, not empty, within its column."""
+    if value is None:
+        return None
+    kept = " ".join(value.split())
+    if not kept or len(kept) > NAME_LENGTH:
+        message = office_text("bad_signature", field=field, limit=NAME_LENGTH)
+        raise Invalid("bad_signature", message, field)
+    return kept
+
+
 async def invite_leader(
-    session: AsyncSession, ward: str, days: int = 7, now: datetime | None = None
+    session: AsyncSession,
+    ward: str,
+    days: int = 7,
+    now: datetime | None = None,
+    *,
+    name: str | None = None,
+    title: str | None = None,
 ) -> Invite:
-    """A one-time invite: whoever opens its link `l_<token>` becomes a leader of the ward."""
+    """A one-time invite: whoever opens its link `l_<token>` becomes a leader of the ward,
+    signing with the official `name` and `title` given here (asked when joining if not)."""
     check_days("days", days, INVITE_DAYS)
+    name, title = _signature_part("name", name), _signature_part("title", title)
     found = await get_ward(session, ward)
     assert found.id is not None
     now = now or utcnow()
     invite = Invite(
-        ward_id=found.id, token=new_token(), created_at=now, expires_at=now + timedelta(days=days)
+        ward_id=found.id,
+        token=new_token(),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        name=name,
+        title=title,
     )
     session.add(invite)
     await session.commit()

@@ -59,6 +59,9 @@ class Dialog(StrEnum):
     SUGGEST_TEXT = "suggest_text"  # dialog_ref: draft.id
     SUGGEST_SIGN = "suggest_sign"  # dialog_ref: draft.id
     LEADER_ANSWER = "leader_answer"  # dialog_ref: bookpage.id
+    LEADER_REVIEW = "leader_review"  # the answer shown before «Gửi»; dialog_ref: draft.id
+    LEADER_NAME = "leader_name"  # a new leader's official name; dialog_ref: leadership.id
+    LEADER_TITLE = "leader_title"  # then their title; dialog_ref: leadership.id
     BROADCAST_WARDS = "broadcast_wards"  # an admin typing ward codes; dialog_ref: broadcast.id
     BROADCAST_AT = "broadcast_at"  # an admin typing the send time; dialog_ref: broadcast.id
 
@@ -99,6 +102,8 @@ class Person(SQLModel, table=True):
     notice_version: int | None = None
     notice_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     last_seen_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # issue 11: the Telegram command menu last set for this chat (leader, admin; None: default)
+    menu: str | None = Field(default=None, max_length=16)
 
 
 class Case(SQLModel, table=True):
@@ -196,6 +201,7 @@ class Draft(SQLModel, table=True):
     text: str | None = Field(default=None, sa_column=Column(Text))
     photo_file_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    page_id: int | None = None  # a leader's answer to this page, shown before «Gửi»
 
 
 class BookPage(SQLModel, table=True):
@@ -231,6 +237,8 @@ class BookPage(SQLModel, table=True):
     answered_by_id: int | None = Field(default=None, foreign_key="person.id")
     answered_by_name: str | None = Field(default=None, max_length=200)
     answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # closed with «Không cần trả lời» (answered_* then hold who closed it, and when)
+    no_answer: bool = False
     reminded_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     escalated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
@@ -246,6 +254,8 @@ class Invite(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     used_by_id: int | None = Field(default=None, foreign_key="person.id")
     revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    name: str | None = Field(default=None, max_length=200)  # the leader's official name…
+    title: str | None = Field(default=None, max_length=200)  # …and title, when the office gave them
 
 
 class Leadership(SQLModel, table=True):
@@ -257,6 +267,7 @@ class Leadership(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     ward_id: int = Field(foreign_key="ward.id", index=True)
     name: str = Field(max_length=200)
+    title: str | None = Field(default=None, max_length=200)  # "Chủ tịch UBND phường"
     invite_id: int | None = Field(default=None, foreign_key="invite.id")
     joined_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     removed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

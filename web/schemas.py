@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 CaseStatusName = Literal["registered", "linked", "done", "asked", "answered"]
-PageStatusName = Literal["unread", "seen", "answered", "overdue"]
+PageStatusName = Literal["unread", "seen", "answered", "overdue", "closed"]
 Grouping = Literal["element", "procedure", "week", "ward"]
 
 

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,9 +14,10 @@ from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from bot.jobs import book_schedule, send_notices
 from bot.settings import load_settings
 from bot.telegram import TelegramTransport, connect
+from handlers import leaders
 from handlers.leaders import queue_notices
 from storage.models import BookPage, Invite, Leadership, Notice, Person, Ward, utcnow
-from tests.bot.conftest import ADMIN, TOKEN, in_test_db, store, until
+from tests.bot.conftest import ADMIN, TOKEN, asogopy, in_test_db, store, until
 from tests.bot.test_e2e_citizen import rows
 from tests.conftest import Clock
 
@@ -73,7 +75,7 @@ async def test_leaders_are_notified_one_signs_and_the_citizen_hears_back(
     for note in (first, second):
         assert "Đèn đường <ngõ 5> & ngõ 7 hỏng 😟" in note.text  # literal
         assert "Ẩn danh" in note.text and "Lan" not in note.text
-        assert note.button_labels == ["✅ Đã xem", "✍️ Trả lời"]
+        assert note.button_labels == ["✅ Đã xem", "✍️ Trả lời", "🙏 Không cần trả lời"]
 
     await chairman.press(first, "Đã xem")
     await deputy.press(second, "Đã xem")  # at nearly the same moment
@@ -92,6 +94,8 @@ async def test_leaders_are_notified_one_signs_and_the_citizen_hears_back(
     await deputy.press(second, "Trả lời")
     await deputy.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
     await deputy.send_photo(caption="Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>.")
+    preview = await deputy.wait_for(lambda m: "📨 Gửi" in m.button_labels)
+    await deputy.press(preview, "Gửi")
     await deputy.wait_for(lambda m: "Đã gửi trả lời" in m.text)
     answer = await citizen.wait_for(lambda m: "trả lời góp ý" in m.text)
     assert "Đã thay bóng đèn ngõ 5 và ngõ 7 <xong>." in answer.text
@@ -308,6 +312,8 @@ async def test_long_texts_with_markup_travel_literally_both_ways(
     await leader.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
     answer = "\n".join(f"{n}. <i>Đã xử lý</i> & kiểm tra lại 👍 " + "x" * 60 for n in range(80))
     await leader.send_text(answer)
+    preview = await leader.wait_for(lambda m: "📨 Gửi" in m.button_labels)
+    await leader.press(preview, "Gửi")
     await leader.wait_for(lambda m: "Đã gửi trả lời" in m.text)
     await citizen.wait_for(lambda m: "79. <i>Đã xử lý</i> & kiểm tra lại 👍" in m.text)
     received = [m.text for m in citizen.messages if "Đã xử lý" in m.text]
@@ -334,3 +340,82 @@ async def test_a_leader_asks_for_the_figures_and_gets_a_chart(
     assert any(m.photo for m in leader.messages)  # the chart, uploaded as a photo
     await leader.press(summary, "90 ngày")
     await leader.wait_for(lambda m: m.message_id > summary.message_id and "Mức độ" in m.text)
+
+
+async def file_pages(database_url: str, ward: Ward, citizen: EmuUser, count: int) -> Pages:
+    """`count` unread pages of one citizen, written straight into the book (no notices)."""
+    await citizen.send_text("/start")
+    await citizen.next_message()
+    (person,) = [p for p in await rows(database_url, Person) if p.chat_id == str(citizen.id)]
+    assert person.id is not None and ward.id is not None
+    photo = "https://example.org/anh.jpg"  # page 2's photo, as the emulator takes it
+    pages = [
+        BookPage(ward_id=ward.id, page_no=n, person_id=person.id, text=f"Góp ý số {n}",
+                 consent_at=utcnow(), photo_file_id=photo if n == 2 else None)
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+    await store(database_url, *pages)
+    return pages
+
+
+async def test_a_leader_signs_officially_pages_through_unread_previews_answers_and_menus(
+    emulator: BotApiEmulator,
+    bot_env: dict[str, str],
+    running_bot: object,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 11, points 8-11 over the Bot API: what a busy ward chairman lives."""
+    monkeypatch.setattr(leaders, "UNREAD_BATCH", 2)  # batches of 2: Telegram paces each chat
+    ward = await setup_ward(database_url)
+    invited = await asogopy(
+        bot_env, "leader", "invite", "NGHIA-TAN",
+        "--name", "Nguyễn Văn A", "--title", "Chủ tịch UBND phường",
+    )  # fmt: skip
+    assert invited.returncode == 0, invited.stderr
+    link = invited.stdout.splitlines()[0]
+    citizen = emulator.user(6901, first_name="Lan")
+    await file_pages(database_url, ward, citizen, 3)
+    leader = emulator.user(6900, first_name="Hung")
+    await leader.send_text(f"/start {link.partition('start=')[2]}")
+    welcome = await leader.next_message()
+    assert "Nguyễn Văn A" in welcome.text and "họ tên" not in welcome.text
+    await until(lambda: _true(emulator.menu(6900)))
+    assert {"chuaxem", "so", "baocao"} <= set(emulator.menu(6900) or [])
+    assert "chuaxem" not in (emulator.menu() or []) and "gopy" in (emulator.menu() or [])
+
+    await leader.send_text("/chuaxem")
+    more = await leader.wait_for(lambda m: "Còn 1 trang" in m.text)
+    listed = [m for m in leader.messages if m.message_id < more.message_id and "Trang" in m.text]
+    assert any("Có 3 trang chưa xem" in m.text for m in leader.messages)
+    assert len(listed) == 2
+    await leader.press(listed[1], "Xem ảnh")
+    photo = await leader.wait_for(lambda m: m.photo is not None)
+    assert "trang số 2" in (photo.caption or "")
+    await leader.press(more, "Xem tiếp")
+    last = await leader.wait_for(lambda m: "Trang 3" in m.text)
+
+    await leader.press(listed[0], "Không cần trả lời")
+    thanked = await citizen.wait_for(lambda m: "cảm ơn" in m.text)
+    assert "Đã xem — Nguyễn Văn A, Chủ tịch UBND phường — " in thanked.text
+    await leader.press(last, "Trả lời")
+    await leader.wait_for(lambda m: "Xin gõ câu trả lời" in m.text)
+    await leader.send_text("Phường sẽ sửa trong tuần này.")
+    preview = await leader.wait_for(lambda m: "📨 Gửi" in m.button_labels)
+    assert "trả lời góp ý của Ông/Bà (trang số 3)" in preview.text
+    assert not any("trả lời góp ý" in m.text for m in citizen.messages)  # nothing left yet
+    await leader.press(preview, "Gửi")
+    answer = await citizen.wait_for(lambda m: "trả lời góp ý" in m.text)
+    assert answer.text == preview.text  # exactly what the leader saw
+    first, _, third, *_ = sorted(await rows(database_url, BookPage), key=lambda p: p.page_no)
+    assert first.no_answer and first.answered_by_name == "Nguyễn Văn A, Chủ tịch UBND phường"
+    assert third.answer_text == "Phường sẽ sửa trong tuần này."
+
+    (leadership,) = await rows(database_url, Leadership)
+    removed = await asogopy(bot_env, "leader", "remove", str(leadership.id))
+    assert removed.returncode == 0, removed.stderr
+    await until(lambda: _true(emulator.menu(6900) is None))  # back to the citizens' menu
+
+
+async def _true(value: object) -> bool:
+    return bool(value)

@@ -7,7 +7,7 @@ from handlers.events import Response
 
 
 def test_every_prefix_of_the_buttons_already_sent_still_has_its_handler() -> None:
-    assert CALLBACKS.prefixes == set("akgwvrbfosxp")
+    assert set("akgwvrbfosxp") <= CALLBACKS.prefixes
 
 
 async def _nothing(*_: object) -> Response:
