@@ -13,6 +13,7 @@ from handlers.catalogue import ELEMENTS
 from office.exports import as_text
 from storage.models import Answer, Case, Person, SurveySession, SurveyVersion, Ward
 from tests.bot.conftest import asogopy, store
+from tests.bot.test_cli import one_line_error
 
 DAY = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
 
@@ -52,11 +53,40 @@ async def answered_case(database_url: str, ward: Ward, version: SurveyVersion) -
         )
 
 
-async def setup(database_url: str) -> None:
+async def setup(database_url: str) -> tuple[Ward, SurveyVersion]:
     ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
     version = SurveyVersion(key="sipas", version=1, title="x", definition="{}", content_hash="h")
     await store(database_url, ward, version)
     await answered_case(database_url, ward, version)
+    return ward, version
+
+
+async def run(
+    database_url: str,
+    ward: Ward,
+    version: SurveyVersion,
+    source: str,
+    when: datetime,
+    levels: dict[str, int],
+    desk: int | None = None,
+) -> None:
+    """One more survey run, element -> level, by a citizen of its own."""
+    citizen = Person(platform="telegram", chat_id=f"{when:%m%d}{source}{desk}")
+    await store(database_url, citizen)
+    session = SurveySession(
+        person_id=citizen.id, ward_id=ward.id, survey_version_id=version.id, source=source,
+        desk=desk, status="completed",
+    )  # fmt: skip
+    await store(database_url, session)
+    await store(
+        database_url,
+        *(
+            Answer(session_id=session.id, survey_version_id=version.id, ward_id=ward.id,
+                   source=source, question_code=code, element=code, level=level,
+                   answered_at=when)
+            for code, level in levels.items()
+        ),
+    )  # fmt: skip
 
 
 PERIOD = ("--since", "2026-11-01", "--until", "2026-11-30")
@@ -249,3 +279,54 @@ async def test_report_csv_xlsx_and_json_agree_with_figures_worked_by_hand(
     ] == [row[1:2] + row[4:10] for row in expected[1:]]
     assert (data["cases_done"], data["cases_answered"], data["response_too_few"]) == (1, 1, True)
     assert data["source"] == "visit" and data["previous"]["since"] == "2026-10-01"
+
+
+async def test_report_periods_desks_sources_and_no_opinion(
+    bot_env: dict[str, str], database_url: str
+) -> None:
+    ward, version = await setup(database_url)  # 20/11: the case 5,4,4,3,2, a walk-in all 5
+    october = DAY.replace(month=10)
+    await run(database_url, ward, version, "walkin", october, {"access": 2, "officer": 4})
+    await run(database_url, ward, version, "walkin", DAY, {"access": 0, "officer": 1}, desk=3)
+    await run(database_url, ward, version, "broadcast", DAY, {"access": 1, "result": 0})
+    month = ("report", "--ward", "nghia-tan", "--period", "11/2026")
+    as_json, by_desk, broadcasts, quarter, both, bad = [
+        await asogopy(bot_env, *month, "--format", "json"),
+        await asogopy(bot_env, *month, "--by", "desk", "--format", "csv"),
+        await asogopy(bot_env, *month, "--source", "broadcast", "--format", "json"),
+        await asogopy(bot_env, "report", "--period", "2026-Q4", "--by", "month"),
+        await asogopy(bot_env, *month, "--since", "2026-11-01"),
+        await asogopy(bot_env, "report", "--source", "kiosk"),
+    ]
+    for result in (as_json, by_desk, broadcasts, quarter):
+        assert result.returncode == 0, result.stderr
+    data = json.loads(as_json.stdout)
+    assert (data["since"], data["until"], data["source"]) == ("2026-11-01", "2026-11-30", "visit")
+    overall = data["overall"]  # the broadcast's answers are not in it; «Chưa có ý kiến» apart
+    assert (overall["levels"], overall["no_opinion"]) == ([1, 1, 1, 2, 6], 1)
+    assert overall["label"] == "Tổng hợp — Phường Nghĩa Tân"
+    assert overall["share"] == 8 / 11 and overall["mean"] == (1 + 2 + 3 + 8 + 30) / 11
+    assert (data["broadcast"]["levels"], data["broadcast"]["no_opinion"]) == ([1, 0, 0, 0, 0], 1)
+    previous = data["previous"]  # October, whole, beside November
+    assert (previous["since"], previous["until"]) == ("2026-10-01", "2026-10-31")
+    assert previous["overall"]["levels"] == [0, 1, 0, 1, 0]
+    access = next(row for row in previous["rows"] if row["key"] == "access")
+    assert access["levels"] == [0, 1, 0, 0, 0]
+    desks = {row[0]: row[1:4] + row[9:10] for row in read_csv(by_desk.stdout)[1:]}
+    assert desks["Quầy 3"] == ["1", "0.0%", "1.00", "1"]
+    assert desks["Không rõ quầy"] == ["10", "80.0%", "4.30", "0"]
+    only = json.loads(broadcasts.stdout)
+    assert (only["source"], only["overall"]["levels"], only["walkin_answers"]) == (
+        "broadcast", [1, 0, 0, 0, 0], 0,
+    )  # fmt: skip
+    lines = quarter.stdout.splitlines()
+    assert lines[0] == "Mức độ hài lòng 01/10/2026 – 31/12/2026 — toàn thành phố (theo tháng)"
+    assert [line.split()[0] for line in lines[3:6]] == ["10/2026", "11/2026", "12/2026"]
+    assert "Chưa có ý kiến: 1 (không tính vào tỉ lệ hài lòng và điểm trung bình)" in lines
+    assert "Khảo sát gửi đi (tính riêng): 1 câu trả lời, hài lòng 0.0%" in lines
+    assert "Kỳ trước 01/07/2026 – 30/09/2026: 0 câu trả lời, hài lòng —" in lines
+    assert "--period" in one_line_error(both) and "kiosk" in one_line_error(bad)
+    answers = await asogopy(bot_env, "export", "answers", *PERIOD, "--format", "csv")
+    levels = [(row[5], row[6], row[8]) for row in read_csv(answers.stdout) if row[8] != "Hồ sơ"]
+    assert ("Tiếp cận dịch vụ", "Chưa có ý kiến", "Tại quầy") in levels
+    assert ("Kết quả giải quyết", "Chưa có ý kiến", "Khảo sát gửi đi") in levels
