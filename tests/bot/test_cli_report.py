@@ -206,6 +206,11 @@ async def test_export_answers_csv_and_xlsx_carry_the_same_rows(
     ]  # fmt: skip
     assert read_csv(as_csv.stdout) == expected
     assert read_xlsx(xlsx) == expected
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert sheet is not None and sheet.title == "Câu trả lời"
+    assert (
+        isinstance(sheet["J2"].value, datetime) and sheet["J2"].number_format == "dd/mm/yyyy hh:mm"
+    )
     assert read_csv(other_month.stdout) == expected[:1]  # no answers then: the header alone
 
 
