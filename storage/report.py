@@ -37,7 +37,8 @@ NO_DESK = "none"  # the desk row's key for answers whose desk is not known
 
 @dataclass(frozen=True)
 class Cell:
-    """The answers behind one figure: how many at each level, 1 to 5."""
+    """The answers behind one figure: how many at each level, 1 to 5, and how many said
+    «Chưa có ý kiến» (in no share or mean)."""
 
     key: str  # ward or element code, procedure, desk, "2026-W47", "2026-11", "2026-Q4", "all"
     label: str  # what people read: ward name, element label, procedure, "17/11-23/11"
@@ -84,7 +85,7 @@ class Report:
     source: str = "visit"  # a key of SOURCES: the answers counted in overall and rows
     broadcast: Cell = Cell("broadcast", "broadcast", (0, 0, 0, 0, 0))  # shown apart
     previous: "Report | None" = None  # the same figures over the period before
-    ward_name: str | None = None
+    ward_name: str | None = None  # the ward's name, for titles; None for every ward
 
     @property
     def response_rate(self) -> float | None:
@@ -248,7 +249,8 @@ def _cell(key: str, label: str, counts: list[int] | None) -> Cell:
 
 class _Tally:
     """Counts per key, «Chưa có ý kiến» and level, filled from GROUP BY rows (key, level,
-    source, count); the answers of sources outside `sources` only count in `apart`."""
+    source, count), of the answers from `sources`; broadcast answers are also counted in
+    `broadcast` whatever `sources` says, to be shown apart."""
 
     def __init__(self, sources: tuple[str, ...]) -> None:
         self.sources = sources
