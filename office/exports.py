@@ -396,7 +396,9 @@ def report_text(report: Report) -> str:
     table = report_table(report)
     columns = (0, 1, 2, 3, 9, 10, 12)  # name, answers, share, mean, no opinion, before, note
     shown = [[as_text(row[i], table.formats.get(i)) for i in columns] for row in table.rows]
-    titles = ["", "Câu", "Hài lòng", "TB", "Chưa có ý kiến", "Kỳ trước", ""]
+    short = ("report_short_answers", "report_short_share", "report_short_mean",
+             "report_no_opinion", "report_short_previous")  # fmt: skip
+    titles = ["", *(office_text(key) for key in short), ""]
     widths = [max(len(row[i]) for row in [titles, *shown]) for i in range(len(columns))]
     by = office_text(f"report_by_{report.by}")
     title = office_text(
@@ -407,7 +409,9 @@ def report_text(report: Report) -> str:
     lines += [
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in shown
     ]
-    few = ", ít dữ liệu" if report.response_rate is not None and report.response_too_few else ""
+    few = ""
+    if report.response_rate is not None and report.response_too_few:
+        few = f", {office_text('report_too_few')}"
     lines.append(
         office_text(
             "report_line_rate",
