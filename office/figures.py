@@ -90,7 +90,10 @@ def _months_later(first: date, months: int) -> date:
 def named_period(value: str) -> tuple[date, date]:
     """A month (2026-11, 11/2026), a quarter (2026-Q4, Q4/2026) or a year (2026) as its
     first and last days."""
-    found = _named(value)
+    try:
+        found = _named(value)
+    except ValueError:  # year 0, or a period running past year 9999
+        found = None
     if found is None:
         raise Invalid("bad_period", office_text("bad_period", value=value), "period")
     _within(found[0], value, "period")

@@ -23,7 +23,9 @@ def test_a_named_period_is_its_first_and_last_day(typed: str, first: date, last:
     assert named_period(typed) == (first, last)
 
 
-@pytest.mark.parametrize("typed", ["2026-13", "2026-Q5", "tháng 11", "1999", "26"])
+@pytest.mark.parametrize(
+    "typed", ["2026-13", "2026-Q5", "tháng 11", "1999", "26", "0000", "9999-Q4", "12/9999"]
+)
 def test_a_period_that_is_not_one_is_refused_naming_the_field(typed: str) -> None:
     with pytest.raises(Invalid) as refused:
         named_period(typed)
