@@ -337,16 +337,30 @@ def report(
     ward: Annotated[str | None, typer.Option(help="only this ward")] = None,
     since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD")] = None,
-    by: Annotated[str, typer.Option(help="element, procedure, week or ward")] = "element",
+    period_name: Annotated[
+        str | None,
+        typer.Option("--period", help="a whole month (2026-11), quarter (2026-Q4) or year (2026)"),
+    ] = None,
+    by: Annotated[
+        str, typer.Option(help="element, procedure, ward, desk, week, month, quarter or year")
+    ] = "element",
+    source: Annotated[
+        str,
+        typer.Option(help="visit (cases and walk-ins), case, walkin, broadcast or all"),
+    ] = "visit",
     fmt: Annotated[str, typer.Option("--format", help="table, csv, xlsx or json")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="the file to write")] = None,
     chart: Annotated[Path | None, typer.Option(help="also draw the figures to this PNG")] = None,
 ) -> None:
-    """Satisfaction per ward and SIPAS element: answers, share satisfied, response rate."""
-    from office.exports import report_table, report_text
-    from office.figures import check_grouping, figures, period, report_json
+    """Satisfaction per ward and SIPAS element: answers, share satisfied, response rate,
+    with the period before beside."""
+    from datetime import datetime
+
+    from office.exports import report_table, report_text, scope_of
+    from office.figures import check_grouping, check_source, figures, period, report_json
 
     check_grouping(by)
+    check_source(source)
     if fmt not in ("table", "csv", "xlsx", "json"):
         raise CliError(f"--format {fmt}: use table, csv, xlsx or json")
     if fmt == "xlsx":
@@ -354,12 +368,14 @@ def report(
     if chart is not None and chart.suffix.lower() != ".png":
         raise CliError(f"--chart {chart}: the chart is a PNG: use a .png file name")
     zone = load_settings().zone
-    first, last = period(since, until, zone)
+    first, last = period(since, until, zone, named=period_name)
     result = office_call(
-        lambda session: figures(session, zone=zone, since=first, until=last, ward=ward, by=by)
+        lambda session: figures(
+            session, zone=zone, since=first, until=last, ward=ward, by=by, source=source
+        )
     )
     if fmt in ("csv", "xlsx"):
-        write_table(report_table(result), fmt, output)
+        write_table(report_table(result, made=datetime.now(zone).date()), fmt, output)
     elif fmt == "json":
         write_text(json.dumps(report_json(result), ensure_ascii=False, indent=2), output)
     else:
@@ -367,7 +383,7 @@ def report(
     if chart is not None:
         from handlers.charts import render_chart  # only here: matplotlib is slow to load
 
-        title = f"Mức độ hài lòng — {ward.upper() if ward else 'toàn thành phố'}"
+        title = f"Mức độ hài lòng — {scope_of(result)}"
         try:
             chart.write_bytes(render_chart(result, title))
         except OSError as exc:

@@ -3,8 +3,9 @@
 Portrait, 1080 px wide, large type. Each row is a horizontal bar of the share satisfied
 (levels 4-5) with the percentage and the number of answers at its end, under the
 overall bar; a figure standing on too few answers is greyed and hatched and says so
-instead of a percentage, and a row without answers says "chưa có". A week-by-week report
-is a line of the weekly share over a bar of the weekly answers instead.
+instead of a percentage, and a row without answers says "chưa có". A report by week,
+month, quarter or year is a line of each one's share over bars of its answers instead.
+«Chưa có ý kiến» answers and broadcast answers, in no bar, are counted under the title.
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global
 state touched) in DejaVu Sans, which ships with matplotlib and has every Vietnamese
@@ -30,7 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from storage.report import TOO_FEW, Cell, Report
+from storage.report import PERIODS, SOURCES, TOO_FEW, Cell, Report
 
 LANGUAGES = ("vi", "en")
 
@@ -44,6 +45,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "by_procedure": ("Tỉ lệ hài lòng theo thủ tục", "Share satisfied by procedure"),
     "by_week": ("Tỉ lệ hài lòng theo tuần", "Share satisfied week by week"),
     "by_ward": ("Tỉ lệ hài lòng theo phường", "Share satisfied by ward"),
+    "by_desk": ("Tỉ lệ hài lòng theo quầy", "Share satisfied by desk"),
+    "by_month": ("Tỉ lệ hài lòng theo tháng", "Share satisfied month by month"),
+    "by_quarter": ("Tỉ lệ hài lòng theo quý", "Share satisfied quarter by quarter"),
+    "by_year": ("Tỉ lệ hài lòng theo năm", "Share satisfied year by year"),
+    "no_opinion": (
+        "Chưa có ý kiến: {count} câu (không tính vào tỉ lệ)",
+        "No opinion yet: {count} answers (not in the share)",
+    ),
+    "broadcast": ("Khảo sát gửi đi (tính riêng): {figure}", "Broadcast surveys (apart): {figure}"),
     "response_rate": (
         "Tỉ lệ phản hồi: {rate} ({answered}/{done} hồ sơ)",
         "Response rate: {rate} ({answered}/{done} cases)",
@@ -51,7 +61,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "walkin": ("Tại quầy: {count} câu trả lời", "At the desk: {count} answers"),
     "more_wards": ("{count} phường khác", "{count} more wards"),
     "more_rows": ("{count} mục khác", "{count} more"),
-    "weekly_answers": ("Số câu trả lời mỗi tuần", "Answers each week"),
+    "week_answers": ("Số câu trả lời mỗi tuần", "Answers each week"),
+    "month_answers": ("Số câu trả lời mỗi tháng", "Answers each month"),
+    "quarter_answers": ("Số câu trả lời mỗi quý", "Answers each quarter"),
+    "year_answers": ("Số câu trả lời mỗi năm", "Answers each year"),
     "satisfied_note": (
         "Hài lòng = mức 4 «Hài lòng» hoặc mức 5 «Rất hài lòng».",
         "Satisfied = level 4 “Satisfied” or level 5 “Very satisfied”.",
@@ -92,7 +105,7 @@ def draw_chart(report: Report, title: str, language: str = "vi") -> Figure:
     figure = Figure(figsize=(WIDTH, MIN_HEIGHT), dpi=DPI, facecolor="white")
     page = _Page(figure, FigureCanvasAgg(figure).get_renderer(), language)
     y = page.header(report, title)
-    if report.by == "week":
+    if report.by in PERIODS:
         page.weeks(report, y)
     else:
         page.bars(report, y)
@@ -199,7 +212,7 @@ class _Page:
             (title, _font(TITLE_PT, bold=True), INK),
             (f"{by} · {period}" if by else period, _font(LABEL_PT), INK),
         ]
-        if report.by == "week":
+        if report.by in PERIODS:
             overall = f"{self.word('overall')}: {self.figure_text(report.overall)}"
             texts.append((overall, _font(LABEL_PT, bold=True), INK))
         if report.cases_done > 0 and report.response_rate is not None:
@@ -214,6 +227,12 @@ class _Page:
         if report.walkin_answers > 0:
             walkin = self.word("walkin", count=_count(report.walkin_answers, self.language))
             texts.append((walkin, _font(TEXT_PT), MUTED))
+        if report.overall.no_opinion > 0:
+            count = _count(report.overall.no_opinion, self.language)
+            texts.append((self.word("no_opinion", count=count), _font(TEXT_PT), MUTED))
+        if report.broadcast.answers > 0 and "broadcast" not in SOURCES[report.source]:
+            broadcast = self.word("broadcast", figure=self.figure_text(report.broadcast))
+            texts.append((broadcast, _font(TEXT_PT), MUTED))
         return self.lines(-MARGIN, texts) - 0.15
 
     def figure_text(self, cell: Cell) -> str:
@@ -363,7 +382,8 @@ class _Page:
         counts_top = counts_bottom + 1.5
         share_bottom = counts_top + 0.85  # room for the legend and the answers' heading
         self.week_shares(self.area(top - 0.1, share_bottom), report)
-        self.text(MARGIN, counts_top + 0.4, self.word("weekly_answers"), _font(LABEL_PT), va="top")
+        heading = self.word(f"{report.by}_answers")
+        self.text(MARGIN, counts_top + 0.4, heading, _font(LABEL_PT), va="top")
         self.week_answers(self.area(counts_top, counts_bottom), cells)
         self.footer(bottom, [report.overall, *cells])
 

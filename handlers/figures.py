@@ -142,6 +142,10 @@ async def figures(
         lines.append(line)
     lines.append("")
     lines.append(_rate(language, report))
+    lines.append(say(language, "figures_no_opinion", count=report.overall.no_opinion))
+    if report.broadcast.answers:  # given without any visit: apart from the figures above
+        broadcast = Html(_figure(language, report.broadcast))
+        lines.append(say(language, "figures_broadcast_apart", figure=broadcast))
     if ward is None:
         lines.append(await _broadcasts_line(session, ctx, report, language))
     if ward is not None:

@@ -19,6 +19,7 @@ from handlers.catalogue import say, shorten
 from handlers.context import Context
 from handlers.events import Address, Reply
 from storage.models import Answer, BookPage, JobRun, Leadership, Person, Ward
+from storage.report import SOURCES
 
 DIGEST_AT = time(7, 30)
 PREVIEW = 200
@@ -196,6 +197,9 @@ async def _ward_figures(
                     Answer.ward_id == ward.id,
                     col(Answer.answered_at) >= since,
                     col(Answer.answered_at) < until,
+                    # ratings after a visit, as every report: no «Chưa có ý kiến», no broadcast
+                    col(Answer.level).between(1, 5),
+                    col(Answer.source).in_(SOURCES["visit"]),
                 )
             )
         ).one()

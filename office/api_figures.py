@@ -23,8 +23,13 @@ async def figures(
     since: date | None = None,
     until: date | None = None,
     by: str = "element",
+    source: str = "visit",
+    period: str | None = None,
 ) -> dict[str, Any]:
-    """The report of one ward (or every ward) over the period, as `sogopy report --format json`."""
-    first, last = span(since, until, today)
-    result = await office_figures(session, zone=zone, since=first, until=last, ward=ward, by=by)
+    """The report of one ward (or every ward) over the period, as `sogopy report --format json`;
+    `period` names a whole month, quarter or year instead of `since` and `until`."""
+    first, last = span(since, until, today, period)
+    result = await office_figures(
+        session, zone=zone, since=first, until=last, ward=ward, by=by, source=source
+    )
     return report_json(result)

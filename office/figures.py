@@ -1,5 +1,7 @@
 """Satisfaction figures: the period's rules and the report, as the CLI and the API give it."""
 
+import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +11,7 @@ from handlers.catalogue import ELEMENTS, element_label, office_text
 from office.errors import Invalid
 from office.exports import cell_dict
 from office.wards import get_ward
-from storage.report import GROUPINGS, Report, build_report
+from storage.report import GROUPINGS, NO_DESK, SOURCES, Cell, Report, build_report
 
 DEFAULT_DAYS = 30  # a report's period when none is given
 DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -37,9 +39,16 @@ def parse_day(value: str, field: str) -> date:
     raise Invalid("bad_day", office_text("bad_day", value=value), field)
 
 
-def span(since: date | None, until: date | None, today: date) -> tuple[date, date]:
-    """Local days, both included; by default the last 30 days up to today. The one period
-    rule of every door (the CLI types days as text, the API as dates)."""
+def span(
+    since: date | None, until: date | None, today: date, named: str | None = None
+) -> tuple[date, date]:
+    """Local days, both included; by default the last 30 days up to today; `named`, a whole
+    month, quarter or year (`named_period`), instead of `since` and `until`. The one
+    period rule of every door (the CLI types days as text, the API as dates)."""
+    if named is not None:
+        if since or until:
+            raise Invalid("period_and_days", office_text("period_and_days"), "period")
+        return named_period(named)
     last = _within(until, until, "until") if until else today
     first = _within(since, since, "since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
@@ -50,24 +59,89 @@ def span(since: date | None, until: date | None, today: date) -> tuple[date, dat
     return first, last
 
 
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})|(\d{1,2})/(\d{4})")
+_QUARTER = re.compile(r"(\d{4})-[Qq]([1-4])|[Qq]([1-4])/(\d{4})")
+_YEAR = re.compile(r"\d{4}")
+
+
+def _named(value: str) -> tuple[date, date] | None:
+    text = value.strip()
+    if month := _MONTH.fullmatch(text):
+        year, number = int(month[1] or month[4]), int(month[2] or month[3])
+        if not 1 <= number <= 12:
+            return None
+        first = date(year, number, 1)
+        return first, _months_later(first, 1) - timedelta(days=1)
+    if quarter := _QUARTER.fullmatch(text):
+        year, number = int(quarter[1] or quarter[4]), int(quarter[2] or quarter[3])
+        first = date(year, 3 * number - 2, 1)
+        return first, _months_later(first, 3) - timedelta(days=1)
+    if _YEAR.fullmatch(text):
+        return date(int(text), 1, 1), date(int(text), 12, 31)
+    return None
+
+
+def _months_later(first: date, months: int) -> date:
+    """The first day `months` months after (negative: before) the first day of a month."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def named_period(value: str) -> tuple[date, date]:
+    """A month (2026-11, 11/2026), a quarter (2026-Q4, Q4/2026) or a year (2026) as its
+    first and last days."""
+    try:
+        found = _named(value)
+    except ValueError:  # year 0, or a period running past year 9999
+        found = None
+    if found is None:
+        raise Invalid("bad_period", office_text("bad_period", value=value), "period")
+    _within(found[0], value, "period")
+    _within(found[1], value, "period")
+    return found
+
+
+def previous_span(first: date, last: date) -> tuple[date, date]:
+    """The period just before: the previous month, quarter or year when the period is a
+    whole one, else as many days ending the day before."""
+    if first.day == 1 and (last + timedelta(days=1)).day == 1:  # whole months
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        if months in (1, 3, 12) and (months == 1 or (first.month - 1) % months == 0):
+            return _months_later(first, -months), first - timedelta(days=1)
+    days = (last - first).days + 1
+    return first - timedelta(days=days), first - timedelta(days=1)
+
+
 def period(
-    since: str | None, until: str | None, zone: ZoneInfo, today: date | None = None
+    since: str | None,
+    until: str | None,
+    zone: ZoneInfo,
+    today: date | None = None,
+    named: str | None = None,
 ) -> tuple[date, date]:
-    """`span` of days typed as text."""
+    """`span` of days typed as text, or of a month, quarter or year named whole (`named`)."""
     return span(
         parse_day(since, "since") if since else None,
         parse_day(until, "until") if until else None,
         today or datetime.now(zone).date(),
+        named,
     )
 
 
 def check_grouping(by: str) -> str:
     if by not in GROUPINGS:
         choices = ", ".join(GROUPINGS)
-        raise Invalid(
-            "bad_by", office_text("bad_choice", field="by", value=by, choices=choices), "by"
-        )
+        raise Invalid("bad_by", office_text("bad_by", value=by, choices=choices), "by")
     return by
+
+
+def check_source(source: str) -> str:
+    if source not in SOURCES:
+        choices = ", ".join(SOURCES)
+        raise Invalid(
+            "bad_source", office_text("bad_source", value=source, choices=choices), "source"
+        )
+    return source
 
 
 async def figures(
@@ -78,15 +152,57 @@ async def figures(
     until: date,
     ward: str | None = None,
     by: str = "element",
+    source: str = "visit",
 ) -> Report:
-    """Satisfaction per ward and SIPAS element for the period, of one ward or all."""
+    """Satisfaction per ward and SIPAS element for the period, of one ward or all, in
+    Vietnamese, with the same figures over the period before (`previous_span`) beside."""
     check_grouping(by)
+    check_source(source)
     found = await get_ward(session, ward) if ward else None
     labels = {code: element_label("vi", code) for code in ELEMENTS}
-    return await build_report(
-        session, zone=zone, since=since, until=until, ward_id=found.id if found else None,
-        by=by, element_labels=labels,
-    )  # fmt: skip
+    reports = [
+        await build_report(
+            session,
+            zone=zone,
+            since=first,
+            until=last,
+            ward_id=found.id if found else None,
+            by=by,
+            element_labels=labels,
+            source=source,
+        )
+        for first, last in ((since, until), previous_span(since, until))
+    ]
+    current, previous = (labelled(report) for report in reports)
+    return replace(current, previous=previous)
+
+
+def _row_label(by: str, cell: Cell, language: str) -> str:
+    if by == "desk":
+        if cell.key == NO_DESK:
+            return office_text("report_no_desk", language)
+        return office_text("report_desk", language, desk=cell.key)
+    if by == "quarter":
+        year, quarter = cell.key.split("-Q")
+        return office_text("report_quarter", language, quarter=quarter, year=year)
+    return cell.label
+
+
+def labelled(report: Report, language: str = "vi") -> Report:
+    """The report with words people read: the overall row named, desks and quarters
+    spelled out, the broadcast row named; codes stay in the cells' keys."""
+    scope = scope_name(report, language)
+    return replace(
+        report,
+        overall=replace(report.overall, label=office_text("report_overall", language, scope=scope)),
+        rows=[replace(cell, label=_row_label(report.by, cell, language)) for cell in report.rows],
+        broadcast=replace(report.broadcast, label=office_text("report_broadcast", language)),
+    )
+
+
+def scope_name(report: Report, language: str = "vi") -> str:
+    """The ward's name, or the whole city: what a title says the report is about."""
+    return report.ward_name or office_text("report_city", language)
 
 
 def report_json(result: Report) -> dict[str, object]:
@@ -106,4 +222,14 @@ def report_json(result: Report) -> dict[str, object]:
         "response_rate": result.response_rate,
         "response_too_few": result.response_too_few,
         "walkin_answers": result.walkin_answers,
+        "source": result.source,
+        "broadcast": cell_dict(result.broadcast),
+        "previous": None
+        if result.previous is None
+        else {
+            "since": result.previous.since.isoformat(),
+            "until": result.previous.until.isoformat(),
+            "overall": cell_dict(result.previous.overall),
+            "rows": [cell_dict(cell) for cell in result.previous.rows],
+        },
     }

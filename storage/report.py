@@ -3,6 +3,9 @@
 Share satisfied = answers at levels 4-5 / all answers to rating questions; the mean
 and the full distribution come with it, since the official method may change. A
 figure standing on fewer than `TOO_FEW` answers is marked as too few to judge.
+«Chưa có ý kiến» (`NO_OPINION`) is no rating: left out of every share and mean and
+counted apart. Broadcast answers are given without any visit: a ward's figures count
+case and walk-in answers unless asked otherwise, and show broadcast answers apart.
 """
 
 from collections.abc import Callable
@@ -15,20 +18,32 @@ from sqlalchemy import Date, bindparam, case, cast, func, literal, literal_colum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Answer, Case, Source, UTCDateTime, Ward
+from storage.models import NO_OPINION, Answer, Case, Source, SurveySession, UTCDateTime, Ward
 
 ELEMENT_ORDER = ("access", "procedure", "officer", "result", "feedback")
 TOO_FEW = 10
-GROUPINGS = ("element", "procedure", "week", "ward")
+PERIODS = ("week", "month", "quarter", "year")  # groupings by the local answer day
+GROUPINGS = ("element", "procedure", "ward", "desk", *PERIODS)
+# which answers a report counts: after a visit (the default), one source, or every one
+SOURCES: dict[str, tuple[str, ...]] = {
+    "visit": (Source.CASE, Source.WALKIN),
+    "case": (Source.CASE,),
+    "walkin": (Source.WALKIN,),
+    "broadcast": (Source.BROADCAST,),
+    "all": (Source.CASE, Source.WALKIN, Source.BROADCAST),
+}
+NO_DESK = "none"  # the desk row's key for answers whose desk is not known
 
 
 @dataclass(frozen=True)
 class Cell:
-    """The answers behind one figure: how many at each level, 1 to 5."""
+    """The answers behind one figure: how many at each level, 1 to 5, and how many said
+    «Chưa có ý kiến» (in no share or mean)."""
 
-    key: str  # ward code, element code, procedure, ISO week ("2026-W47") or "all"
+    key: str  # ward or element code, procedure, desk, "2026-W47", "2026-11", "2026-Q4", "all"
     label: str  # what people read: ward name, element label, procedure, "17/11-23/11"
     levels: tuple[int, int, int, int, int]
+    no_opinion: int = 0  # «Chưa có ý kiến»: in no share or mean
 
     @property
     def answers(self) -> int:
@@ -67,6 +82,10 @@ class Report:
     cases_done: int = 0  # unique cases marked done in the period
     cases_answered: int = 0  # of those, cases whose survey was answered
     walkin_answers: int = 0  # counted apart: never mixed into the case response rate
+    source: str = "visit"  # a key of SOURCES: the answers counted in overall and rows
+    broadcast: Cell = Cell("broadcast", "broadcast", (0, 0, 0, 0, 0))  # shown apart
+    previous: "Report | None" = None  # the same figures over the period before
+    ward_name: str | None = None  # the ward's name, for titles; None for every ward
 
     @property
     def response_rate(self) -> float | None:
@@ -158,62 +177,109 @@ def _local_day(column: Any, segments: list[tuple[datetime, int]], dialect: str) 
     return cast(column + offsets * literal_column("interval '1 second'"), Date)
 
 
-def _week_key(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+def _period_key(day: date, unit: str) -> str:
+    if unit == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if unit == "month":
+        return f"{day.year}-{day.month:02d}"
+    if unit == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
 
 
-def _week_cells(counts: dict[date, list[int]], since: date, until: date) -> list[Cell]:
-    """One Cell per ISO week touching the period, empty weeks included, oldest first.
+def _period_start(day: date, unit: str) -> date:
+    """The first day of the week, month, quarter or year holding `day`."""
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    if unit == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
 
-    The label spans the whole week, Monday to Sunday, but only the answers within the
-    period are counted: the first and last weeks may be partial.
+
+def _next_start(start: date, unit: str) -> date:
+    if unit == "week":
+        return start + timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[unit]
+    month = start.month - 1 + months
+    return start.replace(year=start.year + month // 12, month=month % 12 + 1)
+
+
+def _period_label(start: date, unit: str) -> str:
+    """ "17/11–23/11", "11/2026", "Q4/2026" or "2026": written the same in both languages."""
+    if unit == "week":
+        return f"{start:%d/%m}–{start + timedelta(days=6):%d/%m}"
+    if unit == "month":
+        return f"{start:%m/%Y}"
+    if unit == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1}/{start.year}"
+    return str(start.year)
+
+
+def _period_cells(counts: dict[date, list[int]], since: date, until: date, unit: str) -> list[Cell]:
+    """One Cell per week, month, quarter or year touching the period, empty ones included,
+    oldest first.
+
+    The label spans the whole unit, but only the answers within the period are counted:
+    the first and last may be partial.
     """
-    weeks: dict[str, list[int]] = {}
+    periods: dict[str, list[int]] = {}
     labels: dict[str, str] = {}
-    monday = since - timedelta(days=since.weekday())
-    while monday <= until:
-        key = _week_key(monday)
-        weeks[key] = [0] * 5
-        labels[key] = f"{monday:%d/%m}–{monday + timedelta(days=6):%d/%m}"
-        monday += timedelta(days=7)
+    start = _period_start(since, unit)
+    while start <= until:
+        key = _period_key(start, unit)
+        periods[key] = [0] * 6
+        labels[key] = _period_label(start, unit)
+        start = _next_start(start, unit)
     for day, levels in counts.items():
-        week = weeks[_week_key(day)]
+        slot = periods[_period_key(day, unit)]
         for index, count in enumerate(levels):
-            week[index] += count
-    return [Cell(key, labels[key], _levels(levels)) for key, levels in weeks.items()]
+            slot[index] += count
+    return [_cell(key, labels[key], slot) for key, slot in periods.items()]
 
 
-def _levels(counts: list[int]) -> tuple[int, int, int, int, int]:
-    return (counts[0], counts[1], counts[2], counts[3], counts[4])
+def _cell(key: str, label: str, counts: list[int] | None) -> Cell:
+    """A Cell from six counts: «Chưa có ý kiến», then levels 1 to 5."""
+    if counts is None:
+        return Cell(key, label, _EMPTY)
+    return Cell(key, label, (counts[1], counts[2], counts[3], counts[4], counts[5]), counts[0])
 
 
 class _Tally:
-    """Counts per key and level, filled from GROUP BY rows (key, level, source, count)."""
+    """Counts per key, «Chưa có ý kiến» and level, filled from GROUP BY rows (key, level,
+    source, count), of the answers from `sources`; broadcast answers are also counted in
+    `broadcast` whatever `sources` says, to be shown apart."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: tuple[str, ...]) -> None:
+        self.sources = sources
         self.by_key: dict[Any, list[int]] = {}
-        self.overall = [0] * 5
+        self.overall = [0] * 6
+        self.broadcast = [0] * 6
         self.walkins = 0
 
     def add(self, key: Any, level: int, source: str, count: int) -> None:
-        if not 1 <= level <= 5:
-            return  # not a five-level answer: no rating to count
-        self.overall[level - 1] += count
-        if source == Source.WALKIN:
+        if not NO_OPINION <= level <= 5:
+            return  # neither a five-level answer nor «Chưa có ý kiến»: nothing to count
+        if source == Source.BROADCAST:
+            self.broadcast[level] += count
+        if source not in self.sources:
+            return
+        self.overall[level] += count
+        if source == Source.WALKIN and level != NO_OPINION:
             self.walkins += count
-        self.by_key.setdefault(key, [0] * 5)[level - 1] += count
+        self.by_key.setdefault(key, [0] * 6)[level] += count
 
-    def levels(self, key: Any) -> tuple[int, int, int, int, int]:
-        counts = self.by_key.get(key)
-        return _EMPTY if counts is None else _levels(counts)
+    def cell(self, key: Any, code: str, label: str) -> Cell:
+        return _cell(code, label, self.by_key.get(key))
 
 
 def _fold(counts: dict[Any, list[int]], group: Callable[[Any], Any]) -> dict[Any, list[int]]:
     """Counts per level summed over the keys that `group` maps to the same value."""
     folded: dict[Any, list[int]] = {}
     for key, levels in counts.items():
-        total = folded.setdefault(group(key), [0] * 5)
+        total = folded.setdefault(group(key), [0] * 6)
         for index, number in enumerate(levels):
             total[index] += number
     return folded
@@ -257,19 +323,24 @@ async def build_report(
     ward_id: int | None = None,
     by: str = "element",
     element_labels: dict[str, str] | None = None,
+    source: str = "visit",
 ) -> Report:
     """The figures of the local days `since`..`until` (both included), for one ward or all.
 
-    `overall` counts every answer in scope, whatever its source; `rows` follow `by`:
+    `overall` counts every answer in scope from the sources named by `source` (a key of
+    SOURCES: case and walk-in answers by default); `broadcast` counts the period's
+    broadcast answers whatever `source` says, to be shown apart. `rows` follow `by`:
     "element" (the five SIPAS elements in order, even unanswered), "ward" (every ward,
     best share first, with each ward's five elements in `elements`), "procedure" (the
-    answers of cases, per procedure, lowest share first) or "week" (ISO weeks of the
-    local answer time, oldest first, empty ones included). Answers are grouped by
-    element, never by survey version, so a question keeps its history across versions;
-    an element outside ELEMENT_ORDER has no row of its own, but counts in `overall` (and
-    in its ward's row). Answers with a level outside 1-5 are not ratings: left out.
+    answers of cases, per procedure, lowest share first), "desk" (the desk a walk-in's
+    QR code or a case's registration named, by number, unknown last) or "week", "month",
+    "quarter", "year" (of the local answer time, oldest first, empty ones included).
+    Answers are grouped by element, never by survey version, so a question keeps its
+    history across versions; an element outside ELEMENT_ORDER has no row of its own, but
+    counts in `overall` (and in its ward's row). «Chưa có ý kiến» answers count in each
+    cell's `no_opinion`, in no share or mean; other levels outside 1-5 are left out.
     `overall` is keyed "all", labelled with the ward's name (or "all" for the city).
-    Raises LookupError for an unknown ward, ValueError for a bad grouping or period.
+    Raises LookupError for an unknown ward, ValueError for a bad grouping, source or period.
 
     The response rate counts cases, not survey runs: cases done in the period, and of
     them those with at least one answer from their case survey (whenever answered);
@@ -277,6 +348,8 @@ async def build_report(
     """
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}: use one of {', '.join(GROUPINGS)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
     if until < since:
         raise ValueError(f"the period ends ({until}) before it starts ({since})")
     labels = element_labels or {}
@@ -293,19 +366,31 @@ async def build_report(
     in_scope = [col(Answer.answered_at) >= _instant(start), col(Answer.answered_at) < _instant(end)]
     if ward_id is not None:
         in_scope.append(col(Answer.ward_id) == ward_id)
-    level, source, count = col(Answer.level), col(Answer.source), func.count()
+    level, answer_source, count = col(Answer.level), col(Answer.source), func.count()
     if by in ("element", "ward"):
         # by ward even for the elements: ix_answer_report's order, so the count streams
         keys: list[Any] = [col(Answer.ward_id), col(Answer.element)]
     elif by == "procedure":
         keys = [col(Case.procedure)]
+    elif by == "desk":
+        keys = [func.coalesce(col(SurveySession.desk), col(Case.desk))]
     else:
         dialect = session.get_bind().dialect.name
         keys = [_local_day(col(Answer.answered_at), offset_segments(zone, start, end), dialect)]
-    query = select(*keys, level, source, count).where(*in_scope).group_by(*keys, level, source)
+    query = (
+        select(*keys, level, answer_source, count)
+        .where(*in_scope)
+        .group_by(*keys, level, answer_source)
+    )
     if by == "procedure":
         query = query.select_from(Answer).outerjoin(Case, col(Answer.case_id) == col(Case.id))
-    tally = _Tally()
+    elif by == "desk":
+        query = (
+            query.select_from(Answer)
+            .join(SurveySession, col(Answer.session_id) == col(SurveySession.id))
+            .outerjoin(Case, col(Answer.case_id) == col(Case.id))
+        )
+    tally = _Tally(SOURCES[source])
     for *key, row_level, row_source, row_count in await session.exec(query):
         tally.add(tuple(key) if len(key) > 1 else key[0], row_level, row_source, row_count)
 
@@ -313,29 +398,35 @@ async def build_report(
     if by == "element":
         per_element = _fold(tally.by_key, lambda key: key[1])
         rows = [
-            Cell(code, labels.get(code, code), _levels(per_element.get(code, [0] * 5)))
-            for code in ELEMENT_ORDER
+            _cell(code, labels.get(code, code), per_element.get(code)) for code in ELEMENT_ORDER
         ]
     elif by == "ward":
         per_ward = _fold(tally.by_key, lambda key: key[0])  # every element, even unknown ones
         rows = []
         for id_, code, name in wards:
             elements[code] = [
-                Cell(element, labels.get(element, element), tally.levels((id_, element)))
+                tally.cell((id_, element), element, labels.get(element, element))
                 for element in ELEMENT_ORDER
             ]
-            rows.append(Cell(code, name, _levels(per_ward.get(id_, [0] * 5))))
+            rows.append(_cell(code, name, per_ward.get(id_)))
         rows.sort(key=_by_share_descending)
     elif by == "procedure":
         rows = [
-            Cell(procedure, procedure, _levels(levels))
-            for procedure, levels in tally.by_key.items()
+            _cell(procedure, procedure, counts)
+            for procedure, counts in tally.by_key.items()
             if procedure is not None  # answers without a case: walk-ins, broadcasts
         ]
         rows.sort(key=_by_share_ascending)
+    elif by == "desk":
+        desks = sorted(tally.by_key, key=lambda desk: (desk is None, desk or 0))
+        rows = [
+            _cell(NO_DESK if desk is None else str(desk), NO_DESK if desk is None else str(desk),
+                  tally.by_key[desk])
+            for desk in desks
+        ]  # fmt: skip
     else:
         per_day = _fold(tally.by_key, lambda day: day if isinstance(day, date) else _day(day))
-        rows = _week_cells(per_day, since, until)
+        rows = _period_cells(per_day, since, until, by)
 
     cases_done, cases_answered = await _response(session, start, end, ward_id)
     return Report(
@@ -343,10 +434,13 @@ async def build_report(
         until=until,
         ward=scope[1] if scope else None,
         by=by,
-        overall=Cell("all", scope[2] if scope else "all", _levels(tally.overall)),
+        overall=_cell("all", scope[2] if scope else "all", tally.overall),
         rows=rows,
         elements=elements,
         cases_done=cases_done,
         cases_answered=cases_answered,
         walkin_answers=tally.walkins,
+        source=source,
+        broadcast=_cell("broadcast", "broadcast", tally.broadcast),
+        ward_name=scope[2] if scope else None,
     )

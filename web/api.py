@@ -27,6 +27,7 @@ from web.schemas import (
     FiguresOut,
     Grouping,
     PageStatusName,
+    SourceChoice,
 )
 from web.state import HttpState
 
@@ -170,7 +171,18 @@ async def get_figures(
     ward: Annotated[str | None, Query(description="mã phường (a ward key: its own)")] = None,
     since: Annotated[date | None, Query(description="từ ngày / first day, YYYY-MM-DD")] = None,
     until: Annotated[date | None, Query(description="đến ngày / last day, YYYY-MM-DD")] = None,
-    by: Annotated[Grouping, Query(description="element, procedure, week or ward")] = "element",
+    by: Annotated[
+        Grouping,
+        Query(description="element, procedure, ward, desk, week, month, quarter or year"),
+    ] = "element",
+    source: Annotated[
+        SourceChoice,
+        Query(description="nguồn: visit (hồ sơ và tại quầy), case, walkin, broadcast, all"),
+    ] = "visit",
+    period: Annotated[
+        str | None,
+        Query(description="cả tháng/quý/năm: 2026-11, 2026-Q4, 2026 (instead of since/until)"),
+    ] = None,
 ) -> dict[str, Any]:
     """The same figures as `sogopy report --format json` (last 30 days by default)."""
     today = state.clock().astimezone(state.zone).date()
@@ -182,6 +194,8 @@ async def get_figures(
         since=since,
         until=until,
         by=by,
+        source=source,
+        period=period,
     )
 
 

@@ -7,7 +7,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 CaseStatusName = Literal["registered", "linked", "done", "asked", "answered"]
 PageStatusName = Literal["unread", "seen", "answered", "overdue", "closed"]
-Grouping = Literal["element", "procedure", "week", "ward"]
+Grouping = Literal["element", "procedure", "ward", "desk", "week", "month", "quarter", "year"]
+SourceChoice = Literal["visit", "case", "walkin", "broadcast", "all"]
 
 
 class CaseIn(BaseModel):
@@ -98,6 +99,16 @@ class Cell(BaseModel):
     mean: float | None
     levels: list[int]
     too_few: bool = Field(description="fewer than 10 answers: «ít dữ liệu», too few to judge")
+    no_opinion: int = Field(description="«Chưa có ý kiến»: counted apart, in no share or mean")
+
+
+class PreviousOut(BaseModel):
+    """The same figures over the period just before (previous month, quarter, year or days)."""
+
+    since: date
+    until: date
+    overall: Cell
+    rows: list[Cell]
 
 
 class FiguresOut(BaseModel):
@@ -115,6 +126,9 @@ class FiguresOut(BaseModel):
     response_rate: float | None
     response_too_few: bool
     walkin_answers: int
+    source: SourceChoice = Field(description="the answers counted: visit = cases and walk-ins")
+    broadcast: Cell = Field(description="the period's broadcast answers, shown apart")
+    previous: PreviousOut | None
 
 
 class PageOut(BaseModel):

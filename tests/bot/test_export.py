@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
+from office.exports import as_text
 from storage.models import BookPage, Case, Person, Ward, utcnow
 from tests.bot.conftest import asogopy, store
 from tests.bot.test_cli import one_line_error
@@ -143,12 +144,11 @@ async def test_export_book_as_csv_and_xlsx(
         assert_no_secret(b"".join(archive.read(name) for name in archive.namelist()))
     sheet = openpyxl.load_workbook(xlsx_file).active
     assert sheet is not None
-    values = [
-        ["" if value is None else str(value) for value in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
+    values = [[as_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     assert values == [HEADER, *expected]
     assert sheet["A2"].value == 1  # page numbers are numbers
+    assert isinstance(sheet["B2"].value, datetime)  # times are Excel dates, shown local
+    assert sheet["B2"].number_format == "dd/mm/yyyy hh:mm"
     assert sheet["C3"].data_type == "s"  # "=1+1 ..." is what the citizen wrote, not a formula
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"

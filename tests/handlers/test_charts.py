@@ -8,6 +8,7 @@ import math
 import struct
 import unicodedata
 import warnings
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -78,7 +79,15 @@ SAMPLES = {
     "procedure": report("procedure", [Cell("p1", LONG, (1, 2, 3, 40, 50)), *ELEMENTS]),
     "week": report("week", weeks(13)),
     "ward": report("ward", wards(126)),
-}
+    "desk": report("desk", [Cell("1", "Quầy 1", (0, 1, 2, 30, 40)), Cell("none", "Không rõ quầy",
+                                                                          (0, 0, 1, 2, 3))]),
+    "month": report("month", [Cell(f"2026-{m:02}", f"{m:02}/2026", (0, 1, 2, 3, 4 * m))
+                              for m in range(1, 13)]),
+    "quarter": report("quarter", [Cell(f"2026-Q{q}", f"Quý {q}/2026", (0, 1, 2, 30, 40))
+                                  for q in range(1, 5)]),
+    "year": report("year", [Cell("2025", "2025", (1, 1, 2, 30, 40)),
+                            Cell("2026", "2026", (0, 1, 2, 30, 50))]),
+}  # fmt: skip
 
 
 def size(png: bytes) -> tuple[int, int]:
@@ -127,6 +136,22 @@ def test_every_grouping_portrait_with_large_text_on_the_page(by: str) -> None:
         box = text.get_window_extent()
         inside = box.x0 >= 0 and box.y0 >= 0 and box.x1 <= page.x1 and box.y1 <= page.y1
         assert inside, text.get_text()
+
+
+def test_no_opinion_and_broadcast_answers_are_counted_under_the_title() -> None:
+    apart = replace(
+        SAMPLES["element"],
+        overall=replace(OVERALL, no_opinion=37),
+        broadcast=Cell("broadcast", "Khảo sát gửi đi", (0, 1, 1, 4, 6), 2),
+    )
+    shown = words(draw_chart(apart, TITLE))
+    assert "Chưa có ý kiến: 37 câu (không tính vào tỉ lệ)" in shown
+    assert "Khảo sát gửi đi (tính riêng): 83% · 12 câu" in shown
+    assert not any(
+        "Chưa có ý kiến" in text for text in words(draw_chart(SAMPLES["element"], TITLE))
+    )
+    everything = replace(apart, source="all")  # broadcast answers among the bars: not apart
+    assert not any("tính riêng" in text for text in words(draw_chart(everything, TITLE)))
 
 
 def test_figures_at_the_end_of_the_bars() -> None:

@@ -8,7 +8,16 @@ from sqlmodel import select
 from handlers.catalogue import ELEMENTS, element_label
 from handlers.charts import render_chart
 from handlers.context import Context
-from storage.models import Broadcast, Case, Leadership, Person, Recipient, SurveySession, Ward
+from storage.models import (
+    Answer,
+    Broadcast,
+    Case,
+    Leadership,
+    Person,
+    Recipient,
+    SurveySession,
+    Ward,
+)
 from storage.report import build_report
 from tests.conftest import Chat, Clock, add_ward
 
@@ -194,3 +203,31 @@ async def test_admins_see_broadcasts_answered_over_reached_in_the_period(
     assert "Khảo sát gửi đi: 1 đợt; 1/2 người nhận đã trả lời (50%)" in summary
     leader = await make_leader(ctx, ward)
     assert "Khảo sát gửi đi" not in (await leader.command("baocao")).replies[1].text
+
+
+async def test_no_opinion_and_broadcast_answers_are_apart_in_the_leaders_figures(
+    ctx: Context, ward: Ward
+) -> None:
+    async with ctx.db() as session:
+        person = Person(platform="telegram", chat_id="102", ward_id=ward.id)
+        session.add(person)
+        await session.flush()
+        for source, levels in (("walkin", (4, 0, 0, 5)), ("broadcast", (1, 1, 2, 0))):
+            run = SurveySession(
+                person_id=person.id, ward_id=ward.id, source=source, step=len(levels),
+                survey_version_id=ctx.surveys.current["sipas"],
+            )  # fmt: skip
+            session.add(run)
+            await session.flush()
+            session.add_all(
+                Answer(session_id=run.id, survey_version_id=run.survey_version_id,
+                       ward_id=ward.id, source=source, question_code=f"q{n}",
+                       element="access", level=level, answered_at=ctx.clock())
+                for n, level in enumerate(levels)
+            )  # fmt: skip
+        await session.commit()
+    text = (await (await make_leader(ctx, ward)).command("baocao")).replies[1].text
+    assert "Chung: 100% (2 câu, ít dữ liệu)" in text  # a 4 and a 5; not the broadcast's
+    assert "Tiếp cận dịch vụ: 100% (2 câu, ít dữ liệu)" in text
+    assert "Chưa có ý kiến: 2 câu (không tính vào tỉ lệ hài lòng)" in text
+    assert "Khảo sát gửi đi (tính riêng): 0% (3 câu, ít dữ liệu)" in text

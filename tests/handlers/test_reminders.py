@@ -83,21 +83,23 @@ async def test_the_digest_comes_once_a_day_from_0730_even_after_a_restart(
     async with ctx.db() as session:  # yesterday's ratings: 3 of 4 satisfied
         version = await session.get(SurveyVersion, ctx.surveys.current["sipas"])
         assert version is not None and ward.id is not None
-        run = SurveySession(
-            person_id=1, ward_id=ward.id, survey_version_id=version.id, source="walkin"
-        )
-        session.add(run)
-        await session.flush()
-        for code, level in zip(
-            ["access", "procedure", "officer", "result"], [5, 4, 4, 2], strict=True
-        ):
-            session.add(
-                Answer(
-                    session_id=run.id, survey_version_id=version.id, ward_id=ward.id,
-                    source="walkin", question_code=code, element=code, level=level,
-                    answered_at=clock.now,
-                )
-            )  # fmt: skip
+        # a walk-in's «Chưa có ý kiến» (0) and a broadcast's answer are no ratings of a visit
+        for source, levels in (("walkin", [5, 4, 4, 2, 0]), ("broadcast", [1])):
+            run = SurveySession(
+                person_id=1, ward_id=ward.id, survey_version_id=version.id, source=source
+            )
+            session.add(run)
+            await session.flush()
+            for code, level in zip(
+                ["access", "procedure", "officer", "result", "feedback"], levels, strict=False
+            ):
+                session.add(
+                    Answer(
+                        session_id=run.id, survey_version_id=version.id, ward_id=ward.id,
+                        source=source, question_code=code, element=code, level=level,
+                        answered_at=clock.now,
+                    )
+                )  # fmt: skip
         await session.commit()
     at_local(clock, 26, 7, 29)
     assert await morning_digest(ctx) == []

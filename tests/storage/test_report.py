@@ -101,6 +101,7 @@ class City:
         answers: dict[str, int],
         source: str = "walkin",
         case: Case | None = None,
+        desk: int | None = None,
     ) -> None:
         """One survey run: question code -> level; a code's element is its prefix.
 
@@ -112,6 +113,7 @@ class City:
             survey_version_id=self.version.id,  # type: ignore[arg-type]
             source=source,
             case_id=case.id if case else None,
+            desk=desk,
             step=len(answers),
             status=SessionStatus.COMPLETED,
             started_at=when,
@@ -138,11 +140,16 @@ class City:
         await self.session.flush()
 
     async def walkins(
-        self, ward: Ward, when: datetime, *levels: int, element: str = "access"
+        self,
+        ward: Ward,
+        when: datetime,
+        *levels: int,
+        element: str = "access",
+        desk: int | None = None,
     ) -> None:
         """One walk-in run per level (a run answers each question once)."""
         for level in levels:
-            await self.run(ward, when, {element: level})
+            await self.run(ward, when, {element: level}, desk=desk)
 
 
 @pytest.fixture
@@ -316,10 +323,88 @@ async def test_walk_ins_count_in_the_figures_but_not_in_the_response_rate(city: 
     await city.walkins(ward, at(MON), 2, 4, 5)
     await city.run(ward, at(MON), {"access": 3}, "broadcast")  # neither a case nor a walk-in
     result = await report(city)
-    assert result.overall.levels == (0, 1, 1, 2, 2)
+    assert result.overall.levels == (0, 1, 0, 2, 2)  # the broadcast answer is apart
     assert result.walkin_answers == 3
     assert (result.cases_done, result.cases_answered) == (1, 1)
     assert result.response_rate == 1.0
+
+
+async def test_broadcast_answers_are_kept_apart_unless_asked_for(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    answered = await city.case(ward, done=at(MON, 8))
+    await city.run(ward, at(MON, 10), {"access": 5}, "case", answered)
+    await city.walkins(ward, at(MON), 4)
+    await city.run(ward, at(MON), {"access": 1, "officer": 2}, "broadcast")
+    visits = await report(city)
+    assert (visits.source, visits.overall.levels) == ("visit", (0, 0, 0, 1, 1))
+    assert visits.rows[0].levels == (0, 0, 0, 1, 1)  # access, without the broadcast's 1
+    assert visits.broadcast.levels == (1, 1, 0, 0, 0)
+    broadcasts = await report(city, source="broadcast")
+    assert broadcasts.overall.levels == (1, 1, 0, 0, 0) and broadcasts.walkin_answers == 0
+    assert (await report(city, source="all")).overall.levels == (1, 1, 0, 1, 1)
+    assert (await report(city, source="case")).overall.levels == (0, 0, 0, 0, 1)
+    for by in ("ward", "procedure", "week", "desk"):
+        assert (await report(city, by=by)).broadcast.answers == 2
+
+
+async def test_no_opinion_is_in_no_share_or_mean_and_counted_apart(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    answered = await city.case(ward, done=at(MON, 8))
+    await city.run(ward, at(MON, 10), {"access": 0, "officer": 4}, "case", answered)
+    await city.walkins(ward, at(MON), 5, 0, 0, 3)
+    await city.run(ward, at(MON), {"access": 0}, "broadcast")
+    result = await report(city)
+    access = result.rows[0]
+    assert (access.levels, access.no_opinion) == ((0, 0, 1, 0, 1), 3)
+    assert (access.answers, access.share, access.mean) == (2, 0.5, 4.0)
+    assert (result.overall.answers, result.overall.no_opinion) == (3, 3)
+    assert result.overall.mean == 4.0 and result.walkin_answers == 2
+    assert result.broadcast.no_opinion == 1 and result.broadcast.share is None
+    for by in ("week", "month", "desk"):
+        assert sum(cell.no_opinion for cell in (await report(city, by=by)).rows) == 3
+    by_ward = await report(city, by="ward")
+    assert by_ward.elements["NGHIA-TAN"][0].no_opinion == 3
+    procedures = await report(city, by="procedure")
+    assert [(cell.levels, cell.no_opinion) for cell in procedures.rows] == [((0, 0, 0, 1, 0), 1)]
+
+
+async def test_by_desk_counts_the_walk_in_qr_desk_and_the_case_desk(city: City) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    case = await city.case(ward, done=at(MON, 8))
+    case.desk = 1
+    await city.run(ward, at(MON, 10), {"access": 5, "officer": 4}, "case", case)
+    await city.walkins(ward, at(MON), 2, 3, desk=2)
+    await city.walkins(ward, at(MON), 4, desk=10)
+    await city.walkins(ward, at(MON), 1)  # a QR code without a desk
+    result = await report(city, by="desk")
+    assert cells(result.rows) == [
+        ("1", (0, 0, 0, 1, 1)),
+        ("2", (0, 1, 1, 0, 0)),
+        ("10", (0, 0, 0, 1, 0)),
+        ("none", (1, 0, 0, 0, 0)),
+    ]
+
+
+async def test_months_quarters_and_years_each_have_a_row_empty_ones_included(
+    city: City,
+) -> None:
+    ward = await city.ward("NGHIA-TAN")
+    await city.walkins(ward, at(date(2026, 10, 31), 23, 30), 5)  # still October in Hà Nội
+    await city.walkins(ward, at(date(2026, 11, 1), 0, 10), 4, 3)
+    await city.walkins(ward, at(date(2025, 12, 31), 12), 1)
+    months = await report(city, since=date(2026, 10, 1), until=date(2026, 12, 31), by="month")
+    assert [(c.key, c.label, c.answers) for c in months.rows] == [
+        ("2026-10", "10/2026", 1),
+        ("2026-11", "11/2026", 2),
+        ("2026-12", "12/2026", 0),
+    ]
+    quarters = await report(city, since=date(2026, 8, 15), until=date(2026, 11, 1), by="quarter")
+    assert [(c.key, c.label, c.answers) for c in quarters.rows] == [
+        ("2026-Q3", "Q3/2026", 0),
+        ("2026-Q4", "Q4/2026", 3),
+    ]
+    years = await report(city, since=date(2025, 6, 1), until=date(2026, 12, 31), by="year")
+    assert [(c.key, c.answers) for c in years.rows] == [("2025", 1), ("2026", 3)]
 
 
 async def test_a_case_done_but_never_answered_lowers_the_rate(city: City) -> None:
@@ -494,7 +579,9 @@ async def test_an_empty_city(city: City) -> None:
 async def test_bad_requests_are_refused(city: City) -> None:
     await city.ward("NGHIA-TAN")
     with pytest.raises(ValueError, match="grouping"):
-        await report(city, by="month")
+        await report(city, by="district")
+    with pytest.raises(ValueError, match="source"):
+        await report(city, source="kiosk")
     with pytest.raises(ValueError, match="before it starts"):
         await report(city, since=SUN, until=MON)
     with pytest.raises(LookupError):

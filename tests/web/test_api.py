@@ -174,7 +174,7 @@ async def test_errors_are_json_with_a_code(client: httpx.AsyncClient, keys: Keys
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "unknown_case"
     assert error_of(await client.get("/api/v1/nothing"))["code"] == "not_found"
     assert (await client.delete("/api/v1/cases")).status_code == 405
-    bad_by = await client.get("/api/v1/figures?by=month", headers=bearer(keys.city))
+    bad_by = await client.get("/api/v1/figures?by=district", headers=bearer(keys.city))
     assert bad_by.status_code == 422 and error_of(bad_by)["field"] == "by"
     period = await client.get(
         "/api/v1/book?since=2026-12-02&until=2026-12-01", headers=bearer(keys.city)
@@ -286,19 +286,34 @@ async def test_the_book_never_names_an_anonymous_author(
 async def test_the_figures_are_the_reports(
     client: httpx.AsyncClient, keys: Keys, ctx: Context
 ) -> None:
-    from handlers.catalogue import ELEMENTS, element_label
-    from office.figures import report_json
-    from storage.report import build_report
+    from office.figures import figures, report_json
 
     today = ctx.clock().astimezone(ctx.timezone).date()
     answer = await client.get("/api/v1/figures?by=ward&since=2026-11-01", headers=bearer(keys.city))
     assert answer.status_code == 200, answer.text
     async with ctx.db() as session:
-        report = await build_report(
-            session, zone=ctx.timezone, since=today.replace(day=1), until=today, by="ward",
-            element_labels={code: element_label("vi", code) for code in ELEMENTS},
-        )  # fmt: skip
+        report = await figures(
+            session, zone=ctx.timezone, since=today.replace(day=1), until=today, by="ward"
+        )
     assert answer.json() == report_json(report)
+    quarter = await client.get(
+        "/api/v1/figures?period=2026-Q3&by=month&source=broadcast", headers=bearer(keys.city)
+    )
+    assert quarter.status_code == 200, quarter.text
+    body = quarter.json()
+    assert (body["since"], body["until"], body["source"]) == (
+        "2026-07-01",
+        "2026-09-30",
+        "broadcast",
+    )
+    assert [row["key"] for row in body["rows"]] == ["2026-07", "2026-08", "2026-09"]
+    assert body["previous"]["since"] == "2026-04-01" and body["overall"]["no_opinion"] == 0
+    both = await client.get(
+        "/api/v1/figures?period=2026&since=2026-01-01", headers=bearer(keys.city)
+    )
+    assert both.status_code == 422 and error_of(both)["field"] == "period"
+    bad = await client.get("/api/v1/figures?period=2026-13", headers=bearer(keys.city))
+    assert bad.status_code == 422 and error_of(bad)["field"] == "period"
     mine = await client.get("/api/v1/figures", headers=bearer(keys.ward))
     assert mine.json()["ward"] == "NGHIA-TAN"
 
