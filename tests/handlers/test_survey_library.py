@@ -162,20 +162,20 @@ async def stored_versions(ctx: Context) -> list[tuple[str, int]]:
 
 async def test_each_survey_version_is_stored_once(ctx: Context) -> None:
     library = scan_library()[0]  # `ctx` already synced it once, as the bot does at start
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert await stored_versions(ctx) == [("sipas", 2)]
     again = await sync_surveys(ctx.db, library)
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert await stored_versions(ctx) == [("sipas", 2)]
     assert again.current == ctx.surveys.current
     assert again.survey(again.current["sipas"]) == library["sipas"]
 
 
 async def test_a_new_version_is_stored_beside_the_old_one(ctx: Context) -> None:
     old = scan_library()[0]["sipas"]
-    new = replace(old, version=2, title={"vi": "Khảo sát mới"})
+    new = replace(old, version=3, title={"vi": "Khảo sát mới"})
     book = await sync_surveys(ctx.db, {"sipas": new})
-    assert await stored_versions(ctx) == [("sipas", 1), ("sipas", 2)]
+    assert await stored_versions(ctx) == [("sipas", 2), ("sipas", 3)]
     assert book.survey(book.current["sipas"]) == new
-    assert old in book.versions.values()  # answers to version 1 still read their survey
+    assert old in book.versions.values()  # answers to version 2 still read their survey
 
 
 async def test_a_changed_survey_without_a_new_version_is_refused(ctx: Context) -> None:
@@ -183,7 +183,7 @@ async def test_a_changed_survey_without_a_new_version_is_refused(ctx: Context) -
     relabelled = replace(sipas, title={**sipas.title, "vi": "Khảo sát đã sửa"})
     with pytest.raises(SurveyError, match="give the changed file a new version"):
         await sync_surveys(ctx.db, {"sipas": relabelled})
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert await stored_versions(ctx) == [("sipas", 2)]
 
 
 async def test_a_version_stored_meanwhile_by_another_process_is_read_not_refused(
@@ -204,5 +204,5 @@ async def test_a_version_stored_meanwhile_by_another_process_is_read_not_refused
     async with ctx.db() as session:
         row = await context.stored_version(session, "sipas", library["sipas"])
         await session.commit()
-    assert (row.key, row.version) == ("sipas", 1)
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert (row.key, row.version) == ("sipas", 2)
+    assert await stored_versions(ctx) == [("sipas", 2)]
