@@ -29,6 +29,9 @@ async def test_language_switches_to_english_and_back(chat: Chat, ward: Ward) -> 
     assert "English" in (await chat.command("ngonngu")).replies[0].text
     response = await chat.command("start", "d_NGHIA-TAN")
     assert "Hello" in response.replies[0].text
-    assert [c.label for c in response.replies[1].choices][-2:] == ["Very satisfied", "No opinion yet"]
+    assert [c.label for c in response.replies[1].choices][-2:] == [
+        "Very satisfied",
+        "No opinion yet",
+    ]
     assert "tiếng Việt" in (await chat.command("language")).replies[0].text
     assert "Xin chào" in (await chat.command("start")).replies[0].text

@@ -6,7 +6,16 @@ from handlers.catalogue import LEVELS, NO_OPINION_LABEL
 from handlers.context import Context
 from handlers.events import Kind
 from handlers.router import case_prompt, mark_prompted
-from storage.models import Answer, Case, Dialog, Person, SessionStatus, SurveySession, Ward
+from storage.models import (
+    NO_OPINION,
+    Answer,
+    Case,
+    Dialog,
+    Person,
+    SessionStatus,
+    SurveySession,
+    Ward,
+)
 from tests.conftest import Chat, Clock
 
 LABELS = [vi for vi, _ in LEVELS.values()]
@@ -46,6 +55,28 @@ async def test_walk_in_survey_asks_what_a_visitor_can_answer(chat: Chat, ward: W
         ("access", "access", 5, "walkin"),
         ("procedure", "procedure", 4, "walkin"),
         ("officer", "officer", 3, "walkin"),
+    ]
+
+
+async def test_no_opinion_is_stored_as_its_own_value_and_shown_as_such(
+    ctx: Context, ward: Ward
+) -> None:
+    case = await new_case(ctx, ward)
+    await mark_done(ctx, case)
+    citizen = Chat(ctx)
+    first = (await citizen.command("start", f"c_{case.token}")).replies[1]
+    assert "Câu 1/5" in first.text  # a case's citizen is asked every question
+    response = await citizen.press_label("Chưa có ý kiến", message_id=78)
+    assert "Tiếp cận dịch vụ: <b>Chưa có ý kiến</b>" in response.replies[0].text
+    assert response.notice == "Chưa có ý kiến"
+    await citizen.answer_all("Hài lòng")
+    stored = await answers(ctx)
+    assert [(a.question_code, a.level) for a in stored] == [
+        ("access", NO_OPINION),
+        ("procedure", 4),
+        ("officer", 4),
+        ("result", 4),
+        ("feedback", 4),
     ]
 
 
