@@ -10,12 +10,21 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import say, shorten
-from handlers.events import Choice, Incoming, Reply
+from handlers.events import Choice, Incoming, Kind, Reply
 from storage.models import Draft
 
 SIGN = "g"  # g:<draft>:<action>
 SIGNED, ANONYMOUS, SEND, MORE, DROP = "1", "0", "s", "m", "n"
 PREVIEW = 300
+
+
+def worth_keeping(event: Incoming) -> bool:
+    """Text or a photo, except a bare number typed where choices are numbered (Zalo): that
+    is a choice that matched none, to be asked again, never words of a suggestion."""
+    if event.kind == Kind.PHOTO:
+        return True
+    stray = event.numbered and event.text.strip().rstrip(".").isdigit()
+    return event.kind == Kind.TEXT and bool(event.text.strip()) and not stray
 
 
 def add_to(draft: Draft, event: Incoming) -> None:

@@ -11,7 +11,16 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import broadcasts, figures, leaders, numbered, privacy, suggestions, survey
+from handlers import (
+    broadcasts,
+    drafts,
+    figures,
+    leaders,
+    numbered,
+    privacy,
+    suggestions,
+    survey,
+)
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response, data_id
@@ -100,7 +109,7 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
     if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:  # anything but an answer
-            if event.kind in (Kind.TEXT, Kind.PHOTO):  # kept, and offered at the end
+            if drafts.worth_keeping(event):  # kept, and offered at the end
                 return await survey.keep_typed(session, ctx, person, run, event)
             reminder = Reply(say(language, "press_a_button"))
             return Response([reminder, await survey.resume(session, ctx, person, run)])

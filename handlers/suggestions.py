@@ -15,7 +15,7 @@ from handlers import broadcasts, drafts, leaders, survey
 from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
 from handlers.drafts import PREVIEW, SIGN
-from handlers.events import Choice, Incoming, Kind, Reply, Response, data_id
+from handlers.events import Choice, Incoming, Reply, Response, data_id
 from handlers.wards import WARD as WARD  # the router dispatches on it
 from handlers.wards import person_ward, ward_choices
 from storage.models import BookPage, Dialog, Draft, Person, Ward
@@ -76,7 +76,7 @@ async def offer(session: AsyncSession, person: Person, event: Incoming) -> Respo
     """Text or a photo outside any flow: kept at once, and offered to the person's ward as a
     suggestion (or first, which ward), so nothing has to be typed again."""
     language = person.language
-    if event.kind not in (Kind.TEXT, Kind.PHOTO) or not (event.text.strip() or event.photo):
+    if not drafts.worth_keeping(event):
         return Response([Reply(say(language, "idle_text"))])
     ward, wards = await person_ward(session, person)
     if ward is None and not wards:

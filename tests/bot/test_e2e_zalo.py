@@ -73,7 +73,7 @@ async def walk_in(citizen: ZaloUser) -> None:
     greeting = await citizen.next_message()
     assert "Phường Nghĩa Tân" in greeting.text
     first = await citizen.next_message()
-    assert "Câu 1/5" in first.text and LEVEL_LINES in first.text
+    assert "Câu 1/3" in first.text and LEVEL_LINES in first.text
     assert "trả lời bằng số" in first.text and "<b>" not in first.text
 
 
@@ -86,26 +86,25 @@ async def test_a_zalo_citizen_answers_by_digits_and_words_and_a_telegram_leader_
     citizen = zalo.user("8827364512", "Bà Tư")
     await walk_in(citizen)
     await citizen.send_text("4")
-    assert "Câu 2/5" in (await citizen.next_message()).text
+    assert "Câu 2/3" in (await citizen.next_message()).text
     await citizen.send_text("rat hai long")  # typed without diacritics
-    assert "Câu 3/5" in (await citizen.next_message()).text
-    await citizen.send_text("ngon lắm")  # neither a number nor an answer: asked again
+    assert "Câu 3/3" in (await citizen.next_message()).text
+    await citizen.send_text("ngon lắm")  # neither a number nor an answer: kept
+    kept = await citizen.next_message()
+    assert "Đã giữ tin nhắn" in kept.text
+    assert "Câu 3/3" in (await citizen.next_message()).text
+    await citizen.send_text("9")  # no such choice: asked again, not kept
     again = await citizen.next_message()
     assert "chọn một trong các câu trả lời" in again.text
-    assert "Câu 3/5" in (await citizen.next_message()).text
-    await citizen.send_text("9")
-    await citizen.next_message()
-    assert "Câu 3/5" in (await citizen.next_message()).text
+    assert "Câu 3/3" in (await citizen.next_message()).text
     await citizen.send_text("Bình thường.")
-    await citizen.next_message()
-    await citizen.send_text("Hài lòng")
-    await citizen.next_message()
-    await citizen.send_text("3")
-    ask = await citizen.wait_for(lambda m: "góp ý" in m.text and "1. Bỏ qua" in m.text)
-    assert ask
+    offer = await citizen.wait_for(lambda m: "1. Gửi như vậy" in m.text)
+    assert "ngon lắm" in offer.text and "9" not in offer.text
     levels = sorted(a.level for a in await rows(database_url, Answer))
-    assert levels == [3, 3, 4, 4, 5]
+    assert levels == [3, 4, 5]
 
+    await citizen.send_text("2")  # «Viết thêm»
+    await citizen.wait_for(lambda m: "phần đã viết vẫn được giữ" in m.text)
     await citizen.send_image("https://zalo.example/anh-ghe.jpg", "Ghế chờ gãy <b>&</b>")
     sign = await citizen.wait_for(lambda m: "2. Gửi ẩn danh" in m.text)
     assert "Ghế chờ gãy <b>&</b>" in sign.text  # plain text, shown literally
