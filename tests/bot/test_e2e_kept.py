@@ -1,21 +1,24 @@
 """Issue 11 over HTTP, on Telegram and Zalo: nothing typed is lost, «Chưa có ý kiến» and
 the walk-in's own questions, and a broadcast audience of people it can reach."""
 
+import pytest
+
 from bot.emulator import BotApiEmulator
 from bot.zalo_emulator import ZaloEmulator
 from storage.models import NO_OPINION, Answer, BookPage, Person, Recipient, Ward
 from tests.bot.conftest import asogopy, store
 from tests.bot.test_e2e_broadcast import invitations
-from tests.bot.test_e2e_citizen import add_ward, rows
+from tests.bot.test_e2e_citizen import rows
 from tests.bot.test_e2e_zalo import zalo, zalo_bot, zalo_env  # noqa: F401 (fixtures)
 
 
+@pytest.mark.any_database  # the same flows run on both databases in tests/handlers/test_kept.py
 async def test_a_telegram_citizen_loses_nothing_they_type(
-    emulator: BotApiEmulator, bot_env: dict[str, str], running_bot: object, database_url: str
+    emulator: BotApiEmulator, running_bot: object, database_url: str
 ) -> None:
-    payload = await add_ward(bot_env)
+    await store(database_url, Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân"))
     citizen = emulator.user(1101, first_name="Lan")
-    await citizen.send_text(f"/start {payload}")
+    await citizen.send_text("/start d_NGHIA-TAN")
     survey = await citizen.wait_for(lambda m: "Câu 1/3" in m.text)
     assert survey.button_labels[-1] == "Chưa có ý kiến"
     await citizen.press(survey, "Chưa có ý kiến")
@@ -53,6 +56,7 @@ async def test_a_telegram_citizen_loses_nothing_they_type(
     ]
 
 
+@pytest.mark.any_database
 async def test_a_zalo_citizen_loses_nothing_they_type(
     zalo: ZaloEmulator,  # noqa: F811 (the fixture)
     zalo_bot: object,  # noqa: F811
