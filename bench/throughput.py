@@ -30,7 +30,7 @@ from storage.db import create_engine, session_maker, upgrade
 from storage.models import Ward
 
 TOKEN = "424242:BENCH-TOKEN"
-QUESTIONS = 5
+QUESTIONS = 3  # a walk-in is asked access, procedure, officer (result, feedback: cases)
 LEVELS = ["Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"]
 Job = Callable[[], Awaitable[None]]
 

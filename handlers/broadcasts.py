@@ -23,6 +23,7 @@ from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response, data_id
 from handlers.numbered import fold
 from handlers.survey_library import Survey
+from handlers.wards import person_ward, ward_choices
 from storage.broadcasts import (
     ACTIVE,
     Progress,
@@ -49,6 +50,7 @@ from storage.models import (
 from storage.queries import cancel_active_sessions
 
 OPTIN = "o"  # o:<1|0>
+FOR_OPTIN = "o"  # w:<ward>:o (see handlers.wards): the ward whose surveys a person wants
 INVITE = "s"  # s:<recipient id>:<level>: the first answer to a broadcast survey
 WIZARD = "x"  # x:<broadcast id>:<step>[:<value>]
 TOP_WARDS = 8  # ward buttons offered in the wizard; any ward can be typed
@@ -85,6 +87,29 @@ def set_optin(ctx: Context, person: Person, optin: bool) -> Response:
     return Response([Reply(say(person.language, key))], notice=say(person.language, key + "_short"))
 
 
+async def opt_in(session: AsyncSession, ctx: Context, person: Person) -> Response:
+    """/nhan: surveys come from a ward, so a person whose ward is not known is asked which;
+    until then they are not in any audience (nobody is counted who cannot be reached)."""
+    response = set_optin(ctx, person, True)
+    ward, wards = await person_ward(session, person)
+    if ward is not None:
+        person.ward_id = ward.id
+        return response
+    if not wards:
+        return Response([Reply(say(person.language, "optin_no_ward"))], response.notice)
+    choices = ward_choices(wards, FOR_OPTIN)
+    return Response([Reply(say(person.language, "optin_choose_ward"), choices)], response.notice)
+
+
+def optin_ward(ctx: Context, person: Person, ward: Ward) -> Response:
+    """The ward chosen after /nhan: its surveys reach the person from now on."""
+    person.ward_id = ward.id
+    if not person.optin:
+        person.optin, person.optin_at = True, ctx.clock()
+    shown = say(person.language, "optin_yes_ward", ward=ward.name)
+    return Response([Reply(shown)], notice=say(person.language, "optin_yes_short"))
+
+
 # ---- the invitation ----------------------------------------------------------------------
 
 
@@ -95,26 +120,21 @@ def invitation(
 
     In an admin's preview (`preview_of` = the broadcast) the buttons only say so.
     """
-    question = survey_def.questions[0]
+    question = survey_def.questions[survey.next_step(survey_def, Source.BROADCAST)]
+    count = len(survey_def.asked(Source.BROADCAST))
     title = html.escape(localized(language, survey_def.title), quote=False)
     lines = [
         f"<b>{title}</b>",
-        say(language, "invite_intro", ward=ward_name, count=len(survey_def.questions)),
+        say(language, "invite_intro", ward=ward_name, count=count),
         "",
-        say(
-            language,
-            "question",
-            number=1,
-            count=len(survey_def.questions),
-            text=localized(language, question.text),
-        ),
+        say(language, "question", number=1, count=count, text=localized(language, question.text)),
     ]
     choices = tuple(
         Choice(
             level_label(language, level),
             f"{WIZARD}:{preview_of}:v" if preview_of else f"{INVITE}:{recipient_id}:{level}",
         )
-        for level in survey_def.levels
+        for level in survey_def.choices
     )
     return Reply("\n".join(lines), choices)
 
@@ -149,9 +169,10 @@ async def on_invitation(
             )
         )
     ).first()
-    if run is not None and run.step > 0:
+    first = survey.next_step(ctx.surveys.survey(broadcast.survey_version_id), Source.BROADCAST)
+    if run is not None and run.step > first:
         if resend and run.id is not None:
-            again = survey.answer_data(run.id, 0, level)
+            again = survey.answer_data(run.id, first, level)
             return await survey.on_answer(session, ctx, person, again, message_id, resend)
         return Response(notice=say(language, "already_answered"))
     if person.ward_id is None:
@@ -164,6 +185,7 @@ async def on_invitation(
             survey_version_id=broadcast.survey_version_id,
             source=Source.BROADCAST,
             broadcast_id=broadcast.id,
+            step=first,
             started_at=ctx.clock(),
         )
         session.add(run)
@@ -171,7 +193,7 @@ async def on_invitation(
     run.status = SessionStatus.ACTIVE
     person.dialog, person.dialog_ref = Dialog.SURVEY, run.id
     assert run.id is not None
-    answer = survey.answer_data(run.id, 0, level)
+    answer = survey.answer_data(run.id, first, level)
     return await survey.on_answer(session, ctx, person, answer, message_id)
 
 

@@ -65,10 +65,7 @@ CALLBACKS.add(
     ),
 )
 CALLBACKS.add(suggestions.SIGN, suggestions.on_sign)
-CALLBACKS.add(
-    suggestions.WARD,
-    lambda session, ctx, person, event: suggestions.on_ward_choice(session, person, event.choice),
-)
+CALLBACKS.add(suggestions.WARD, suggestions.on_ward_choice)
 CALLBACKS.add(leaders.SEEN, leaders.on_seen)
 CALLBACKS.add(leaders.ANSWER, leaders.on_answer_start)
 CALLBACKS.add(

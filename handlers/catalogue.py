@@ -8,6 +8,8 @@ already HTML (a fragment built from this catalogue) is marked with `Html`.
 import html
 from typing import Final
 
+from storage.models import NO_OPINION
+
 
 class Html(str):
     """A fragment already in HTML, built from catalogue text: not escaped again."""
@@ -24,6 +26,8 @@ LEVELS: Final[dict[int, tuple[str, str]]] = {
     4: ("Hài lòng", "Satisfied"),
     5: ("Rất hài lòng", "Very satisfied"),
 }
+# offered after the five levels on every rating question; stored as NO_OPINION, not a level
+NO_OPINION_LABEL: Final = ("Chưa có ý kiến", "No opinion yet")
 
 # The five SIPAS elements (stable codes; labels may change).
 ELEMENTS: Final[dict[str, tuple[str, str]]] = {
@@ -138,6 +142,28 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Xin Ông/Bà chọn một trong các câu trả lời của câu hỏi dưới đây.",
         "Please choose one of the answers to the question below.",
     ),
+    # ---- nothing typed is lost (issue 11): what a person types mid-survey is kept ----
+    "text_kept": (
+        "Đã giữ tin nhắn của Ông/Bà làm góp ý: cuối khảo sát, Ông/Bà chọn gửi hay không. "
+        "Xin chọn một câu trả lời cho câu hỏi dưới đây.",
+        "Your message is kept as a suggestion: at the end of the survey you choose whether "
+        "to send it. Please choose an answer to the question below.",
+    ),
+    "offer_draft": (
+        "Cảm ơn Ông/Bà đã trả lời khảo sát!\n\n"
+        "Góp ý Ông/Bà đã viết trong lúc trả lời:\n<blockquote>{preview}</blockquote>\n"
+        "Ông/Bà muốn gửi như vậy, viết thêm, hay không gửi?",
+        "Thank you for answering!\n\n"
+        "The suggestion you wrote while answering:\n<blockquote>{preview}</blockquote>\n"
+        "Send it as it is, add more, or not send it?",
+    ),
+    "btn_send_draft": ("Gửi như vậy", "Send as it is"),
+    "btn_write_more": ("Viết thêm", "Add more"),
+    "btn_not_send": ("Không gửi", "Don't send"),
+    "write_more": (
+        "Xin gõ thêm vào ô tin nhắn (có thể gửi kèm ảnh); phần đã viết vẫn được giữ.",
+        "Please type more below (you may attach a photo); what you wrote is kept.",
+    ),
     "ask_suggestion": (
         "Cảm ơn Ông/Bà đã trả lời khảo sát!\n\n"
         "Ông/Bà có góp ý gì để phường phục vụ tốt hơn không? "
@@ -197,6 +223,26 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "chose_anonymous": (
         "<blockquote>{preview}</blockquote>\nGửi ẩn danh.",
         "<blockquote>{preview}</blockquote>\nSent anonymously.",
+    ),
+    # ---- nothing typed is lost (issue 11): a message outside any flow, offered as one ----
+    "offer_text": (
+        "Ông/Bà muốn gửi tin nhắn này làm góp ý cho <b>{ward}</b>?\n\n"
+        "<blockquote>{preview}</blockquote>\n"
+        "• Kèm tên: lãnh đạo phường thấy tên «{name}».\n"
+        "• Ẩn danh: lãnh đạo phường không biết ai viết; "
+        "Ông/Bà vẫn nhận được trả lời tại đây.",
+        "Send this message as a suggestion to <b>{ward}</b>?\n\n"
+        "<blockquote>{preview}</blockquote>\n"
+        "• With your name: the ward's leaders see «{name}».\n"
+        "• Anonymous: the leaders do not learn who wrote it; you still get their answer here.",
+    ),
+    "offer_choose_ward": (
+        "Ông/Bà muốn gửi tin nhắn này làm góp ý cho phường nào?",
+        "Which ward should this message go to, as a suggestion?",
+    ),
+    "not_sent": (
+        "Đã bỏ, không gửi. Khi cần góp ý, Ông/Bà cứ nhắn tại đây.",
+        "Dropped, nothing was sent. Write here whenever you have a suggestion.",
     ),
     "case_linked": (
         "Xin chào! Hồ sơ <b>{code}</b> ({procedure}) của Ông/Bà đã được ghi nhận "
@@ -515,6 +561,21 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "optin_yes_short": ("Đã đăng ký nhận khảo sát", "Surveys on"),
     "optin_no_short": ("Đã ngừng nhận khảo sát", "Surveys off"),
+    # ---- broadcasts: a person who opts in without a known ward is asked which (issue 11) ----
+    "optin_choose_ward": (
+        "Cảm ơn Ông/Bà. Ông/Bà muốn nhận khảo sát của phường nào?",
+        "Thank you. Which ward's surveys would you like to receive?",
+    ),
+    "optin_yes_ward": (
+        "Cảm ơn Ông/Bà. {ward} sẽ gửi khảo sát khi cần; gõ /huy để ngừng nhận.",
+        "Thank you. {ward} will send you surveys now and then; type /huy to stop them.",
+    ),
+    "optin_no_ward": (
+        "Cảm ơn Ông/Bà. Để phường gửi được khảo sát, xin quét mã QR tại Bộ phận một cửa "
+        "của phường một lần.",
+        "Thank you. So that your ward can send you surveys, please scan the QR code at its "
+        "one-stop desk once.",
+    ),
     "invite_intro": (
         "{ward} kính mời Ông/Bà dành ít phút cho {count} câu hỏi. Chỉ cần chọn một mức bên dưới.",
         "{ward} kindly asks for a few minutes of your time: {count} questions. "
@@ -751,7 +812,8 @@ def shorten(text: str, limit: int) -> str:
 
 
 def level_label(language: str, level: int) -> str:
-    return LEVELS[level][_index(language)]
+    labels = NO_OPINION_LABEL if level == NO_OPINION else LEVELS[level]
+    return labels[_index(language)]
 
 
 def element_label(language: str, element: str) -> str:

@@ -11,7 +11,16 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import broadcasts, figures, leaders, numbered, privacy, suggestions, survey
+from handlers import (
+    broadcasts,
+    drafts,
+    figures,
+    leaders,
+    numbered,
+    privacy,
+    suggestions,
+    survey,
+)
 from handlers.callbacks import CALLBACKS
 from handlers.catalogue import say
 from handlers.context import Context
@@ -88,7 +97,7 @@ async def current_step(
         run = await session.get(SurveySession, ref)
         if run is not None and run.status == SessionStatus.ACTIVE:
             return [await survey.resume(session, ctx, person, run)]
-    if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
+    if person.dialog in suggestions.DRAFTING:
         draft = await session.get(Draft, ref)
         if draft is not None and draft.person_id == person.id:
             return [await suggestions.prompt(session, person, draft, user_name)]
@@ -112,11 +121,13 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
     if person.dialog == Dialog.SURVEY and person.dialog_ref is not None:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:  # anything but an answer
+            if drafts.worth_keeping(event):  # kept, and offered at the end
+                return await survey.keep_typed(session, ctx, person, run, event)
             reminder = Reply(say(language, "press_a_button"))
             return Response([reminder, await survey.resume(session, ctx, person, run)])
     if event.kind == Kind.UNSUPPORTED:
         return Response([Reply(say(language, "unsupported"))])
-    if person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN):
+    if person.dialog in suggestions.DRAFTING:
         return await suggestions.on_text(session, person, event)
     if person.dialog in (Dialog.LEADER_ANSWER, Dialog.LEADER_REVIEW):
         return await leaders.on_answer_text(session, ctx, person, event)
@@ -126,7 +137,8 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return await broadcasts.on_wards_text(session, ctx, person, event)
     if person.dialog == Dialog.BROADCAST_AT and event.kind == Kind.TEXT:
         return await broadcasts.on_time_text(session, ctx, person, event)
-    return Response([Reply(say(language, "idle_text"))])
+    # nothing in progress: what was typed is offered as a suggestion at once
+    return await suggestions.offer(session, person, event)
 
 
 async def _command(
@@ -154,7 +166,7 @@ async def _command(
         case "huy":
             return broadcasts.set_optin(ctx, person, False)
         case "nhan":
-            return broadcasts.set_optin(ctx, person, True)
+            return await broadcasts.opt_in(session, ctx, person)
         case "guikhaosat" | "broadcast":
             return await broadcasts.start_wizard(session, ctx, person)
         case "quyenriengtu" | "privacy":  # data protection (issue 15)
@@ -181,7 +193,7 @@ async def _stop(session: AsyncSession, person: Person) -> Response:
         run = await session.get(SurveySession, person.dialog_ref)
         if run is not None and run.status == SessionStatus.ACTIVE:
             run.status = SessionStatus.CANCELLED
-    elif person.dialog in (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN) and person.dialog_ref:
+    elif person.dialog in suggestions.DRAFTING and person.dialog_ref:
         # a suggestion the person chose not to send
         draft = await session.get(Draft, person.dialog_ref)
         if draft is not None and draft.person_id == person.id:

@@ -5,22 +5,27 @@ choose between signing and anonymity; the page and its number are created in the
 same transaction as that choice, and the confirmation goes out after the commit.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import broadcasts, leaders, survey
+from handlers import broadcasts, drafts, leaders, survey
 from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
+from handlers.drafts import PREVIEW, SIGN
 from handlers.events import Choice, Incoming, Reply, Response, data_id
+from handlers.wards import WARD as WARD  # the router dispatches on it
+from handlers.wards import person_ward, ward_choices
 from storage.models import BookPage, Dialog, Draft, Person, Ward
-from storage.queries import list_wards, next_page_number, pages_of_person
+from storage.queries import next_page_number, pages_of_person
 
-SKIP, SIGN, WARD = "k", "g", "w"  # callback prefixes: k:<draft>, g:<draft>:<1|0>, w:<ward>
-PREVIEW = 300
+# callback prefixes: k:<draft>, g:<draft>:<action> (see drafts), w:<ward>[:o] (see wards)
+SKIP = "k"
+# the conversation states in which a draft of the person's is open
+DRAFTING = (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_SIGN, Dialog.SUGGEST_OFFER, Dialog.SUGGEST_WARD)
 LIST_PREVIEW = 80
-MAX_WARD_BUTTONS = 10
 MY_PAGES = 10
 
 
@@ -35,62 +40,100 @@ async def _open_draft(session: AsyncSession, person: Person, ward: Ward) -> Draf
 async def start_free(session: AsyncSession, ctx: Context, person: Person) -> Response:
     """/gopy: write to the ward the person last dealt with, or let them pick one."""
     language = person.language
-    ward = await session.get(Ward, person.ward_id) if person.ward_id else None
+    ward, wards = await person_ward(session, person)
     if ward is None:
-        wards = await list_wards(session)
-        if len(wards) == 1:
-            ward = wards[0]
-        elif 1 < len(wards) <= MAX_WARD_BUTTONS:
-            choices = tuple(Choice(w.name, f"{WARD}:{w.id}") for w in wards)
-            return Response([Reply(say(language, "choose_ward"), choices)])
-        else:
-            return Response([Reply(say(language, "no_ward_known"))])
+        if wards:
+            return Response([Reply(say(language, "choose_ward"), ward_choices(wards))])
+        return Response([Reply(say(language, "no_ward_known"))])
     await _open_draft(session, person, ward)
     return Response([Reply(say(language, "ask_suggestion_free", ward=ward.name))])
 
 
-async def on_ward_choice(session: AsyncSession, person: Person, data: str) -> Response:
+async def on_ward_choice(
+    session: AsyncSession, ctx: Context, person: Person, event: Incoming
+) -> Response:
+    """A ward button: for a new suggestion, for the message kept waiting, or for surveys."""
     language = person.language
-    ward_id = data_id(data.partition(":")[2])
+    ward_part, _, purpose = event.choice.partition(":")[2].partition(":")
+    ward_id = data_id(ward_part)
     ward = await session.get(Ward, ward_id) if ward_id is not None else None
-    if ward is None:
+    if ward is None or ward.removed_at is not None:
         return Response(notice=say(language, "bad_button"))
+    if purpose == broadcasts.FOR_OPTIN:
+        return broadcasts.optin_ward(ctx, person, ward)
+    if person.dialog == Dialog.SUGGEST_WARD and person.dialog_ref is not None:
+        draft = await session.get(Draft, person.dialog_ref)
+        if draft is not None and draft.person_id == person.id:
+            draft.ward_id = person.ward_id = ward.id
+            person.dialog = Dialog.SUGGEST_OFFER
+            offered = drafts.offer_message(language, draft, ward.name, event.user_name)
+            return Response([offered], notice=ward.name)
     await _open_draft(session, person, ward)
     return Response([Reply(say(language, "ask_suggestion_free", ward=ward.name))])
+
+
+async def offer(session: AsyncSession, person: Person, event: Incoming) -> Response:
+    """Text or a photo outside any flow: kept at once, and offered to the person's ward as a
+    suggestion (or first, which ward), so nothing has to be typed again."""
+    language = person.language
+    if not drafts.worth_keeping(event):
+        return Response([Reply(say(language, "idle_text"))])
+    ward, wards = await person_ward(session, person)
+    if ward is None and not wards:
+        return Response([Reply(say(language, "no_ward_known"))])
+    draft = Draft(person_id=person.id, ward_id=ward.id if ward else None)
+    drafts.add_to(draft, event)
+    session.add(draft)
+    await session.flush()
+    if ward is None:
+        person.dialog, person.dialog_ref = Dialog.SUGGEST_WARD, draft.id
+        return Response([Reply(say(language, "offer_choose_ward"), ward_choices(wards))])
+    person.dialog, person.dialog_ref = Dialog.SUGGEST_OFFER, draft.id
+    return Response([drafts.offer_message(language, draft, ward.name, event.user_name)])
 
 
 async def on_text(session: AsyncSession, person: Person, event: Incoming) -> Response:
-    """Text or a photo while a suggestion is open: add it to the draft, then ask how to sign."""
+    """Text or a photo while a suggestion is open: add it to the draft, then ask how to sign
+    (or, for a draft offered to send or waiting for its ward, that question again)."""
     language = person.language
     draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
     if draft is None or draft.person_id != person.id:
         person.dialog, person.dialog_ref = Dialog.IDLE, None
-        return Response([Reply(say(language, "idle_text"))])
-    if event.text.strip():
-        draft.text = f"{draft.text}\n{event.text}" if draft.text else event.text
-    if event.photo:
-        draft.photo_file_id = event.photo
+        return await offer(session, person, event)
+    drafts.add_to(draft, event)
     if not draft.text and not draft.photo_file_id:
         return Response([Reply(say(language, "empty_suggestion"))])
+    if person.dialog in (Dialog.SUGGEST_OFFER, Dialog.SUGGEST_WARD):
+        return Response([await prompt(session, person, draft, event.user_name)])
     person.dialog = Dialog.SUGGEST_SIGN
     return Response([_sign_prompt(language, draft, event.user_name)])
 
 
 def _sign_prompt(language: str, draft: Draft, user_name: str) -> Reply:
-    shown = shorten(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
+    shown = drafts.preview(language, draft)
     prompt = say(language, "ask_sign", preview=shown, name=user_name or "?")
     choices = (
-        Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:1"),
-        Choice(say(language, "btn_anonymous"), f"{SIGN}:{draft.id}:0"),
+        Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:{drafts.SIGNED}"),
+        Choice(say(language, "btn_anonymous"), f"{SIGN}:{draft.id}:{drafts.ANONYMOUS}"),
     )
     return Reply(prompt, choices, columns=2)
 
 
 async def prompt(session: AsyncSession, person: Person, draft: Draft, user_name: str) -> Reply:
-    """What an open suggestion waits for: its text (or the skip), or how to sign it."""
+    """What an open suggestion waits for: its text (or the skip), how to sign it, whether to
+    send what was typed, or its ward."""
     language = person.language
     if person.dialog == Dialog.SUGGEST_SIGN:
         return _sign_prompt(language, draft, user_name)
+    if person.dialog == Dialog.SUGGEST_WARD or draft.ward_id is None:
+        _, wards = await person_ward(session, person)
+        return Reply(say(language, "offer_choose_ward"), ward_choices(wards))
+    if person.dialog == Dialog.SUGGEST_OFFER:
+        if draft.session_id is not None:
+            return drafts.offer_kept(language, draft)
+        ward = await session.get(Ward, draft.ward_id)
+        assert ward is not None
+        return drafts.offer_message(language, draft, ward.name, user_name)
     if draft.session_id is not None:
         return survey.skip_prompt(language, draft)
     ward = await session.get(Ward, draft.ward_id)
@@ -99,11 +142,11 @@ async def prompt(session: AsyncSession, person: Person, draft: Draft, user_name:
 
 
 async def _own_draft(
-    session: AsyncSession, person: Person, data: str, dialog: Dialog
+    session: AsyncSession, person: Person, data: str, *dialogs: Dialog
 ) -> Draft | None:
     """The draft a button names, if it is this person's and still waiting for that button."""
     draft_id = data_id(data.split(":")[1] if data.count(":") >= 1 else "")
-    if draft_id is None or person.dialog != dialog or person.dialog_ref != draft_id:
+    if draft_id is None or person.dialog not in dialogs or person.dialog_ref != draft_id:
         return None
     draft = await session.get(Draft, draft_id)
     return draft if draft is not None and draft.person_id == person.id else None
@@ -155,9 +198,13 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     Pressed again once filed (`resend`), it shows the same page number: nothing is filed twice.
     """
     language = person.language
-    draft = await _own_draft(session, person, event.choice, Dialog.SUGGEST_SIGN)
-    signed = event.choice.endswith(":1")
-    if draft is None or not event.choice.endswith((":1", ":0")):
+    action = event.choice.rpartition(":")[2]
+    if action in (drafts.SEND, drafts.MORE, drafts.DROP):
+        return await _on_offer(session, ctx, person, event, action)
+    dialogs = (Dialog.SUGGEST_SIGN, Dialog.SUGGEST_OFFER)
+    draft = await _own_draft(session, person, event.choice, *dialogs)
+    signed = action == drafts.SIGNED
+    if draft is None or action not in (drafts.SIGNED, drafts.ANONYMOUS):
         filed = await _filed_from(session, person, event.choice) if event.resend else None
         if filed is not None:
             return Response(await _filed_replies(session, ctx, person, filed, event.message_id))
@@ -166,6 +213,7 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     name = event.user_name.strip() or None if signed else None
     if signed:
         person.name = name
+    assert draft.ward_id is not None  # a draft waits for its ward in SUGGEST_WARD only
     page = BookPage(
         ward_id=draft.ward_id,
         page_no=await next_page_number(session, draft.ward_id),
@@ -186,6 +234,30 @@ async def on_sign(session: AsyncSession, ctx: Context, person: Person, event: In
     await session.delete(draft)
     person.dialog, person.dialog_ref = Dialog.IDLE, None
     return Response(await _filed_replies(session, ctx, person, page, event.message_id))
+
+
+async def _on_offer(
+    session: AsyncSession, ctx: Context, person: Person, event: Incoming, action: str
+) -> Response:
+    """What was typed, offered: send it (then sign or not), add more to it, or drop it."""
+    language = person.language
+    dialogs = (Dialog.SUGGEST_OFFER, Dialog.SUGGEST_SIGN)
+    draft = await _own_draft(session, person, event.choice, *dialogs)
+    if draft is None:
+        return Response(notice=say(language, "bad_button"))
+    if action == drafts.SEND:
+        person.dialog = Dialog.SUGGEST_SIGN
+        shown = _sign_prompt(language, draft, event.user_name)
+        return Response([replace(shown, edit=event.message_id)])
+    if action == drafts.MORE:
+        person.dialog = Dialog.SUGGEST_TEXT
+        return Response([Reply(say(language, "write_more"), edit=event.message_id)])
+    await session.delete(draft)
+    person.dialog, person.dialog_ref = Dialog.IDLE, None
+    dropped = Reply(say(language, "not_sent"), edit=event.message_id)
+    if draft.session_id is None:
+        return Response([dropped])
+    return Response([dropped, broadcasts.with_optin(ctx, person, Reply(say(language, "skipped")))])
 
 
 async def _filed_replies(

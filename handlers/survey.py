@@ -13,9 +13,10 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers import drafts
 from handlers.catalogue import element_label, level_label, localized, say
 from handlers.context import Context
-from handlers.events import Choice, Reply, Response, data_id
+from handlers.events import Choice, Incoming, Reply, Response, data_id
 from handlers.survey_library import Survey
 from storage.models import (
     Answer,
@@ -37,15 +38,24 @@ def answer_data(session_id: int, index: int, level: int) -> str:
     return f"{ANSWER}:{session_id}:{index}:{level}"
 
 
+def next_step(survey: Survey, source: str, after: int = -1) -> int:
+    """The index of the next question a run of `source` asks after `after`; past the end
+    (`len(survey.questions)`) when none is left. Walk-ins skip what they cannot answer."""
+    return next((i for i in survey.asked(source) if i > after), len(survey.questions))
+
+
 def render(survey: Survey, run: SurveySession, answers: dict[str, int], language: str) -> Reply:
     """The run's message: answered questions with their level, then the current question.
 
     Its news, for chats that cannot edit: the answer just given, and the next question.
     """
     lines = [f"<b>{html.escape(localized(language, survey.title), quote=False)}</b>"]
+    asked = survey.asked(run.source)
+    count = len(asked)
+    just_answered = max((index for index in asked if index < run.step), default=None)
     news: list[str] = []
-    count = len(survey.questions)
-    for number, question in enumerate(survey.questions, start=1):
+    for number, index in enumerate(asked, start=1):
+        question = survey.questions[index]
         if question.code in answers:
             line = say(
                 language,
@@ -55,18 +65,19 @@ def render(survey: Survey, run: SurveySession, answers: dict[str, int], language
                 level=level_label(language, answers[question.code]),
             )
             lines.append(line)
-            news = [line] if number == run.step else news
+            news = [line] if index == just_answered else news
     choices: tuple[Choice, ...] = ()
-    if run.status == SessionStatus.ACTIVE and run.step < count:
+    if run.status == SessionStatus.ACTIVE and run.step in asked:
         question = survey.questions[run.step]
         text = localized(language, question.text)
-        asked = say(language, "question", number=run.step + 1, count=count, text=text)
-        lines += ["", asked]
-        news += ["", asked] if news else [asked]
+        number = asked.index(run.step) + 1
+        current = say(language, "question", number=number, count=count, text=text)
+        lines += ["", current]
+        news += ["", current] if news else [current]
         assert run.id is not None
         choices = tuple(
             Choice(level_label(language, level), answer_data(run.id, run.step, level))
-            for level in survey.levels
+            for level in survey.choices
         )
     return Reply("\n".join(lines), choices, news="\n".join(news))
 
@@ -93,10 +104,11 @@ async def begin(
         desk=desk,
         started_at=ctx.clock(),
     )
+    survey = ctx.surveys.survey(version_id)
+    run.step = next_step(survey, source)
     session.add(run)
     await session.flush()
     person.dialog, person.dialog_ref, person.ward_id = Dialog.SURVEY, run.id, ward.id
-    survey = ctx.surveys.survey(version_id)
     return [greeting(ctx, person, ward, run, case), render(survey, run, {}, person.language)]
 
 
@@ -106,7 +118,7 @@ def greeting(
     """The words before a run: the ward, and the case when the survey is about one."""
     survey = ctx.surveys.survey(run.survey_version_id)
     language = person.language
-    count = len(survey.questions)
+    count = len(survey.asked(run.source))
     if case is not None:
         return Reply(
             say(
@@ -158,7 +170,7 @@ async def on_answer(
         return Response(notice=say(language, "survey_over"))
     if index_number < run.step:
         return Response(notice=say(language, "already_answered"))
-    if index_number != run.step or level_number not in survey.levels:
+    if index_number != run.step or level_number not in survey.choices:
         return Response(notice=say(language, "bad_button"))
     question = survey.questions[run.step]
     now = ctx.clock()
@@ -178,26 +190,56 @@ async def on_answer(
             answered_at=now,
         )
     )
-    if run.case_id is not None and run.step == 0:  # the case's survey is answered from now
+    first = run.step == next_step(survey, run.source)
+    if run.case_id is not None and first:  # the case's survey is answered from now
         await session.exec(
             update(Case)
             .where(col(Case.id) == run.case_id, col(Case.survey_answered_at).is_(None))
             .values(survey_answered_at=now)
         )
-    run.step += 1
+    run.step = next_step(survey, run.source, run.step)
     replies: list[Reply] = []
     if run.step == len(survey.questions):
         run.status, run.completed_at = SessionStatus.COMPLETED, now
-        draft = Draft(
-            person_id=person.id, ward_id=run.ward_id, session_id=run.id, case_id=run.case_id
-        )
-        session.add(draft)
-        await session.flush()
-        person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
-        replies.append(skip_prompt(language, draft))
+        replies.append(await _closing(session, person, run))
     edited = render(survey, run, answers, language)
     replies.insert(0, replace(edited, edit=message_id, replaces=True))
     return Response(replies, notice=level_label(language, level_number))
+
+
+async def _closing(session: AsyncSession, person: Person, run: SurveySession) -> Reply:
+    """After the last rating: what the person typed meanwhile, offered; else the empty prompt."""
+    assert run.id is not None
+    draft = await drafts.of_run(session, run.id)
+    if draft is not None:
+        person.dialog, person.dialog_ref = Dialog.SUGGEST_OFFER, draft.id
+        return drafts.offer_kept(person.language, draft)
+    draft = Draft(person_id=person.id, ward_id=run.ward_id, session_id=run.id, case_id=run.case_id)
+    session.add(draft)
+    await session.flush()
+    person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
+    return skip_prompt(person.language, draft)
+
+
+async def keep_typed(
+    session: AsyncSession, ctx: Context, person: Person, run: SurveySession, event: Incoming
+) -> Response:
+    """Text or a photo sent mid-survey: kept as the run's draft suggestion (offered when the
+    ratings are done), then the current question again."""
+    assert run.id is not None
+    draft = await drafts.of_run(session, run.id)
+    if draft is None:
+        draft = Draft(
+            person_id=person.id,
+            ward_id=run.ward_id,
+            session_id=run.id,
+            case_id=run.case_id,
+            created_at=ctx.clock(),
+        )
+        session.add(draft)
+    drafts.add_to(draft, event)
+    kept = Reply(say(person.language, "text_kept"))
+    return Response([kept, await resume(session, ctx, person, run)])
 
 
 async def _shown_again(
@@ -212,10 +254,15 @@ async def _shown_again(
     survey = ctx.surveys.survey(run.survey_version_id)
     shown = render(survey, run, await answers_of(session, run.id), person.language)
     replies = [Reply(shown.text, shown.choices, edit=message_id)]
-    if run.status == SessionStatus.COMPLETED and person.dialog == Dialog.SUGGEST_TEXT:
+    offered = (Dialog.SUGGEST_TEXT, Dialog.SUGGEST_OFFER)
+    if run.status == SessionStatus.COMPLETED and person.dialog in offered:
         draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
         if draft is not None and draft.session_id == run.id:
-            replies.append(skip_prompt(person.language, draft))
+            replies.append(
+                drafts.offer_kept(person.language, draft)
+                if person.dialog == Dialog.SUGGEST_OFFER
+                else skip_prompt(person.language, draft)
+            )
     return Response(replies, notice=say(person.language, "already_answered"))
 
 

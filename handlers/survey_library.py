@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from handlers.catalogue import ELEMENTS, LANGUAGES
+from storage.models import NO_OPINION, Source
 
 PACKAGED = Path(__file__).parent / "surveys"
 DEFAULT_KEY = "sipas"
@@ -35,6 +36,12 @@ class Question:
     code: str
     element: str
     text: dict[str, str]
+    # the sources (walkin, case, broadcast) whose people can answer it; empty: everyone.
+    # A walk-in visitor has no result yet and may never have complained.
+    applies_to: tuple[str, ...] = ()
+
+    def asked_in(self, source: str) -> bool:
+        return not self.applies_to or source in self.applies_to
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,21 @@ class Survey:
     def levels(self) -> tuple[int, ...]:
         return SCALES[self.scale]
 
+    @property
+    def choices(self) -> tuple[int, ...]:
+        """What every question offers: the scale's levels, then «Chưa có ý kiến»."""
+        return (*self.levels, NO_OPINION)
+
+    def asked(self, source: str) -> tuple[int, ...]:
+        """The indices of the questions a run of this source asks, in order."""
+        return tuple(i for i, q in enumerate(self.questions) if q.asked_in(source))
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        data = asdict(self)
+        for question in data["questions"]:  # files without it keep their stored hash
+            if not question["applies_to"]:
+                del question["applies_to"]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @property
     def content_hash(self) -> str:
@@ -59,7 +79,10 @@ class Survey:
     @classmethod
     def from_json(cls, text: str) -> "Survey":
         data = json.loads(text)
-        questions = tuple(Question(**q) for q in data.pop("questions"))
+        questions = tuple(
+            Question(**{**q, "applies_to": tuple(q.get("applies_to", ()))})
+            for q in data.pop("questions")
+        )
         return cls(questions=questions, **data)
 
 
@@ -106,6 +129,20 @@ class _Checker:
                 raise self.fail((*path, language), f"is {len(text)} characters, over {limit}")
         return {language: text.strip() for language, text in value.items()}
 
+    def sources(self, value: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:
+        """`applies_to`: absent (everyone), or a non-empty list of distinct survey sources."""
+        if value is None:
+            return ()
+        known = ", ".join(Source)
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, f"must be a list of sources (known: {known})")
+        for index, source in enumerate(value):
+            if source not in tuple(Source):
+                raise self.fail((*path, index), f"unknown source (known: {known})")
+        if len(set(value)) != len(value):
+            raise self.fail(path, "names a source twice")
+        return tuple(value)
+
     def survey(self, data: Any) -> Survey:
         if not isinstance(data, dict):
             raise self.fail((), "must be a mapping with key, version, title, scale, questions")
@@ -141,7 +178,11 @@ class _Checker:
                 known = ", ".join(ELEMENTS)
                 raise self.fail((*path, "element"), f"unknown element (known: {known})")
             text = self.text(item["text"], (*path, "text"), MAX_QUESTION)
-            parsed.append(Question(code=code, element=item["element"], text=text))
+            applies_to = self.sources(item.get("applies_to"), (*path, "applies_to"))
+            parsed.append(Question(code, item["element"], text, applies_to))
+        for source in Source:  # every run asks something, whoever answers
+            if not any(question.asked_in(source) for question in parsed):
+                raise self.fail(("questions",), f"no question applies to '{source}'")
         return Survey(
             key=key,
             version=version,

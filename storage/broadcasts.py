@@ -27,14 +27,19 @@ ACTIVE = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING, BroadcastStatus.PA
 
 
 def _audience_filter(ward_ids: Sequence[int]) -> list[ColumnElement[bool]]:
-    """Opted-in, reachable people, on any platform, of the given wards (all when empty)."""
-    conditions = [
+    """Opted-in, reachable people, on any platform, of the given wards (all when empty).
+
+    Reachable means what the sender checks again before each message: not blocked, and of
+    a ward that still exists (a survey comes from a ward), so the count is the delivery's.
+    """
+    existing = select(Ward.id).where(col(Ward.removed_at).is_(None))
+    if ward_ids:
+        existing = existing.where(col(Ward.id).in_(ward_ids))
+    return [
         col(Person.optin).is_(True),
         col(Person.blocked_at).is_(None),
+        col(Person.ward_id).in_(existing),
     ]
-    if ward_ids:
-        conditions.append(col(Person.ward_id).in_(ward_ids))
-    return conditions
 
 
 async def audience_size(session: AsyncSession, ward_ids: Sequence[int]) -> int:

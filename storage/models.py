@@ -58,6 +58,9 @@ class Dialog(StrEnum):
     SURVEY = "survey"  # dialog_ref: survey_session.id
     SUGGEST_TEXT = "suggest_text"  # dialog_ref: draft.id
     SUGGEST_SIGN = "suggest_sign"  # dialog_ref: draft.id
+    # what a person typed, kept as a draft and offered to send (issue 11); dialog_ref: draft.id
+    SUGGEST_OFFER = "suggest_offer"
+    SUGGEST_WARD = "suggest_ward"  # that draft waits for its ward; dialog_ref: draft.id
     LEADER_ANSWER = "leader_answer"  # dialog_ref: bookpage.id
     LEADER_REVIEW = "leader_review"  # the answer shown before «Gửi»; dialog_ref: draft.id
     LEADER_NAME = "leader_name"  # a new leader's official name; dialog_ref: leadership.id
@@ -191,11 +194,14 @@ class Answer(SQLModel, table=True):
 
 
 class Draft(SQLModel, table=True):
-    """A suggestion being written: kept in the database so a restart loses nothing."""
+    """A suggestion being written: kept in the database so a restart loses nothing.
+
+    Also what a person typed mid-survey, or outside any flow, until they choose to send it.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    ward_id: int = Field(foreign_key="ward.id")
+    ward_id: int | None = Field(default=None, foreign_key="ward.id")  # None: being asked
     session_id: int | None = Field(default=None, foreign_key="surveysession.id")
     case_id: int | None = Field(default=None, foreign_key="case.id")
     text: str | None = Field(default=None, sa_column=Column(Text))

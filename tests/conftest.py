@@ -186,6 +186,13 @@ class Chat:
                 return await self.press(choice.data, message_id)
         raise AssertionError(f"no button {label!r} in {[c.label for c in self.keyboard]}")
 
+    async def answer_all(self, label: str) -> Response:
+        """Press `label` on every question the survey shown asks (walk-ins are asked fewer)."""
+        response = self.last
+        while any(choice.label == label for choice in self.keyboard):
+            response = await self.press_label(label)
+        return response
+
 
 @pytest.fixture
 def chat(ctx: Context) -> Chat:

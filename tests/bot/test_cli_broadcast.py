@@ -43,7 +43,7 @@ def test_survey_check_accepts_a_good_file_and_list_shows_refused_ones(
     good = tmp_path / "good.yaml"
     good.write_text(GOOD.replace("key: sipas", "key: thang12"), "utf-8")
     checked = sogopy_process(bot_env, "survey", "check", str(good))
-    assert checked.returncode == 0 and checked.stdout == "ok: thang12 version 1, 5 questions\n"
+    assert checked.returncode == 0 and checked.stdout == "ok: thang12 version 2, 5 questions\n"
     (tmp_path / "broken.yaml").write_text("key: [", "utf-8")
     listed = sogopy({**bot_env, "SOGOPY_SURVEY_DIR": str(tmp_path)}, "survey", "list")
     assert listed.returncode == 0, listed.stderr

@@ -148,7 +148,7 @@ async def test_an_admin_broadcasts_from_the_chat_and_citizens_answer(
     preview = await admin.wait_for(lambda m: m.text.startswith("Xem trước"))
     assert "Phường Nghĩa Tân; 2 người" in preview.text
     sample = await admin.wait_for(lambda m: INVITE_WORDS in m.text)
-    assert "Câu 1/5" in sample.text and len(sample.buttons) == 5
+    assert "Câu 1/5" in sample.text and len(sample.buttons) == 6  # with «Chưa có ý kiến»
     query = await admin.press(sample, "Hài lòng")
     assert (await admin.callback_answer(query))["text"] == "Đây là bản xem trước"
     decide = await admin.wait_for(lambda m: "Gửi ngay" in " ".join(m.button_labels))
@@ -191,7 +191,7 @@ async def test_cli_broadcast_skips_whom_it_must_and_records_why(
     (in_gone,) = await opted_in(emulator, database_url, gone, 7101, 1)
     blocked.block()
     listed = await asogopy(bot_env, "survey", "list")
-    assert listed.stdout.startswith("sipas\tversion 1\t5 questions")
+    assert listed.stdout.startswith("sipas\tversion 2\t5 questions")
 
     later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
     waiting = await asogopy(bot_env, "broadcast", "create", "--survey", "sipas", "--at", later)

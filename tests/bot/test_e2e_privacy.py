@@ -112,14 +112,14 @@ async def test_a_zalo_citizen_gets_the_summary_and_erases_by_number(
     await setup_ward(database_url)
     citizen = zalo.user("zl-77", "Đỗ Văn Zalo")
     await walk_in(citizen)
-    for number in range(2, 6):
+    for number in range(2, 4):
         await citizen.send_text("4")
-        await citizen.wait_for(lambda m, n=number: f"Câu {n}/5" in m.text)
+        await citizen.wait_for(lambda m, n=number: f"Câu {n}/3" in m.text)
     await citizen.send_text("4")
     await citizen.wait_for(lambda m: "1. Bỏ qua" in m.text)
     await citizen.send_text("/dulieucuatoi")
     summary = await citizen.wait_for(lambda m: "• Tài khoản:" in m.text)
-    assert "Bộ phận một cửa" in summary.text and "5 câu trả lời" in summary.text
+    assert "Bộ phận một cửa" in summary.text and "3 câu trả lời" in summary.text
     await citizen.send_text("/xoadulieu")
     ask = await citizen.wait_for(lambda m: "Xoá cả nội dung góp ý" in m.text)
     assert "1. Xoá dữ liệu" in ask.text
@@ -127,7 +127,7 @@ async def test_a_zalo_citizen_gets_the_summary_and_erases_by_number(
     await citizen.wait_for(lambda m: "Đã xoá dữ liệu" in m.text)
     people = await rows(database_url, Person)
     assert not any(person.chat_id == "zl-77" for person in people)
-    assert len(await rows(database_url, Answer)) == 5
+    assert len(await rows(database_url, Answer)) == 3
 
 
 async def test_the_desk_exports_and_erases_by_reference_and_the_audit_shows_it(
@@ -228,7 +228,7 @@ async def test_a_backup_of_the_running_bot_under_load_restores_every_confirmed_p
     async def visit(user_index: int) -> list[str]:
         citizen = citizens[user_index]
         await citizen.send_text("/start d_NGHIA-TAN")
-        survey = await citizen.wait_for(lambda m: "Câu 1/5" in m.text)
+        survey = await citizen.wait_for(lambda m: "Câu 1/3" in m.text)
         await answer_all(citizen, survey)
         filed = []
         for round_ in range(3):
@@ -265,7 +265,7 @@ async def test_a_backup_of_the_running_bot_under_load_restores_every_confirmed_p
     live = {(p.page_no, p.text) for p in await rows(database_url, BookPage)}
     assert {(p.page_no, p.text) for p in pages} <= live
     answers = await rows(target, Answer)
-    assert len(answers) % 5 == 0 and len(answers) >= 5 * len({p.person_id for p in pages})
+    assert len(answers) % 3 == 0 and len(answers) >= 3 * len({p.person_id for p in pages})
     exists = await asogopy(bot_env, "backup", str(copy))
     assert exists.returncode == 1 and "exists already" in exists.stderr
 

@@ -15,14 +15,14 @@ from tests.bot.test_e2e_citizen import add_ward, rows
 from tests.bot.test_e2e_leaders import join, setup_ward, suggest
 
 CITIZENS = 60
-KILL_AFTER = (120, 300, 480)  # bot messages sent or edited, counted from the start
+KILL_AFTER = (100, 250, 400)  # bot messages sent or edited, counted from the start
 REPLY_WAIT = 45.0  # seconds a citizen waits for each reply: a restart fits even on a busy machine
 LEVELS = ("Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng")
 
 
 def asks(number: int) -> Callable[[EmuMessage], bool]:
     """The message showing question `number` with its buttons."""
-    return lambda m: f"Câu {number}/5." in m.text and bool(m.buttons)
+    return lambda m: f"Câu {number}/3." in m.text and bool(m.buttons)
 
 
 def sign_prompt(message: EmuMessage) -> bool:
@@ -34,7 +34,7 @@ async def visit(citizen: EmuUser, number: int) -> bool:
     when every answer came (the next question after each press, then the page number)."""
     try:
         await citizen.send_text("/start d_NGHIA-TAN")
-        for question in range(1, 6):
+        for question in range(1, 4):  # a walk-in's three questions
             shown = await citizen.wait_for(asks(question), timeout=REPLY_WAIT)
             await citizen.press(shown, LEVELS[(number + question) % 5])
         await citizen.wait_for(lambda m: "Bỏ qua" in m.button_labels, timeout=REPLY_WAIT)
@@ -79,7 +79,7 @@ async def test_no_citizen_is_stranded_by_three_kills_during_a_burst(
     assert share == 1.0, f"{share:.0%} got every reply; stranded: {stranded}"
     pages = await rows(database_url, BookPage)
     assert sorted(p.page_no for p in pages) == list(range(1, CITIZENS + 1))  # none filed twice
-    assert len(await rows(database_url, Answer)) == 5 * CITIZENS
+    assert len(await rows(database_url, Answer)) == 3 * CITIZENS
 
 
 async def test_replies_lost_to_a_bot_api_outage_arrive_in_order_once_it_recovers(
@@ -93,7 +93,7 @@ async def test_replies_lost_to_a_bot_api_outage_arrive_in_order_once_it_recovers
     blocked_survey = await blocker.wait_for(asks(1), timeout=30)
     emulator.fail("sendMessage", "editMessageText", status=502)
     await citizen.press(survey, "Hài lòng")
-    await citizen.send_text("tôi đang ở đâu?")  # the reminder and the question again
+    await citizen.send_sticker()  # the reminder and the question again
     # one burst (bot.pacing.merge): the edit, then the reminder and the question as one message
     await until(lambda: _kept(database_url, 2))
     assert emulator.method_counts["editMessageText"] == 4  # the transport's own attempts

@@ -74,7 +74,7 @@ async def walk_in(citizen: ZaloUser) -> None:
     greeting = await citizen.next_message()
     assert "Phường Nghĩa Tân" in greeting.text
     first = await citizen.next_message()
-    assert "Câu 1/5" in first.text and LEVEL_LINES in first.text
+    assert "Câu 1/3" in first.text and LEVEL_LINES in first.text
     assert "trả lời bằng số" in first.text and "<b>" not in first.text
 
 
@@ -87,25 +87,23 @@ async def test_a_zalo_citizen_answers_by_digits_and_words_and_a_telegram_leader_
     citizen = zalo.user("8827364512", "Bà Tư")
     await walk_in(citizen)
     await citizen.send_text("4")
-    assert "Câu 2/5" in (await citizen.next_message()).text
+    assert "Câu 2/3" in (await citizen.next_message()).text
     await citizen.send_text("rat hai long")  # typed without diacritics
-    assert "Câu 3/5" in (await citizen.next_message()).text
-    await citizen.send_text("ngon lắm")  # neither a number nor an answer: asked again
-    again = await citizen.next_message()
-    assert "chọn một trong các câu trả lời" in again.text
-    assert "Câu 3/5" in (await citizen.next_message()).text
+    assert "Câu 3/3" in (await citizen.next_message()).text
+    await citizen.send_text("ngon lắm")  # neither a number nor an answer: kept
+    kept = await citizen.next_message()
+    assert "Đã giữ tin nhắn" in kept.text
+    assert "Câu 3/3" in (await citizen.next_message()).text
     await citizen.send_text("9")  # no such choice: the choices again, and nothing recorded
     assert LEVEL_LINES in (await citizen.wait_for(lambda m: "lựa chọn số 9" in m.text)).text
     await citizen.send_text("Bình thường.")
-    await citizen.next_message()
-    await citizen.send_text("Hài lòng")
-    await citizen.next_message()
-    await citizen.send_text("3")
-    ask = await citizen.wait_for(lambda m: "góp ý" in m.text and "1. Bỏ qua" in m.text)
-    assert ask
+    offer = await citizen.wait_for(lambda m: "1. Gửi như vậy" in m.text)
+    assert "ngon lắm" in offer.text and "9" not in offer.text
     levels = sorted(a.level for a in await rows(database_url, Answer))
-    assert levels == [3, 3, 4, 4, 5]
+    assert levels == [3, 4, 5]
 
+    await citizen.send_text("2")  # «Viết thêm»
+    await citizen.wait_for(lambda m: "phần đã viết vẫn được giữ" in m.text)
     await citizen.send_image("https://zalo.example/anh-ghe.jpg", "Ghế chờ gãy <b>&</b>")
     sign = await citizen.wait_for(lambda m: "2. Gửi ẩn danh" in m.text)
     assert "Ghế chờ gãy <b>&</b>" in sign.text  # plain text, shown literally
@@ -130,14 +128,16 @@ async def test_a_zalo_survey_sends_only_what_is_new_and_no_typed_number_is_lost(
     leader = await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
     citizen = zalo.user("8827364512", "Bà Tư")
     await walk_in(citizen)
-    for number in range(2, 6):
+    for number in range(2, 4):  # a walk-in is asked three questions
         await citizen.send_text("4")
         update = await citizen.next_message()  # the answer just given, the next question
         assert update.text.startswith(f"✅ Câu {number - 1} — ") and update.text.count("✅") == 1
-        assert f"Câu {number}/5" in update.text and LEVEL_LINES in update.text
+        assert f"Câu {number}/3" in update.text and LEVEL_LINES in update.text
         assert "Khảo sát mức độ hài lòng" not in update.text  # not the whole survey again
     await citizen.send_text("5")
-    assert (await citizen.next_message()).text == "✅ Câu 5 — Tiếp nhận, xử lý góp ý: Rất hài lòng"
+    assert (
+        await citizen.next_message()
+    ).text == "✅ Câu 3 — Công chức giải quyết công việc: Rất hài lòng"
     ask = await citizen.next_message()
     assert ask.text.endswith("1. Bỏ qua\n— Hoặc gõ số để chọn.")  # it waits for words
     assert "trả lời bằng số" not in ask.text
@@ -153,7 +153,7 @@ async def test_a_zalo_survey_sends_only_what_is_new_and_no_typed_number_is_lost(
     (page,) = await rows(database_url, BookPage)
     assert page.text == "Đèn đường ngõ 5 hỏng" and not page.signed
     assert sum("Đèn đường ngõ 5 hỏng" in m.text for m in citizen.messages) == 1  # echoed once
-    assert len(citizen.messages) == 11  # greeting, 5 questions, the last answer, 4 more
+    assert len(citizen.messages) == 9  # greeting, 3 questions, the last answer, 4 more
 
     note = await leader.wait_for(lambda m: "Trang 1" in m.text)
     await leader.press(note, "Đã xem")

@@ -100,3 +100,38 @@ async def test_wards_are_typed_by_name_or_code_with_or_without_diacritics(
     assert "Không tìm thấy phường: Cầu Giấy." in wrong
     preview = (await admin.text("nghĩa tân; phuong dich vong, NGHIA-TAN")).replies[0].text
     assert "nơi nhận: Phường Dịch Vọng, Phường Nghĩa Tân; 0 người" in preview
+
+
+async def test_the_audience_counts_only_people_a_broadcast_can_reach(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    """/nhan without ever scanning a ward's code asks which ward; until then, and when the
+    ward is removed, the person is not counted (issue 11): the count is the delivery's."""
+    other = await add_ward(ctx, "DICH-VONG", "Phường Dịch Vọng")
+    admin = Chat(replace(ctx, admins=frozenset({"900"})), chat_id="900")
+
+    async def city_audience() -> str:
+        await admin.command("guikhaosat")
+        return (await admin.press_label("Khảo sát mức độ hài lòng")).replies[0].choices[0].label
+
+    stranger = Chat(ctx, chat_id="1")
+    asked = (await stranger.command("nhan")).replies[0]
+    assert "phường nào" in asked.text
+    assert [c.label for c in asked.choices] == ["Phường Dịch Vọng", "Phường Nghĩa Tân"]
+    assert (await person(ctx, "1")).optin is True
+    assert await city_audience() == "Toàn thành phố (0 người)"
+    chosen = await stranger.press_label("Phường Dịch Vọng")
+    assert "Phường Dịch Vọng sẽ gửi khảo sát" in chosen.replies[0].text
+    assert (await person(ctx, "1")).ward_id == other.id
+    assert await city_audience() == "Toàn thành phố (1 người)"
+    async with ctx.db() as session:
+        removed = await session.get(Ward, other.id)
+        assert removed is not None
+        removed.removed_at = clock.now
+        await session.commit()
+    assert await city_audience() == "Toàn thành phố (0 người)"
+    resident = Chat(ctx, chat_id="2")
+    await finish_survey(resident)
+    await resident.command("nhan")  # their ward is known: nothing to ask
+    assert resident.last.replies[0].choices == ()
+    assert await city_audience() == "Toàn thành phố (1 người)"

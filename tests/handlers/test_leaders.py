@@ -2,7 +2,7 @@
 «Không cần trả lời», the unread list in batches with photos, /help per role."""
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -76,7 +76,7 @@ async def test_a_new_leader_is_asked_name_then_title_and_signs_with_them(
     signed = await page(ctx)
     assert signed.seen_by_name == SIGNATURE  # the book's exports and the API read this
     row = page_row(signed, None, ward.deadline_days, ctx.timezone, ctx.clock())
-    assert row[7] == SIGNATURE and row[8] == "26/11/2026 10:00"
+    assert row[7] == SIGNATURE and row[8] == datetime(2026, 11, 26, 10, 0)  # local time
     async with ctx.db() as session:
         now = ctx.clock()
         (api_page,) = await book_pages(session, zone=ctx.timezone, today=now.date(), now=now)

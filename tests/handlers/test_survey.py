@@ -2,11 +2,20 @@
 
 from sqlmodel import select
 
-from handlers.catalogue import LEVELS
+from handlers.catalogue import LEVELS, NO_OPINION_LABEL
 from handlers.context import Context
 from handlers.events import Kind
 from handlers.router import case_prompt, mark_prompted
-from storage.models import Answer, Case, Dialog, Person, SessionStatus, SurveySession, Ward
+from storage.models import (
+    NO_OPINION,
+    Answer,
+    Case,
+    Dialog,
+    Person,
+    SessionStatus,
+    SurveySession,
+    Ward,
+)
 from tests.conftest import Chat, Clock
 
 LABELS = [vi for vi, _ in LEVELS.values()]
@@ -23,20 +32,21 @@ async def person(ctx: Context, chat: Chat) -> Person:
         return found.one()
 
 
-async def test_walk_in_survey_greets_and_asks_five_elements(chat: Chat, ward: Ward) -> None:
+async def test_walk_in_survey_asks_what_a_visitor_can_answer(chat: Chat, ward: Ward) -> None:
+    """The result and the handling of complaints are a case's questions: not a walk-in's."""
     response = await chat.command("start", "d_NGHIA-TAN")
     greeting, question = response.replies
     assert "Xin chào" in greeting.text and "Phường Nghĩa Tân" in greeting.text
-    assert "Câu 1/5" in question.text
-    assert [c.label for c in question.choices] == LABELS
-    for number, level in enumerate([5, 4, 3, 2, 1], start=1):
+    assert "3 câu hỏi" in greeting.text and "Câu 1/3" in question.text
+    assert [c.label for c in question.choices] == [*LABELS, NO_OPINION_LABEL[0]]
+    for number, level in enumerate([5, 4, 3], start=1):
         response = await chat.press_label(LABELS[level - 1], message_id=77)
         edited = response.replies[0]
         assert edited.edit == 77  # the question message itself shows the answer
         assert f"Câu {number} — " in edited.text and LABELS[level - 1] in edited.text
         assert response.notice == LABELS[level - 1]
-        if number < 5:
-            assert f"Câu {number + 1}/5" in edited.text
+        if number < 3:
+            assert f"Câu {number + 1}/3" in edited.text
     assert edited.choices == ()
     assert "góp ý" in response.replies[1].text
     assert [c.label for c in response.replies[1].choices] == ["Bỏ qua"]
@@ -45,8 +55,28 @@ async def test_walk_in_survey_greets_and_asks_five_elements(chat: Chat, ward: Wa
         ("access", "access", 5, "walkin"),
         ("procedure", "procedure", 4, "walkin"),
         ("officer", "officer", 3, "walkin"),
-        ("result", "result", 2, "walkin"),
-        ("feedback", "feedback", 1, "walkin"),
+    ]
+
+
+async def test_no_opinion_is_stored_as_its_own_value_and_shown_as_such(
+    ctx: Context, ward: Ward
+) -> None:
+    case = await new_case(ctx, ward)
+    await mark_done(ctx, case)
+    citizen = Chat(ctx)
+    first = (await citizen.command("start", f"c_{case.token}")).replies[1]
+    assert "Câu 1/5" in first.text  # a case's citizen is asked every question
+    response = await citizen.press_label("Chưa có ý kiến", message_id=78)
+    assert "Tiếp cận dịch vụ: <b>Chưa có ý kiến</b>" in response.replies[0].text
+    assert response.notice == "Chưa có ý kiến"
+    await citizen.answer_all("Hài lòng")
+    stored = await answers(ctx)
+    assert [(a.question_code, a.level) for a in stored] == [
+        ("access", NO_OPINION),
+        ("procedure", 4),
+        ("officer", 4),
+        ("result", 4),
+        ("feedback", 4),
     ]
 
 
@@ -57,11 +87,10 @@ async def test_old_and_repeated_presses_change_nothing(chat: Chat, ward: Ward) -
     again = await chat.press(first)  # the same update delivered twice, or a double tap
     assert again.replies == [] and "đã được trả lời" in again.notice
     assert len(await answers(chat.ctx)) == 1
-    for _ in range(4):
-        await chat.press_label("Hài lòng")
+    await chat.answer_all("Hài lòng")
     over = await chat.press(first)
     assert over.replies == [] and over.notice
-    assert len(await answers(chat.ctx)) == 5
+    assert len(await answers(chat.ctx)) == 3
 
 
 async def test_forged_buttons_are_refused_kindly(chat: Chat, ward: Ward, ctx: Context) -> None:
@@ -101,29 +130,28 @@ async def test_restart_continues_at_the_same_question(ctx: Context, ward: Ward) 
     await chat.press_label("Hài lòng")
     await chat.press_label("Rất hài lòng")
     resumed = Chat(ctx)  # nothing carried over in memory
-    response = await resumed.text("xin chào")
+    response = await resumed.send(Kind.UNSUPPORTED)  # a sticker
     assert "chọn một trong các câu trả lời" in response.replies[0].text
-    assert "Câu 3/5" in response.replies[1].text
+    assert "Câu 3/3" in response.replies[1].text
     await resumed.press_label("Bình thường")
     assert [a.level for a in await answers(ctx)] == [4, 5, 3]
 
 
 async def test_walk_in_once_per_person_ward_and_day(chat: Chat, ward: Ward, clock: Clock) -> None:
     await chat.command("start", "d_NGHIA-TAN")
-    for _ in range(5):
-        await chat.press_label("Hài lòng")
+    await chat.answer_all("Hài lòng")
     response = await chat.command("start", "d_NGHIA-TAN_2")
     assert "đã đánh giá" in response.replies[0].text
     clock.advance(days=1)
     response = await chat.command("start", "d_NGHIA-TAN_2")
-    assert "Câu 1/5" in response.replies[1].text
+    assert "Câu 1/3" in response.replies[1].text
 
 
 async def test_scanning_again_mid_survey_resumes_it(chat: Chat, ward: Ward) -> None:
     await chat.command("start", "d_NGHIA-TAN")
     await chat.press_label("Hài lòng")
     response = await chat.command("start", "d_NGHIA-TAN")
-    assert "Câu 2/5" in response.replies[1].text
+    assert "Câu 2/3" in response.replies[1].text
     async with chat.ctx.db() as session:
         runs = (await session.exec(select(SurveySession))).all()
     assert len(runs) == 1
@@ -163,8 +191,7 @@ async def test_case_survey_one_response_per_case(ctx: Context, ward: Ward) -> No
     await mark_prompted(ctx, case.id)
     assert await case_prompt(ctx, case.id) is None  # prompted once
     citizen.remember(prompt)
-    for _ in range(5):
-        await citizen.press_label("Rất hài lòng")
+    await citizen.answer_all("Rất hài lòng")
     response = await citizen.command("start", f"c_{case.token}")
     assert "đã đánh giá" in response.replies[0].text
     stored = await answers(ctx)

@@ -135,6 +135,55 @@ def test_a_survey_survives_its_json_form_and_a_new_label_changes_its_hash() -> N
     assert parse_survey(VALID, "y.yaml").content_hash == survey.content_hash
 
 
+def test_applies_to_limits_a_question_to_the_sources_named() -> None:
+    survey = parse_survey(
+        VALID.replace("    element: officer\n", "    element: officer\n    applies_to: [case]\n"),
+        "x.yaml",
+    )
+    assert survey.questions[1].applies_to == ("case",)
+    assert (survey.asked("case"), survey.asked("walkin"), survey.asked("broadcast")) == (
+        (0, 1),
+        (0,),
+        (0,),
+    )
+    assert Survey.from_json(survey.to_json()) == survey
+    sipas = scan_library()[0]["sipas"]
+    assert [sipas.questions[i].code for i in sipas.asked("walkin")] == [
+        "access",
+        "procedure",
+        "officer",
+    ]
+
+
+def test_a_file_without_applies_to_keeps_its_stored_json_and_hash() -> None:
+    """Versions stored before `applies_to` existed must still match their files."""
+    assert "applies_to" not in parse_survey(VALID, "x.yaml").to_json()
+
+
+@pytest.mark.parametrize(
+    ("applies_to", "message"),
+    [
+        ("[visit]", "questions[1].applies_to[0]: unknown source"),
+        ("[]", "questions[1].applies_to: must be a list of sources"),
+        ("case", "questions[1].applies_to: must be a list of sources"),
+        ("[case, case]", "questions[1].applies_to: names a source twice"),
+    ],
+)
+def test_a_bad_applies_to_is_refused(applies_to: str, message: str) -> None:
+    source = VALID.replace(
+        "    element: officer\n", f"    element: officer\n    applies_to: {applies_to}\n"
+    )
+    assert message in refusal(source)
+
+
+def test_every_source_must_be_asked_something() -> None:
+    source = VALID.replace("    element: access\n", "    element: access\n    applies_to: [case]\n")
+    source = source.replace(
+        "    element: officer\n", "    element: officer\n    applies_to: [case, walkin]\n"
+    )
+    assert "questions: no question applies to 'broadcast'" in refusal(source)
+
+
 def test_a_second_file_with_one_key_and_a_broken_file_are_refused_not_fatal(
     tmp_path: Path,
 ) -> None:
@@ -162,20 +211,20 @@ async def stored_versions(ctx: Context) -> list[tuple[str, int]]:
 
 async def test_each_survey_version_is_stored_once(ctx: Context) -> None:
     library = scan_library()[0]  # `ctx` already synced it once, as the bot does at start
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert await stored_versions(ctx) == [("sipas", 2)]
     again = await sync_surveys(ctx.db, library)
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert await stored_versions(ctx) == [("sipas", 2)]
     assert again.current == ctx.surveys.current
     assert again.survey(again.current["sipas"]) == library["sipas"]
 
 
 async def test_a_new_version_is_stored_beside_the_old_one(ctx: Context) -> None:
     old = scan_library()[0]["sipas"]
-    new = replace(old, version=2, title={"vi": "Khảo sát mới"})
+    new = replace(old, version=3, title={"vi": "Khảo sát mới"})
     book = await sync_surveys(ctx.db, {"sipas": new})
-    assert await stored_versions(ctx) == [("sipas", 1), ("sipas", 2)]
+    assert await stored_versions(ctx) == [("sipas", 2), ("sipas", 3)]
     assert book.survey(book.current["sipas"]) == new
-    assert old in book.versions.values()  # answers to version 1 still read their survey
+    assert old in book.versions.values()  # answers to version 2 still read their survey
 
 
 async def test_a_changed_survey_without_a_new_version_is_refused(ctx: Context) -> None:
@@ -183,7 +232,7 @@ async def test_a_changed_survey_without_a_new_version_is_refused(ctx: Context) -
     relabelled = replace(sipas, title={**sipas.title, "vi": "Khảo sát đã sửa"})
     with pytest.raises(SurveyError, match="give the changed file a new version"):
         await sync_surveys(ctx.db, {"sipas": relabelled})
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert await stored_versions(ctx) == [("sipas", 2)]
 
 
 async def test_a_version_stored_meanwhile_by_another_process_is_read_not_refused(
@@ -204,5 +253,5 @@ async def test_a_version_stored_meanwhile_by_another_process_is_read_not_refused
     async with ctx.db() as session:
         row = await context.stored_version(session, "sipas", library["sipas"])
         await session.commit()
-    assert (row.key, row.version) == ("sipas", 1)
-    assert await stored_versions(ctx) == [("sipas", 1)]
+    assert (row.key, row.version) == ("sipas", 2)
+    assert await stored_versions(ctx) == [("sipas", 2)]
