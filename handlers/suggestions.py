@@ -15,7 +15,7 @@ from handlers.catalogue import Html, say, shorten, status_label
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response, data_id
 from storage.models import BookPage, Dialog, Draft, Person, Ward
-from storage.queries import list_wards, next_page_number, pages_of_person
+from storage.queries import kind_of, list_wards, next_page_number, pages_of_person
 
 SKIP, SIGN, WARD = "k", "g", "w"  # callback prefixes: k:<draft>, g:<draft>:<1|0>, w:<ward>
 PREVIEW = 300
@@ -73,12 +73,13 @@ async def on_text(session: AsyncSession, person: Person, event: Incoming) -> Res
     if not draft.text and not draft.photo_file_id:
         return Response([Reply(say(language, "empty_suggestion"))])
     person.dialog = Dialog.SUGGEST_SIGN
-    return Response([_sign_prompt(language, draft, event.user_name)])
+    kind = await kind_of(session, draft.ward_id)
+    return Response([_sign_prompt(language, draft, event.user_name, kind)])
 
 
-def _sign_prompt(language: str, draft: Draft, user_name: str) -> Reply:
+def _sign_prompt(language: str, draft: Draft, user_name: str, kind: str | None) -> Reply:
     shown = shorten(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
-    prompt = say(language, "ask_sign", preview=shown, name=user_name or "?")
+    prompt = say(language, "ask_sign", preview=shown, name=user_name or "?", kind=kind)
     choices = (
         Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:1"),
         Choice(say(language, "btn_anonymous"), f"{SIGN}:{draft.id}:0"),
@@ -89,12 +90,12 @@ def _sign_prompt(language: str, draft: Draft, user_name: str) -> Reply:
 async def prompt(session: AsyncSession, person: Person, draft: Draft, user_name: str) -> Reply:
     """What an open suggestion waits for: its text (or the skip), or how to sign it."""
     language = person.language
-    if person.dialog == Dialog.SUGGEST_SIGN:
-        return _sign_prompt(language, draft, user_name)
-    if draft.session_id is not None:
-        return survey.skip_prompt(language, draft)
     ward = await session.get(Ward, draft.ward_id)
     assert ward is not None
+    if person.dialog == Dialog.SUGGEST_SIGN:
+        return _sign_prompt(language, draft, user_name, ward.kind)
+    if draft.session_id is not None:
+        return survey.skip_prompt(language, draft, ward.kind)
     return Reply(say(language, "ask_suggestion_free", ward=ward.name))
 
 
@@ -134,18 +135,20 @@ async def on_skip(
         gone = resend and data.split(":")[-1].isdigit() and person.dialog == Dialog.IDLE
         if gone and await session.get(Draft, int(data.split(":")[-1])) is None:
             if await _filed_from(session, person, data) is None:  # skipped: say it again
-                return Response(_skipped(ctx, person, message_id))
+                kind = await kind_of(session, person.ward_id)
+                return Response(_skipped(ctx, person, message_id, kind))
         return Response(notice=say(language, "bad_button"))
+    kind = await kind_of(session, draft.ward_id)
     await session.delete(draft)
     person.dialog, person.dialog_ref = Dialog.IDLE, None
-    return Response(_skipped(ctx, person, message_id))
+    return Response(_skipped(ctx, person, message_id, kind))
 
 
-def _skipped(ctx: Context, person: Person, message_id: int | None) -> list[Reply]:
+def _skipped(ctx: Context, person: Person, message_id: int | None, kind: str | None) -> list[Reply]:
     language = person.language
     return [
-        Reply(say(language, "ask_suggestion"), edit=message_id),
-        broadcasts.with_optin(ctx, person, Reply(say(language, "skipped"))),
+        Reply(say(language, "ask_suggestion", kind=kind), edit=message_id),
+        broadcasts.with_optin(ctx, person, Reply(say(language, "skipped")), kind),
     ]
 
 
@@ -201,10 +204,10 @@ async def _filed_replies(
         if page.signed
         else say(language, "chose_anonymous", preview=shown)
     )
-    filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name))
+    filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name, kind=ward.kind))
     return [
         Reply(chosen, edit=message_id),
-        filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed),
+        filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed, ward.kind),
     ]
 
 

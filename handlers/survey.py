@@ -27,7 +27,7 @@ from storage.models import (
     SurveySession,
     Ward,
 )
-from storage.queries import answers_of, cancel_active_sessions
+from storage.queries import answers_of, cancel_active_sessions, kind_of
 
 ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
 
@@ -188,7 +188,7 @@ async def on_answer(
         session.add(draft)
         await session.flush()
         person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
-        replies.append(skip_prompt(language, draft))
+        replies.append(skip_prompt(language, draft, await kind_of(session, run.ward_id)))
     edited = render(survey, run, answers, language)
     replies.insert(0, Reply(edited.text, edited.choices, edit=message_id))
     return Response(replies, notice=level_label(language, level_number))
@@ -209,13 +209,14 @@ async def _shown_again(
     if run.status == SessionStatus.COMPLETED and person.dialog == Dialog.SUGGEST_TEXT:
         draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
         if draft is not None and draft.session_id == run.id:
-            replies.append(skip_prompt(person.language, draft))
+            kind = await kind_of(session, run.ward_id)
+            replies.append(skip_prompt(person.language, draft, kind))
     return Response(replies, notice=say(person.language, "already_answered"))
 
 
-def skip_prompt(language: str, draft: Draft) -> Reply:
+def skip_prompt(language: str, draft: Draft, kind: str | None) -> Reply:
     """After the ratings: ask for a suggestion, with a button to skip it."""
     return Reply(
-        say(language, "ask_suggestion"),
+        say(language, "ask_suggestion", kind=kind),
         (Choice(say(language, "btn_skip"), f"k:{draft.id}"),),
     )
