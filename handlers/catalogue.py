@@ -45,14 +45,16 @@ STATUSES: Final[dict[str, tuple[str, str]]] = {
 TEXTS: Final[dict[str, tuple[str, str]]] = {
     "start": (
         "Xin chào! Đây là <b>Sổ góp ý</b> điện tử của {kind}.\n\n"
-        "• Để đánh giá dịch vụ: quét mã QR tại Bộ phận một cửa, "
-        "hoặc xin gõ số in trên phiếu hẹn (6 chữ số, ví dụ 123456).\n"
+        "• Để đánh giá dịch vụ: quét mã QR tại Bộ phận một cửa. "
+        "Xin gõ số in trên phiếu hẹn hoặc bên mã QR (6 chữ số, ví dụ 123456) "
+        "nếu không quét được.\n"
         "• Gửi góp ý: /gopy\n"
         "• Xem góp ý đã gửi: /gopycuatoi\n"
         "• Hướng dẫn: /help",
         "Hello! This is the ward's digital <b>suggestion book</b>.\n\n"
-        "• To rate the service: scan the QR code at the one-stop desk, "
-        "or type the number printed on your receipt (6 digits, e.g. 123456).\n"
+        "• To rate the service: scan the QR code at the one-stop desk. "
+        "Please type the number printed on your receipt or beside the QR code "
+        "(6 digits, e.g. 123456) if you cannot scan it.\n"
         "• Write a suggestion: /gopy\n"
         "• See your suggestions: /gopycuatoi\n"
         "• Help: /help",

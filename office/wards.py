@@ -65,12 +65,12 @@ async def get_ward(session: AsyncSession, code: str, field: str = "ward") -> War
     ward = await ward_by_code(session, code.strip().upper())
     if ward is not None:
         return ward
+    known = await stored_wards(session)
+    exact = [ward for ward in known if fold(ward.name) == fold(code)]  # "Xã Dịch Vọng"
+    if len(exact) == 1:
+        return exact[0]
     wanted = _bare(code)
-    found = [
-        ward
-        for ward in await stored_wards(session)
-        if wanted and wanted in (_bare(ward.name), fold(ward.code))
-    ]
+    found = [ward for ward in known if wanted and wanted in (_bare(ward.name), fold(ward.code))]
     if len(found) == 1:
         return found[0]
     if found:
