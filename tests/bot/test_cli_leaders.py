@@ -173,7 +173,7 @@ async def test_removing_a_leader_ends_the_leadership(
         "Nguyễn Văn An thôi làm lãnh đạo NGHIA-TAN (Phường Nghĩa Tân)"
     ]
     assert "Không có lãnh đạo số 999" in one_line_error(unknown)
-    assert "bad leader id" in one_line_error(bad)
+    assert "Số lãnh đạo" in one_line_error(bad)
     assert "đã thôi từ ngày 04/03/2026" in one_line_error(removed_before)
 
     again, listed = await asyncio.gather(
