@@ -327,7 +327,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "book_empty": ("Sổ góp ý của {ward} chưa có trang nào.", "{ward}'s book has no page yet."),
     "not_a_leader": (
-        "Lệnh này dành cho lãnh đạo phường.",
+        "Lệnh này dành cho lãnh đạo phường, xã.",
         "This command is for ward leaders.",
     ),
     "no_reachable_leader": (
@@ -613,7 +613,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "my_data_yes": ("có", "yes"),
     "my_data_no": ("không", "no"),
     "document_elsewhere": (
-        "Tệp dữ liệu đầy đủ: xin nhận tại Bộ phận một cửa của phường, hoặc gõ /dulieucuatoi "
+        "Tệp dữ liệu đầy đủ: xin nhận tại Bộ phận một cửa của phường, xã, hoặc gõ /dulieucuatoi "
         "trên Telegram.",
         "The full data file: ask at the ward's one-stop desk, or type /dulieucuatoi on Telegram.",
     ),

@@ -318,3 +318,17 @@ async def test_health_and_docs(client: httpx.AsyncClient, state: object) -> None
     assert {"vi", "en"} <= set(examples)
     state.ready = False  # type: ignore[attr-defined]
     assert (await client.get("/health")).status_code == 503
+
+
+async def test_a_city_key_may_name_the_ward_by_its_vietnamese_name(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """Issue 11, point 12: the office turns a ward's name into its code, for every door."""
+    city = bearer(keys.city)
+    created = await client.post(
+        "/api/v1/cases", json={**CASE, "ward": "Phường Nghĩa Tân"}, headers=city
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["ward"] == "NGHIA-TAN"
+    again = await client.post("/api/v1/cases", json={**CASE, "ward": "nghia tan"}, headers=city)
+    assert again.status_code == 200 and again.json() == created.json()
