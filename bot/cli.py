@@ -37,6 +37,7 @@ from bot.cli_common import (
 from bot.cli_import import case_import
 from bot.cli_privacy import audit_command, backup_command, privacy_app, restore_command
 from bot.settings import SettingsError, load_settings
+from handlers.catalogue import office_text
 from office import leaders, wards
 from office.errors import OfficeError
 
@@ -46,15 +47,15 @@ if TYPE_CHECKING:
 DATE, DATE_TIME = "%d/%m/%Y", "%d/%m/%Y %H:%M"
 
 app = typer.Typer(
-    help="Sổ góp ý: the ward's digital suggestion book and satisfaction survey.",
+    help=office_text("help_app"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-ward_app = typer.Typer(help="Wards (phường, xã).", no_args_is_help=True)
-case_app = typer.Typer(help="Cases (hồ sơ) at the one-stop desk.", no_args_is_help=True)
-leader_app = typer.Typer(help="Ward leaders: invites, the list, removal.", no_args_is_help=True)
-export_app = typer.Typer(help="Exports for the office (CSV, Excel).", no_args_is_help=True)
+ward_app = typer.Typer(help=office_text("help_wards"), no_args_is_help=True)
+case_app = typer.Typer(help=office_text("help_cases"), no_args_is_help=True)
+leader_app = typer.Typer(help=office_text("help_leaders"), no_args_is_help=True)
+export_app = typer.Typer(help=office_text("help_exports"), no_args_is_help=True)
 app.add_typer(ward_app, name="ward")
 app.add_typer(case_app, name="case")
 app.add_typer(leader_app, name="leader")
@@ -64,13 +65,14 @@ app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(apikey_app, name="apikey")
 # data protection (issue 15): the desk's side of citizens' rights, the audit trail, backups
 app.add_typer(privacy_app, name="privacy")
-app.command("audit")(audit_command)
-app.command("backup")(backup_command)
-app.command("restore")(restore_command)
-case_app.command("import")(case_import)
+app.command("audit", help=office_text("help_audit"))(audit_command)
+app.command("backup", help=office_text("help_backup"))(backup_command)
+app.command("restore", help=office_text("help_restore"))(restore_command)
+case_app.command("import", help=office_text("help_case_import"))(case_import)
+WARD_HELP = office_text("help_ward_code")
 
 
-@app.command()
+@app.command(help=office_text("help_run"))
 def run() -> None:
     """Run the bot (long polling) with its scheduler."""
     from bot.app import serve
@@ -81,9 +83,9 @@ def run() -> None:
     asyncio.run(_until_signal(lambda stop: serve(settings, stop)))
 
 
-@app.command()
+@app.command(help=office_text("help_demo"))
 def demo(
-    zalo: Annotated[bool, typer.Option(help="the citizen uses Zalo (numbered answers)")] = False,
+    zalo: Annotated[bool, typer.Option(help=office_text("help_demo_zalo"))] = False,
 ) -> None:
     """The bot against a built-in Bot API emulator: play citizen, leader and admin here."""
     from bot.demo import play
@@ -107,65 +109,67 @@ def _setup_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-@ward_app.command("add")
+@ward_app.command("add", help=office_text("help_ward_add"))
 def ward_add(
-    code: Annotated[str, typer.Argument(help="letters, digits and '-', e.g. NGHIA-TAN")],
-    name: Annotated[str, typer.Argument(help="e.g. 'Phường Nghĩa Tân'")],
+    code: Annotated[str, typer.Argument(help=WARD_HELP)],
+    name: Annotated[str, typer.Argument(help=office_text("help_ward_name"))],
+    kind: Annotated[str | None, typer.Option(help=office_text("help_ward_kind"))] = None,
 ) -> None:
-    """Add a ward."""
-    ward = office_call(lambda session: wards.add_ward(session, code, name))
-    typer.echo(f"added ward {ward.code}: {ward.name}")
+    """Add a ward; a code typed as a name becomes one ("Dịch Vọng" → DICH-VONG)."""
+    ward = office_call(lambda session: wards.add_ward(session, code, name, kind))
+    typer.echo(office_text("cli_ward_added", kind=ward.kind, code=ward.code, name=ward.name))
 
 
-@ward_app.command("list")
+@ward_app.command("list", help=office_text("help_ward_list"))
 def ward_list() -> None:
     """List the wards."""
     found = office_call(wards.list_wards)
     if not found:
-        typer.echo("no wards yet: sogopy ward add CODE NAME")
+        typer.echo(office_text("cli_no_wards"))
     for ward in found:
-        removed = "\tremoved" if ward.removed_at is not None else ""
-        typer.echo(
-            f"{ward.code}\t{ward.name}\tdeadline {ward.deadline_days} days\t"
-            f"{ward.last_page} pages{removed}"
+        removed = office_text("cli_ward_removed_mark") if ward.removed_at is not None else ""
+        line = office_text(
+            "cli_ward_line",
+            code=ward.code,
+            name=ward.name,
+            kind=ward.kind,
+            days=ward.deadline_days,
+            pages=ward.last_page,
+            removed=removed,
         )
+        typer.echo(line)
 
 
-@ward_app.command("set")
+@ward_app.command("set", help=office_text("help_ward_set"))
 def ward_set(
-    code: Annotated[str, typer.Argument(help="the ward's code")],
-    deadline_days: Annotated[
-        int | None,
-        typer.Option(help="days leaders have to answer a page before it is overdue (1-365)"),
-    ] = None,
+    code: Annotated[str, typer.Argument(help=WARD_HELP)],
+    deadline_days: Annotated[int | None, typer.Option(help=office_text("help_deadline"))] = None,
 ) -> None:
     """Change a ward's settings: its answer deadline."""
     if deadline_days is None:
-        raise CliError("nothing to change: give --deadline-days N")
+        raise CliError(office_text("cli_nothing_to_set"))
     ward = office_call(lambda session: wards.set_deadline(session, code, deadline_days))
-    typer.echo(f"ward {ward.code}: answer deadline {ward.deadline_days} days")
+    typer.echo(office_text("cli_deadline_set", code=ward.code, days=ward.deadline_days))
 
 
-@ward_app.command("remove")
-def ward_remove(code: Annotated[str, typer.Argument(help="the ward's code")]) -> None:
+@ward_app.command("remove", help=office_text("help_ward_remove"))
+def ward_remove(code: Annotated[str, typer.Argument(help=WARD_HELP)]) -> None:
     """Remove a ward: its book and figures stay, but broadcasts skip its citizens."""
     ward = office_call(lambda session: wards.remove_ward(session, code))
-    typer.echo(f"ward {ward.code} removed")
+    typer.echo(office_text("cli_ward_removed", code=ward.code))
 
 
-@app.command("desk-link")
+@app.command("desk-link", help=office_text("help_desk_link"))
 def desk_link(
-    code: Annotated[str, typer.Argument(help="the ward's code")],
-    desk: Annotated[int | None, typer.Option(min=1, max=999, help="the desk's number")] = None,
-    qr: Annotated[
-        Path | None, typer.Option(help="write the link's QR code to this PNG file")
-    ] = None,
+    code: Annotated[str, typer.Argument(help=WARD_HELP)],
+    desk: Annotated[int | None, typer.Option(min=1, max=999, help=office_text("help_desk"))] = None,
+    qr: Annotated[Path | None, typer.Option(help=office_text("help_qr"))] = None,
 ) -> None:
-    """Print the walk-in survey link of a ward's desk, and write its QR code."""
+    """Print the walk-in survey link and code of a ward's desk, and write its QR code."""
     if qr is not None and qr.suffix.lower() != ".png":
-        raise CliError(f"--qr {qr}: the QR code is written as PNG: use a .png file name")
-    payload = office_call(lambda session: wards.desk_payload(session, code, desk))
-    printed = link_maker(load_settings())(payload)
+        raise CliError(office_text("cli_qr_png", file=qr))
+    payload, short_code = office_call(lambda session: wards.desk_payload(session, code, desk))
+    printed = link_maker(load_settings())(payload, short_code)
     typer.echo("\n".join(printed))
     if qr is not None:
         import segno  # only here: no other command draws a QR code
@@ -174,17 +178,17 @@ def desk_link(
         try:
             segno.make(link, error="m").save(str(qr), kind="png", scale=10, border=4)
         except OSError as exc:
-            raise CliError(f"cannot write {qr}: {exc.strerror}") from exc
-        typer.echo(f"QR code written to {qr}")
+            raise CliError(office_text("cli_cannot_write", file=qr, why=exc.strerror)) from exc
+        typer.echo(office_text("cli_qr_written", file=qr))
 
 
-@case_app.command("new")
+@case_app.command("new", help=office_text("help_case_new"))
 def case_new(
-    ward: Annotated[str, typer.Option(help="the ward's code")],
-    code: Annotated[str, typer.Option(help="the case code (mã hồ sơ)")],
-    procedure: Annotated[str, typer.Option(help="the procedure, e.g. 'Đăng ký khai sinh'")],
+    ward: Annotated[str, typer.Option(help=WARD_HELP)],
+    code: Annotated[str, typer.Option(help=office_text("help_case_code"))],
+    procedure: Annotated[str, typer.Option(help=office_text("help_procedure"))],
 ) -> None:
-    """Register a case; prints the link to put on the receipt."""
+    """Register a case; prints the link and the code to put on the receipt."""
     from office.cases import register_case
 
     links = link_maker(load_settings())  # before the case: a bad setting stops it
@@ -192,12 +196,12 @@ def case_new(
         lambda session: register_case(session, ward=ward, code=code, procedure=procedure)
     )
     if not created:
-        raise CliError(f"case {case.code} already exists")
-    typer.echo("\n".join(links(f"c_{case.token}")))
+        raise CliError(office_text("cli_case_exists", code=case.code))
+    typer.echo("\n".join(links(f"c_{case.token}", case.short_code)))
 
 
-@case_app.command("done")
-def case_done(code: Annotated[str, typer.Argument(help="the case code")]) -> None:
+@case_app.command("done", help=office_text("help_case_done"))
+def case_done(code: Annotated[str, typer.Argument(help=office_text("help_case_code"))]) -> None:
     """Mark a case returned: the running bot then asks the linked citizen for the survey."""
     from office.cases import CaseStatus, get_case, mark_case_done
 
@@ -208,23 +212,19 @@ def case_done(code: Annotated[str, typer.Argument(help="the case code")]) -> Non
 
     linked, changed = office_call(mark)
     if not changed:
-        typer.echo(f"case {code} was already marked done")
+        typer.echo(office_text("cli_case_already_done", code=code))
     elif linked:
-        typer.echo(f"case {code} marked done; the citizen will be asked for the survey")
+        typer.echo(office_text("cli_case_done_linked", code=code))
     else:
-        typer.echo(f"case {code} marked done; no citizen has opened its link yet")
+        typer.echo(office_text("cli_case_done_unlinked", code=code))
 
 
-@leader_app.command("invite")
+@leader_app.command("invite", help=office_text("help_leader_invite"))
 def leader_invite(
-    code: Annotated[str, typer.Argument(help="the ward's code")],
-    days: Annotated[int, typer.Option(help="how many days the link stays valid (1-90)")] = 7,
-    name: Annotated[
-        str | None, typer.Option(help="the leader's official name, signed on every page")
-    ] = None,
-    title: Annotated[
-        str | None, typer.Option(help="the leader's title, e.g. «Chủ tịch UBND phường»")
-    ] = None,
+    code: Annotated[str, typer.Argument(help=WARD_HELP)],
+    days: Annotated[int, typer.Option(help=office_text("help_invite_days"))] = 7,
+    name: Annotated[str | None, typer.Option(help=office_text("help_invite_name"))] = None,
+    title: Annotated[str | None, typer.Option(help=office_text("help_invite_title"))] = None,
 ) -> None:
     """Print a one-time invite link that makes whoever opens it a leader of the ward."""
     settings = load_settings()
@@ -234,52 +234,62 @@ def leader_invite(
     )
     typer.echo(start_link(username, f"l_{invite.token}"))
     until = invite.expires_at.astimezone(settings.zone).strftime(DATE_TIME)
-    typer.echo(f"valid once, until {until} ({settings.timezone})")
+    typer.echo(office_text("cli_invite_valid", until=until, zone=settings.timezone))
 
 
-@leader_app.command("list")
+@leader_app.command("list", help=office_text("help_leader_list"))
 def leader_list(
-    ward: Annotated[str | None, typer.Option(help="only this ward's leaders")] = None,
+    ward: Annotated[str | None, typer.Option(help=office_text("help_leader_ward"))] = None,
 ) -> None:
     """List the active leaders: id (for leader remove), ward, name, chat, since when."""
     zone = load_settings().zone
     found = office_call(lambda session: leaders.list_leaders(session, ward))
     if not found:
-        where = f" in ward {ward.upper()}" if ward is not None else ""
-        typer.echo(f"no leaders{where} yet: sogopy leader invite CODE")
+        typer.echo(
+            office_text("cli_no_leaders_in", ward=ward.upper())
+            if ward is not None
+            else office_text("cli_no_leaders")
+        )
     for leader in found:
         since = leader.joined_at.astimezone(zone).strftime(DATE)
-        typer.echo(
-            f"{leader.id}\t{leader.ward_code}\t{one_line(leader.name)}"
-            f"\t{leader.platform} {leader.chat_id}\tsince {since}"
+        line = office_text(
+            "cli_leader_line",
+            id=leader.id,
+            ward=leader.ward_code,
+            name=one_line(leader.name),
+            platform=leader.platform,
+            chat=leader.chat_id,
+            since=since,
         )
+        typer.echo(line)
 
 
-@leader_app.command("remove")
+@leader_app.command("remove", help=office_text("help_leader_remove"))
 def leader_remove(
-    leader_id: Annotated[str, typer.Argument(metavar="ID", help="the id shown by leader list")],
+    leader_id: Annotated[str, typer.Argument(metavar="ID", help=office_text("help_leader_id"))],
 ) -> None:
     """End a leadership at once; the person no longer sees or answers the ward's book."""
     if not re.fullmatch(r"[0-9]{1,18}", leader_id):
-        raise CliError(f"bad leader id {leader_id!r}: use the number shown by sogopy leader list")
+        raise CliError(office_text("cli_bad_leader_id", value=leader_id))
     zone = load_settings().zone
     leadership, ward = office_call(
         lambda session: leaders.remove_leader(session, int(leader_id), zone)
     )
-    typer.echo(f"removed {one_line(leadership.name)} as leader of {ward.code} ({ward.name})")
+    name = one_line(leadership.name)
+    typer.echo(office_text("cli_leader_removed", name=name, code=ward.code, ward=ward.name))
 
 
-@leader_app.command("revoke-invite")
+@leader_app.command("revoke-invite", help=office_text("help_revoke_invite"))
 def leader_revoke_invite(
     invite: Annotated[
-        str, typer.Argument(metavar="TOKEN_OR_LINK", help="the invite link or token")
+        str, typer.Argument(metavar="TOKEN_OR_LINK", help=office_text("help_invite_link"))
     ],
 ) -> None:
     """Withdraw an invite link that has not been used yet."""
     zone = load_settings().zone
     found, ward = office_call(lambda session: leaders.revoke_invite(session, invite, zone))
     created = found.created_at.astimezone(zone).strftime(DATE_TIME)
-    typer.echo(f"revoked the invite to {ward.code} made on {created}: the link no longer works")
+    typer.echo(office_text("cli_invite_revoked", code=ward.code, created=created))
 
 
 @export_app.command("book")
@@ -396,13 +406,13 @@ def main(args: list[str] | None = None) -> None:
     try:
         app(args)  # usage errors are reported by Typer itself, with exit status 2
     except OfficeError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(office_text("cli_error", message=exc.message), err=True)
         sys.exit(1)
     except (CliError, SettingsError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(office_text("cli_error", message=exc), err=True)
         sys.exit(1)
     except Exception as exc:  # the last guard: still one line, never a traceback
         if os.environ.get("SOGOPY_DEBUG"):
             raise
-        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo(office_text("cli_error", message=f"{type(exc).__name__}: {exc}"), err=True)
         sys.exit(1)

@@ -12,6 +12,7 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import load_settings
+from handlers.catalogue import office_text
 from office.errors import OfficeError
 from office.keys import KeyView, create_key, list_keys, revoke_key
 from storage.db import create_engine, session_maker, upgrade_sync
@@ -19,7 +20,7 @@ from storage.db import create_engine, session_maker, upgrade_sync
 T = TypeVar("T")
 TIME = "%d/%m/%Y %H:%M"
 
-apikey_app = typer.Typer(help="Keys of the HTTP API (/api/v1).", no_args_is_help=True)
+apikey_app = typer.Typer(help=office_text("help_apikeys"), no_args_is_help=True)
 
 
 def _office(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -38,51 +39,52 @@ def _office(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except OfficeError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(office_text("cli_error", message=exc.message), err=True)
         raise typer.Exit(1) from None
 
 
 def _scope(key: KeyView) -> str:
-    return key.ward_code or "city"
+    return key.ward_code or office_text("cli_key_scope_city")
 
 
-@apikey_app.command("create")
+@apikey_app.command("create", help=office_text("help_apikey_create"))
 def apikey_create(
-    ward: Annotated[str | None, typer.Option(help="the ward whose data the key may touch")] = None,
-    city: Annotated[bool, typer.Option("--city", help="a city-wide key: every ward")] = False,
-    name: Annotated[str, typer.Option(help="who uses it, e.g. 'phần mềm một cửa'")] = "",
+    ward: Annotated[str | None, typer.Option(help=office_text("help_apikey_ward"))] = None,
+    city: Annotated[bool, typer.Option("--city", help=office_text("help_apikey_city"))] = False,
+    name: Annotated[str, typer.Option(help=office_text("help_apikey_name"))] = "",
 ) -> None:
     """Make a key; it is printed once, on its own line, and cannot be shown again."""
     if (ward is None) == (not city):
-        typer.echo("error: give --ward CODE or --city (one of them)", err=True)
+        typer.echo(office_text("cli_error", message=office_text("cli_key_which")), err=True)
         raise typer.Exit(1)
     key, secret = _office(lambda session: create_key(session, ward=ward, name=name))
     typer.echo(secret)
-    typer.echo(
-        f"key {key.id} ({key.prefix}…) for {_scope(key)}: keep it now, it is not shown again",
-        err=True,
-    )
+    made = office_text("cli_key_made", id=key.id, prefix=key.prefix, scope=_scope(key))
+    typer.echo(made, err=True)
 
 
-@apikey_app.command("list")
+@apikey_app.command("list", help=office_text("help_apikey_list"))
 def apikey_list() -> None:
     """Every key: id, prefix, ward (or city), name, made, and whether it was revoked."""
     zone = load_settings().zone
     for key in _office(list_keys):
         made = key.created_at.astimezone(zone).strftime(TIME)
         state = (
-            "active"
+            office_text("cli_key_active")
             if key.revoked_at is None
-            else f"revoked {key.revoked_at.astimezone(zone).strftime(TIME)}"
+            else office_text(
+                "cli_key_revoked_at", when=key.revoked_at.astimezone(zone).strftime(TIME)
+            )
         )
         name = " ".join(key.name.split()) or "-"
         typer.echo(f"{key.id}\t{key.prefix}…\t{_scope(key)}\t{name}\t{made}\t{state}")
 
 
-@apikey_app.command("revoke")
+@apikey_app.command("revoke", help=office_text("help_apikey_revoke"))
 def apikey_revoke(
-    key_id: Annotated[int, typer.Argument(metavar="ID", help="the key's id")],
+    key_id: Annotated[int, typer.Argument(metavar="ID", help=office_text("help_apikey_id"))],
 ) -> None:
     """Stop a key at once: the next request with it is refused (401)."""
     key, changed = _office(lambda session: revoke_key(session, key_id))
-    typer.echo(f"key {key.id} ({key.prefix}…) " + ("revoked" if changed else "was already revoked"))
+    said = "cli_key_revoked" if changed else "cli_key_was_revoked"
+    typer.echo(office_text(said, id=key.id, prefix=key.prefix))

@@ -14,6 +14,7 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings, load_settings
+from handlers.catalogue import office_text
 from storage.db import create_engine, schema_is_current, session_maker, upgrade
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def bot_username(settings: Settings) -> str:
     if settings.telegram_bot_username.strip():
         return settings.telegram_bot_username.strip().lstrip("@")
     if not settings.telegram_bot_token.strip():
-        raise CliError("set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to print links")
+        raise CliError(office_text("cli_need_username"))
     from bot.telegram import connect  # only here: it needs the network
 
     async def ask() -> str:
@@ -85,9 +86,10 @@ def zalo_name(settings: Settings) -> str:
     return asyncio.run(ask())
 
 
-def link_maker(settings: Settings) -> Callable[[str], list[str]]:
-    """Turns a start payload into the lines to print: the Telegram link, and the Zalo form
-    when Zalo is configured (Zalo links carry no payload: the citizen sends the code).
+def link_maker(settings: Settings) -> Callable[[str, str], list[str]]:
+    """Turns a start payload and its six-digit code into the lines to print: the Telegram
+    link, the Zalo form when Zalo is configured (Zalo links carry no payload: the citizen
+    sends the code), and the code a person may type on either instead.
 
     The bot's names are resolved here, once, so that a missing setting stops a command
     before it changes anything.
@@ -99,10 +101,11 @@ def link_maker(settings: Settings) -> Callable[[str], list[str]]:
     username = bot_username(settings) if telegram else ""
     zalo_bot = zalo_name(settings) if zalo else ""
 
-    def lines(payload: str) -> list[str]:
+    def lines(payload: str, short_code: str) -> list[str]:
         printed = [start_link(username, payload)] if telegram else []
         if zalo:
-            printed.append(f'Zalo: gửi "{payload}" tới Zalo {zalo_bot}')
+            printed.append(office_text("cli_zalo_line", code=short_code, bot=zalo_bot))
+        printed.append(office_text("cli_short_code", code=short_code))
         return printed
 
     return lines
@@ -123,9 +126,10 @@ def check_format(fmt: str | None, output: Path | None, allowed: tuple[str, ...])
         fmt = "xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv"
     fmt = fmt.lower()
     if fmt not in allowed:
-        raise CliError(f"--format {fmt}: use {' or '.join(allowed)}")
+        choices = office_text("cli_or").join(allowed)
+        raise CliError(office_text("cli_bad_format", value=fmt, choices=choices))
     if fmt == "xlsx" and to_stdout(output):
-        raise CliError("an Excel file cannot go to the terminal: give -o FILE.xlsx")
+        raise CliError(office_text("cli_excel_to_terminal"))
     return fmt
 
 
@@ -143,7 +147,8 @@ def write_table(table: "Table", fmt: str, output: Path | None) -> None:
         with output.open("wb") as stream:
             (write_csv if fmt == "csv" else write_xlsx)(table, stream)
     except OSError as exc:
-        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        why = exc.strerror or exc
+        raise CliError(office_text("cli_cannot_write", file=output, why=why)) from exc
 
 
 def write_text(text: str, output: Path | None) -> None:
@@ -154,4 +159,5 @@ def write_text(text: str, output: Path | None) -> None:
     try:
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        why = exc.strerror or exc
+        raise CliError(office_text("cli_cannot_write", file=output, why=why)) from exc

@@ -7,24 +7,18 @@ import typer
 
 from bot.cli_common import office_call
 from bot.settings import load_settings
+from handlers.catalogue import office_text
 
 
 def case_import(
-    file: Annotated[Path, typer.Argument(help="the export: .xlsx or .csv (UTF-8, ',' or ';')")],
-    ward: Annotated[str, typer.Option(help="the ward's code")],
-    done: Annotated[
-        bool, typer.Option("--done", help="every case in the file is returned")
-    ] = False,
+    file: Annotated[Path, typer.Argument(help=office_text("help_import_file"))],
+    ward: Annotated[str, typer.Option(help=office_text("help_ward_code"))],
+    done: Annotated[bool, typer.Option("--done", help=office_text("help_import_done"))] = False,
     column: Annotated[
-        list[str] | None,
-        typer.Option(
-            help='a column by its header, e.g. code="Số HS" '
-            "(names: code, procedure, received, returned, due); repeat for several"
-        ),
+        list[str] | None, typer.Option(help=office_text("help_import_column"))
     ] = None,
 ) -> None:
     """Register the cases of an export (and mark returned ones done); importing twice is safe."""
-    from handlers.catalogue import office_text
     from office.case_import import import_cases, parse_columns, read_table
 
     zone = load_settings().zone

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli_common import CliError, office_call, write_text
 from bot.settings import load_settings
+from handlers.catalogue import office_text
 from office import audit
 from office.privacy import (
     AmbiguousPerson,
@@ -34,10 +35,8 @@ from storage.backup import restore as restore_database
 from storage.db import upgrade_sync
 from storage.models import AuditEntry, Person, utcnow
 
-privacy_app = typer.Typer(
-    help="Citizens' data rights served at the desk; retention.", no_args_is_help=True
-)
-PERSON_HELP = "a chat id, a case code, or the name the person gave"
+privacy_app = typer.Typer(help=office_text("help_privacy"), no_args_is_help=True)
+PERSON_HELP = office_text("help_person")
 TIME = "%d/%m/%Y %H:%M"
 
 T = TypeVar("T")
@@ -58,16 +57,16 @@ async def _person(session: AsyncSession, ref: str) -> Person:
     try:
         return await find_person(session, ref)
     except AmbiguousPerson as exc:
-        raise CliError(f"{exc} — nothing done") from exc
+        raise CliError(office_text("cli_nothing_done", why=exc)) from exc
     except LookupError as exc:
         raise CliError(str(exc)) from exc
 
 
-@privacy_app.command("export")
+@privacy_app.command("export", help=office_text("help_privacy_export"))
 def privacy_export(
     person: Annotated[str, typer.Option(help=PERSON_HELP)],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="the JSON file; stdout without it")
+        Path | None, typer.Option("--output", "-o", help=office_text("help_privacy_output"))
     ] = None,
 ) -> None:
     """Everything stored about one person, as JSON (their right to see it)."""
@@ -84,14 +83,15 @@ def privacy_export(
     data = _with_db(build)
     write_text(data_file(data).decode(), output)
     if output is not None and str(output) != "-":
-        typer.echo(f"wrote the data of {data['person']['chat_id']} to {output}")  # type: ignore[index]
+        chat = data["person"]["chat_id"]  # type: ignore[index]
+        typer.echo(office_text("cli_person_written", chat=chat, file=output))
 
 
-@privacy_app.command("erase")
+@privacy_app.command("erase", help=office_text("help_privacy_erase"))
 def privacy_erase(
     person: Annotated[str, typer.Option(help=PERSON_HELP)],
     content: Annotated[
-        bool, typer.Option("--content", help="also replace the text and photos of their pages")
+        bool, typer.Option("--content", help=office_text("help_erase_content"))
     ] = False,
 ) -> None:
     """Erase one person's data: name, chat id, case links; answers stay anonymous counts."""
@@ -109,13 +109,13 @@ def privacy_erase(
         return who, len(erasure.pages)
 
     who, pages = _with_db(work)
-    kept = "their text replaced" if content else "kept, anonymous"
-    typer.echo(f"erased {who}: {pages} pages {kept}; answers kept as anonymous counts")
+    kept = office_text("cli_erased_content" if content else "cli_erased_kept")
+    typer.echo(office_text("cli_erased", who=who, pages=pages, kept=kept))
 
 
-@privacy_app.command("purge")
+@privacy_app.command("purge", help=office_text("help_privacy_purge"))
 def privacy_purge(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="only show what would go")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=office_text("help_dry_run"))] = False,
 ) -> None:
     """Apply SOGOPY_RETENTION_MONTHS: anonymize inactive people, drop old pages' photos."""
     settings = load_settings()
@@ -128,25 +128,34 @@ def privacy_purge(
         else:
             plan = await purge(session, now, months, audit.os_user(), "cli", "cli")
         people = [describe(person) for person in plan.people]
-        photos = [f"page {page.page_no} of ward {page.ward_id}" for page in plan.photos]
+        photos = [
+            office_text("cli_photo_of", page=page.page_no, ward=page.ward_id)
+            for page in plan.photos
+        ]
         return plan.cutoff, people, photos
 
     cutoff, people, photos = _with_db(work)
     since = cutoff.astimezone(settings.zone).strftime(TIME)
-    verb = ("would anonymize", "would drop") if dry_run else ("anonymized", "dropped")
-    typer.echo(f"{verb[0]} {len(people)} people inactive since {since} ({months} months)")
+    verb = (
+        ("cli_would_anonymize", "cli_would_drop") if dry_run else ("cli_anonymized", "cli_dropped")
+    )
+    said = office_text(
+        "cli_purge_people", verb=office_text(verb[0]), count=len(people), since=since, months=months
+    )
+    typer.echo(said)
     for line in people:
         typer.echo(f"  {line}")
-    typer.echo(f"{verb[1]} the photos of {len(photos)} pages older than {since}")
+    said = office_text(
+        "cli_purge_photos", verb=office_text(verb[1]), count=len(photos), since=since
+    )
+    typer.echo(said)
     for line in photos:
         typer.echo(f"  {line}")
 
 
 def audit_command(
-    since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD")] = None,
-    who: Annotated[
-        str | None, typer.Option(help="part of the actor's name, or a kind: leader, cli…")
-    ] = None,
+    since: Annotated[str | None, typer.Option(help=office_text("help_audit_since"))] = None,
+    who: Annotated[str | None, typer.Option(help=office_text("help_audit_who"))] = None,
 ) -> None:
     """Who read or exported personal data, when and how (the audit trail)."""
     zone = load_settings().zone
@@ -162,7 +171,7 @@ def audit_command(
 
     rows = _with_db(read)
     if not rows:
-        typer.echo("no entries")
+        typer.echo(office_text("cli_no_entries"))
     for entry in rows:
         when = entry.at.astimezone(zone).strftime(TIME)
         actor = " ".join(entry.actor.split())
@@ -171,7 +180,7 @@ def audit_command(
 
 
 def backup_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="the copy to write (new file)")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=office_text("help_backup_file"))],
 ) -> None:
     """A consistent copy of the database, while the bot runs (SQLite online backup, pg_dump)."""
     settings = load_settings()
@@ -180,14 +189,12 @@ def backup_command(
         backup_database(settings.database_url, file)
     except (BackupError, OSError) as exc:
         raise CliError(str(exc)) from exc
-    typer.echo(f"backed up to {file}")
+    typer.echo(office_text("cli_backed_up", file=file))
 
 
 def restore_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="a file made by sogopy backup")],
-    force: Annotated[
-        bool, typer.Option("--force", help="overwrite a database that holds data")
-    ] = False,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=office_text("help_restore_file"))],
+    force: Annotated[bool, typer.Option("--force", help=office_text("help_force"))] = False,
 ) -> None:
     """Put a backup in place of the database; refuses a database with data without --force."""
     settings = load_settings()
@@ -196,4 +203,4 @@ def restore_command(
     except (BackupError, OSError) as exc:
         raise CliError(str(exc)) from exc
     upgrade_sync(settings.database_url)  # a backup from an older version is brought up to date
-    typer.echo(f"restored from {file}")
+    typer.echo(office_text("cli_restored", file=file))

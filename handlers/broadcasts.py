@@ -60,7 +60,7 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M")
 # ---- the citizen's consent ---------------------------------------------------------------
 
 
-def with_optin(ctx: Context, person: Person, reply: Reply) -> Reply:
+def with_optin(ctx: Context, person: Person, reply: Reply, kind: str) -> Reply:
     """The closing message of a survey, with the consent question the first time only."""
     if person.optin is not None or person.optin_at is not None or person.role != "citizen":
         return reply
@@ -70,28 +70,29 @@ def with_optin(ctx: Context, person: Person, reply: Reply) -> Reply:
         Choice(say(language, "btn_optin_yes"), f"{OPTIN}:1"),
         Choice(say(language, "btn_optin_no"), f"{OPTIN}:0"),
     )
-    text = f"{reply.text}\n\n{say(language, 'optin_ask')}"
+    text = f"{reply.text}\n\n{say(language, 'optin_ask', kind=kind)}"
     return Reply(text, choices, columns=2, to=reply.to)
 
 
-async def on_optin(ctx: Context, person: Person, data: str) -> Response:
+def on_optin(ctx: Context, person: Person, data: str, kind: str | None) -> Response:
     if data not in (f"{OPTIN}:1", f"{OPTIN}:0"):
         return Response(notice=say(person.language, "bad_button"))
-    return set_optin(ctx, person, data.endswith(":1"))
+    return set_optin(ctx, person, data.endswith(":1"), kind)
 
 
-def set_optin(ctx: Context, person: Person, optin: bool) -> Response:
+def set_optin(ctx: Context, person: Person, optin: bool, kind: str | None = None) -> Response:
     """Record the choice and its time (the evidence of consent); /huy and /nhan too."""
     person.optin, person.optin_at = optin, ctx.clock()
     key = "optin_yes" if optin else "optin_no"
-    return Response([Reply(say(person.language, key))], notice=say(person.language, key + "_short"))
+    said = say(person.language, key, kind=kind)
+    return Response([Reply(said)], notice=say(person.language, key + "_short"))
 
 
 async def opt_in(session: AsyncSession, ctx: Context, person: Person) -> Response:
     """/nhan: surveys come from a ward, so a person whose ward is not known is asked which;
     until then they are not in any audience (nobody is counted who cannot be reached)."""
-    response = set_optin(ctx, person, True)
     ward, wards = await person_ward(session, person)
+    response = set_optin(ctx, person, True, ward.kind if ward is not None else None)
     if ward is not None:
         person.ward_id = ward.id
         return response

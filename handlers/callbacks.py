@@ -19,6 +19,7 @@ from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Incoming, Response
 from storage.models import Person
+from storage.queries import kind_of
 
 Handler = Callable[[AsyncSession, Context, Person, Incoming], Awaitable[Response]]
 
@@ -78,10 +79,14 @@ CALLBACKS.add(
     figures.FIGURES,
     lambda session, ctx, person, event: figures.on_period(session, ctx, person, event.choice),
 )
-CALLBACKS.add(
-    broadcasts.OPTIN,
-    lambda session, ctx, person, event: broadcasts.on_optin(ctx, person, event.choice),
-)
+
+
+async def _optin(session: AsyncSession, ctx: Context, person: Person, event: Incoming) -> Response:
+    kind = await kind_of(session, person.ward_id)
+    return broadcasts.on_optin(ctx, person, event.choice, kind)
+
+
+CALLBACKS.add(broadcasts.OPTIN, _optin)
 CALLBACKS.add(
     broadcasts.INVITE,
     lambda session, ctx, person, event: broadcasts.on_invitation(

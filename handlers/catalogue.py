@@ -18,6 +18,7 @@ class Html(str):
 
 
 LANGUAGES: Final = ("vi", "en")
+DEFAULT_KIND: Final = "phường"  # what a citizen reads before any ward is known (issue 11)
 
 LEVELS: Final[dict[int, tuple[str, str]]] = {
     1: ("Rất không hài lòng", "Very dissatisfied"),
@@ -48,25 +49,27 @@ STATUSES: Final[dict[str, tuple[str, str]]] = {
 
 TEXTS: Final[dict[str, tuple[str, str]]] = {
     "start": (
-        "Xin chào! Đây là <b>Sổ góp ý</b> điện tử của phường.\n\n"
-        "• Để đánh giá dịch vụ: quét mã QR tại Bộ phận một cửa, "
-        "hoặc mở đường link in trên phiếu hẹn.\n"
+        "Xin chào! Đây là <b>Sổ góp ý</b> điện tử của {kind}.\n\n"
+        "• Để đánh giá dịch vụ: quét mã QR tại Bộ phận một cửa. "
+        "Xin gõ số in trên phiếu hẹn hoặc bên mã QR (6 chữ số, ví dụ 123456) "
+        "nếu không quét được.\n"
         "• Gửi góp ý: /gopy\n"
         "• Xem góp ý đã gửi: /gopycuatoi\n"
         "• Hướng dẫn: /help",
         "Hello! This is the ward's digital <b>suggestion book</b>.\n\n"
-        "• To rate the service: scan the QR code at the one-stop desk, "
-        "or open the link printed on your receipt.\n"
+        "• To rate the service: scan the QR code at the one-stop desk. "
+        "Please type the number printed on your receipt or beside the QR code "
+        "(6 digits, e.g. 123456) if you cannot scan it.\n"
         "• Write a suggestion: /gopy\n"
         "• See your suggestions: /gopycuatoi\n"
         "• Help: /help",
     ),
     "help": (
         "<b>Hướng dẫn</b>\n"
-        "/gopy — viết góp ý gửi phường\n"
+        "/gopy — viết góp ý gửi {kind}\n"
         "/gopycuatoi — xem góp ý đã gửi và tình trạng\n"
         "/thoat — dừng việc đang làm\n"
-        "/huy — ngừng nhận khảo sát từ phường\n"
+        "/huy — ngừng nhận khảo sát từ {kind}\n"
         "/nhan — nhận lại khảo sát\n"
         "/ngonngu — English\n"
         "/dulieucuatoi — xem dữ liệu của mình\n"
@@ -105,6 +108,19 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Xin lỗi, đường link này không đúng hoặc không còn dùng được. "
         "Xin quét lại mã QR tại Bộ phận một cửa.",
         "Sorry, this link is not valid any more. Please scan the QR code at the desk again.",
+    ),
+    # ---- six-digit codes typed instead of a link (issue 11, point 7) ----
+    "code_unknown": (
+        "Xin lỗi, không tìm thấy mã số {code}. Xin Ông/Bà xem lại số in trên phiếu hẹn "
+        "hoặc trên mã QR tại quầy (6 chữ số) và gõ lại.",
+        "Sorry, there is no code {code}. Please check the number printed on your receipt "
+        "or beside the desk's QR code (6 digits) and type it again.",
+    ),
+    "code_wait": (
+        "Ông/Bà đã gõ sai mã số nhiều lần. Xin đợi khoảng {minutes} phút rồi gõ lại, "
+        "hoặc hỏi cán bộ tại Bộ phận một cửa.",
+        "That code was wrong several times. Please wait about {minutes} minutes and try "
+        "again, or ask at the one-stop desk.",
     ),
     "bad_button": (
         "Nút này không còn dùng được.",
@@ -166,7 +182,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "ask_suggestion": (
         "Cảm ơn Ông/Bà đã trả lời khảo sát!\n\n"
-        "Ông/Bà có góp ý gì để phường phục vụ tốt hơn không? "
+        "Ông/Bà có góp ý gì để {kind} phục vụ tốt hơn không? "
         "Xin gõ góp ý vào ô tin nhắn (có thể gửi kèm ảnh), hoặc chọn «Bỏ qua».",
         "Thank you for answering!\n\n"
         "Do you have a suggestion to help the ward serve you better? "
@@ -179,13 +195,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Type /thoat to stop.",
     ),
     "choose_ward": (
-        "Ông/Bà muốn gửi góp ý cho phường nào?",
+        "Ông/Bà muốn gửi góp ý cho phường, xã nào?",
         "Which ward is your suggestion for?",
     ),
     "choose_book": ("Xem sổ góp ý của phường nào?", "Which ward's book?"),
     "no_ward_known": (
-        "Xin Ông/Bà quét mã QR tại Bộ phận một cửa của phường để bắt đầu.",
-        "Please scan the QR code at your ward's one-stop desk to begin.",
+        "Xin Ông/Bà quét mã QR tại Bộ phận một cửa của phường, xã, "
+        "hoặc gõ số in trên phiếu hẹn (6 chữ số), để bắt đầu.",
+        "Please scan the QR code at your ward's one-stop desk, or type the number printed "
+        "on your receipt (6 digits), to begin.",
     ),
     "btn_skip": ("Bỏ qua", "Skip"),
     "skipped": (
@@ -199,8 +217,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "ask_sign": (
         "Ông/Bà muốn gửi góp ý này <b>kèm tên</b> hay <b>ẩn danh</b>?\n\n"
         "<blockquote>{preview}</blockquote>\n"
-        "• Kèm tên: lãnh đạo phường thấy tên «{name}».\n"
-        "• Ẩn danh: lãnh đạo phường không biết ai viết; "
+        "• Kèm tên: lãnh đạo {kind} thấy tên «{name}».\n"
+        "• Ẩn danh: lãnh đạo {kind} không biết ai viết; "
         "Ông/Bà vẫn nhận được trả lời tại đây.",
         "Send this suggestion <b>with your name</b> or <b>anonymously</b>?\n\n"
         "<blockquote>{preview}</blockquote>\n"
@@ -212,7 +230,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "photo_only": ("(ảnh, không có chữ)", "(photo, no text)"),
     "filed": (
         "✅ Góp ý của Ông/Bà đã ghi vào sổ góp ý, trang số {page} — {ward}.\n"
-        "Lãnh đạo phường sẽ đọc và ký «Đã xem»; Ông/Bà sẽ được báo lại tại đây.",
+        "Lãnh đạo {kind} sẽ đọc và ký «Đã xem»; Ông/Bà sẽ được báo lại tại đây.",
         "✅ Your suggestion is recorded in the suggestion book, page {page} — {ward}.\n"
         "The ward's leaders will read and sign it; you will hear back here.",
     ),
@@ -358,7 +376,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "book_empty": ("Sổ góp ý của {ward} chưa có trang nào.", "{ward}'s book has no page yet."),
     "not_a_leader": (
-        "Lệnh này dành cho lãnh đạo phường.",
+        "Lệnh này dành cho lãnh đạo phường, xã.",
         "This command is for ward leaders.",
     ),
     # ---- issue 11 (leaders): signature, answer preview, no answer needed, unread, menus ----
@@ -544,7 +562,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     # ---- broadcasts: the citizen's consent and the invitation ----
     "optin_ask": (
-        "Phường có thể gửi Ông/Bà các khảo sát ý kiến sau này qua đây không? "
+        "{Kind} có thể gửi Ông/Bà các khảo sát ý kiến sau này qua đây không? "
         "Ông/Bà có thể đổi ý bất cứ lúc nào: /huy để ngừng, /nhan để nhận lại.",
         "May the ward send you future surveys here? You can change your mind at any time: "
         "/huy to stop, /nhan to receive them again.",
@@ -552,7 +570,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "btn_optin_yes": ("Đồng ý", "Yes"),
     "btn_optin_no": ("Không, cảm ơn", "No, thanks"),
     "optin_yes": (
-        "Cảm ơn Ông/Bà. Phường sẽ gửi khảo sát khi cần; gõ /huy để ngừng nhận.",
+        "Cảm ơn Ông/Bà. {Kind} sẽ gửi khảo sát khi cần; gõ /huy để ngừng nhận.",
         "Thank you. The ward will send you surveys now and then; type /huy to stop them.",
     ),
     "optin_no": (
@@ -681,7 +699,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     # ---- data protection (issue 15): notice, see, erase, withdraw ----
     "privacy_notice_short": (
-        "🔒 Dữ liệu của Ông/Bà do Ủy ban nhân dân phường giữ, chỉ để đo mức độ hài lòng "
+        "🔒 Dữ liệu của Ông/Bà do Ủy ban nhân dân {kind} giữ, chỉ để đo mức độ hài lòng "
         "và ghi sổ góp ý: câu trả lời, góp ý, mã hồ sơ, và tên nếu Ông/Bà ký tên. "
         "Giữ {months} tháng kể từ lần dùng cuối. Quyền của Ông/Bà: /quyenriengtu",
         "🔒 Your data is held by the ward's People's Committee, only to measure satisfaction "
@@ -690,22 +708,22 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "privacy_notice_full": (
         "<b>Quyền riêng tư — Sổ góp ý</b>\n\n"
-        "<b>Ai giữ dữ liệu:</b> Ủy ban nhân dân phường nơi Ông/Bà làm thủ tục hoặc gửi góp ý.\n"
+        "<b>Ai giữ dữ liệu:</b> Ủy ban nhân dân {kind} nơi Ông/Bà làm thủ tục hoặc gửi góp ý.\n"
         "<b>Để làm gì:</b> đo mức độ hài lòng với dịch vụ hành chính công (SIPAS) và "
-        "ghi sổ góp ý để lãnh đạo phường đọc, trả lời.\n"
+        "ghi sổ góp ý để lãnh đạo {kind} đọc, trả lời.\n"
         "<b>Giữ gì:</b> mã tài khoản chat; tên, chỉ khi Ông/Bà chọn «Gửi kèm tên»; "
         "mã hồ sơ đã liên kết; các câu trả lời khảo sát; nội dung và ảnh góp ý; "
         "lựa chọn nhận khảo sát và thời điểm đồng ý.\n"
         "<b>Bao lâu:</b> {months} tháng kể từ lần dùng cuối; sau đó dữ liệu được ẩn danh "
         "và ảnh cũ bị xoá.\n"
-        "<b>Ai được xem:</b> lãnh đạo phường thấy góp ý (tên chỉ khi Ông/Bà ký tên); "
+        "<b>Ai được xem:</b> lãnh đạo {kind} thấy góp ý (tên chỉ khi Ông/Bà ký tên); "
         "mọi lần xem, xuất dữ liệu có tên đều được ghi lại.\n\n"
         "<b>Quyền của Ông/Bà</b> (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15):\n"
         "/dulieucuatoi — xem toàn bộ dữ liệu về mình (kèm tệp)\n"
         "/angdanh — rút lại đồng ý hiện tên: các trang đã ký thành «Ẩn danh»\n"
         "/xoadulieu — xoá dữ liệu của mình\n"
         "/huy — ngừng nhận khảo sát\n"
-        "Ông/Bà cũng có thể đề nghị tại Bộ phận một cửa của phường.",
+        "Ông/Bà cũng có thể đề nghị tại Bộ phận một cửa của {kind}.",
         "<b>Privacy — the suggestion book</b>\n\n"
         "<b>Who holds your data:</b> the People's Committee of the ward where you filed a case "
         "or wrote a suggestion.\n"
@@ -748,7 +766,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "my_data_yes": ("có", "yes"),
     "my_data_no": ("không", "no"),
     "document_elsewhere": (
-        "Tệp dữ liệu đầy đủ: xin nhận tại Bộ phận một cửa của phường, hoặc gõ /dulieucuatoi "
+        "Tệp dữ liệu đầy đủ: xin nhận tại Bộ phận một cửa của phường, xã, hoặc gõ /dulieucuatoi "
         "trên Telegram.",
         "The full data file: ask at the ward's one-stop desk, or type /dulieucuatoi on Telegram.",
     ),
@@ -781,7 +799,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Erased at the writer's request",
     ),
     "name_withdrawn": (
-        "Đã ẩn tên trên {count} trang góp ý: sổ góp ý và lãnh đạo phường chỉ còn thấy «Ẩn danh».",
+        "Đã ẩn tên trên {count} trang góp ý: sổ góp ý và lãnh đạo {kind} chỉ còn thấy «Ẩn danh».",
         "Your name is hidden on {count} pages: the book and the ward's leaders now see "
         "«Anonymous».",
     ),
@@ -797,13 +815,18 @@ def _index(language: str) -> int:
 
 
 def say(language: str, key: str, **values: object) -> str:
-    """The sentence `key` in `language`, with every value escaped unless it is `Html`."""
+    """The sentence `key` in `language`, with every value escaped unless it is `Html`.
+
+    `kind` is the ward's kind ("phường", "xã", "thị trấn": `Ward.kind`), which templates
+    say as `{kind}`, or `{Kind}` at the start of a sentence; with no ward known, phường.
+    """
     template = TEXTS[key][_index(language)]
+    kind = str(values.pop("kind", None) or DEFAULT_KIND)
     escaped = {
         name: value if isinstance(value, Html) else html.escape(str(value), quote=False)
         for name, value in values.items()
     }
-    return template.format(**escaped)
+    return template.format(kind=kind, Kind=kind[:1].upper() + kind[1:], **escaped)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -929,10 +952,19 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Tên phường phải dài 1-200 ký tự",
         "The ward's name must be 1-200 characters",
     ),
-    "ward_exists": ("Phường {code} đã có", "Ward {code} already exists"),
+    "ward_exists": ("Phường/xã {code} đã có", "Ward {code} already exists"),
     "ward_already_removed": (
-        "Phường {code} đã được xoá trước đó",
+        "Phường/xã {code} đã được xoá trước đó",
         "Ward {code} was already removed",
+    ),
+    # ---- wards named by their Vietnamese name; a ward's kind (issue 11, points 12 and 14) ----
+    "ambiguous_ward": (
+        "«{ward}» có thể là nhiều phường/xã: {wards}. Xin ghi rõ mã",
+        "«{ward}» may name several wards: {wards}. Please give the code",
+    ),
+    "bad_kind": (
+        "Loại đơn vị «{kind}» không có: chọn một trong {choices}",
+        "No kind «{kind}»: use one of {choices}",
     ),
     "bad_days": (
         "{value} ngày: chọn số ngày từ {low} đến {high}",
@@ -1068,8 +1100,8 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "report_answers_source_broadcast": ("Khảo sát gửi đi", "Broadcast"),
     "unknown_survey": ("Không có khảo sát «{survey}»", "Unknown survey «{survey}»"),
     "bad_time": (
-        "Giờ gửi «{value}»: ghi dạng YYYY-MM-DD HH:MM (giờ địa phương)",
-        "The time «{value}»: use YYYY-MM-DD HH:MM (local time)",
+        "Giờ gửi «{value}»: ghi dạng dd/mm/yyyy HH:MM hoặc YYYY-MM-DD HH:MM (giờ địa phương)",
+        "The time «{value}»: use dd/mm/yyyy HH:MM or YYYY-MM-DD HH:MM (local time)",
     ),
     "time_passed": ("Giờ gửi {value} đã qua", "The time {value} has already passed"),
     "unknown_broadcast": ("Không có đợt gửi số {id}", "Unknown broadcast {id}"),
@@ -1077,6 +1109,404 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Đợt gửi {id} không còn chạy: {state}",
         "Broadcast {id} no longer runs: {state}",
     ),
+    # ---- the command line's own lines and help (issue 11, point 12) ----
+    "cli_error": ("Lỗi: {message}", "Error: {message}"),
+    "cli_zalo_line": ('Zalo: gửi "{code}" tới Zalo {bot}', 'Zalo: send "{code}" to Zalo {bot}'),
+    "cli_short_code": (
+        "Mã số: {code} (gõ số này vào Zalo hoặc Telegram thay cho quét mã QR)",
+        "Code: {code} (type it on Zalo or Telegram instead of scanning the QR code)",
+    ),
+    "cli_ward_added": ("Đã thêm {kind} {code}: {name}", "Added ward {code}: {name} ({kind})"),
+    "cli_no_wards": (
+        "Chưa có phường, xã nào: sogopy ward add MÃ TÊN",
+        "No wards yet: sogopy ward add CODE NAME",
+    ),
+    "cli_ward_line": (
+        "{code}\t{name}\t{kind}\thạn trả lời {days} ngày\t{pages} trang{removed}",
+        "{code}\t{name}\t{kind}\tanswer deadline {days} days\t{pages} pages{removed}",
+    ),
+    "cli_ward_removed_mark": ("\tđã xoá", "\tremoved"),
+    "cli_nothing_to_set": (
+        "Không có gì để đổi: ghi --deadline-days N",
+        "Nothing to change: give --deadline-days N",
+    ),
+    "cli_deadline_set": ("{code}: hạn trả lời {days} ngày", "{code}: answer deadline {days} days"),
+    "cli_ward_removed": (
+        "Đã xoá {code} khỏi danh sách: sổ góp ý và số liệu vẫn được giữ",
+        "Removed {code}: its book and figures are kept",
+    ),
+    "cli_qr_png": (
+        "--qr {file}: mã QR được ghi dạng PNG: đặt tên tệp đuôi .png",
+        "--qr {file}: the QR code is written as PNG: use a .png file name",
+    ),
+    "cli_cannot_write": ("Không ghi được {file}: {why}", "Cannot write {file}: {why}"),
+    "cli_qr_written": ("Đã ghi mã QR vào {file}", "QR code written to {file}"),
+    "cli_case_exists": ("Hồ sơ {code} đã có", "Case {code} already exists"),
+    "cli_case_already_done": (
+        "Hồ sơ {code} đã được đánh dấu trả kết quả trước đó",
+        "Case {code} was already marked done",
+    ),
+    "cli_case_done_linked": (
+        "Hồ sơ {code} đã trả kết quả; công dân sẽ được mời đánh giá",
+        "Case {code} marked done; the citizen will be asked for the survey",
+    ),
+    "cli_case_done_unlinked": (
+        "Hồ sơ {code} đã trả kết quả; chưa công dân nào mở link hay gõ mã số của hồ sơ",
+        "Case {code} marked done; no citizen has opened its link or typed its code yet",
+    ),
+    "cli_invite_valid": (
+        "Dùng được một lần, đến {until} ({zone})",
+        "Valid once, until {until} ({zone})",
+    ),
+    "cli_no_leaders": (
+        "Chưa có lãnh đạo nào: sogopy leader invite MÃ",
+        "No leaders yet: sogopy leader invite CODE",
+    ),
+    "cli_no_leaders_in": (
+        "{ward} chưa có lãnh đạo nào: sogopy leader invite {ward}",
+        "No leaders in {ward} yet: sogopy leader invite {ward}",
+    ),
+    "cli_leader_line": (
+        "{id}\t{ward}\t{name}\t{platform} {chat}\ttừ {since}",
+        "{id}\t{ward}\t{name}\t{platform} {chat}\tsince {since}",
+    ),
+    "cli_bad_leader_id": (
+        "Số lãnh đạo {value!r} không đúng: dùng số in ở cột đầu của sogopy leader list",
+        "Bad leader id {value!r}: use the number shown by sogopy leader list",
+    ),
+    "cli_leader_removed": (
+        "{name} thôi làm lãnh đạo {code} ({ward})",
+        "Removed {name} as leader of {code} ({ward})",
+    ),
+    "cli_invite_revoked": (
+        "Đã thu hồi lời mời vào {code} lập lúc {created}: link không còn dùng được",
+        "Revoked the invite to {code} made on {created}: the link no longer works",
+    ),
+    "cli_need_username": (
+        "Đặt TELEGRAM_BOT_USERNAME (hoặc TELEGRAM_BOT_TOKEN) để in được link",
+        "Set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to print links",
+    ),
+    "cli_bad_format": ("--format {value}: chọn {choices}", "--format {value}: use {choices}"),
+    "cli_or": (" hoặc ", " or "),
+    "cli_excel_to_terminal": (
+        "Tệp Excel không in ra màn hình được: ghi -o TỆP.xlsx",
+        "An Excel file cannot go to the terminal: give -o FILE.xlsx",
+    ),
+    "cli_survey_line": (
+        "{survey}\tphiên bản {version}\t{count} câu hỏi\t{title}",
+        "{survey}\tversion {version}\t{count} questions\t{title}",
+    ),
+    "cli_survey_refused": ("Bị từ chối: {problem}", "Refused: {problem}"),
+    "cli_survey_ok": (
+        "Hợp lệ: {survey} phiên bản {version}, {count} câu hỏi",
+        "OK: {survey} version {version}, {count} questions",
+    ),
+    "cli_city": ("toàn thành phố", "city-wide"),
+    "cli_now": ("gửi ngay", "now"),
+    "cli_at": ("lúc {when}", "at {when}"),
+    "cli_broadcast_created": (
+        "Đợt gửi {id}: khảo sát {survey} tới {count} người ({scope}), {when}",
+        "Broadcast {id}: survey {survey} to {count} people ({scope}), {when}",
+    ),
+    "cli_broadcast_status": (
+        "Đợt gửi {id}: {state}\n"
+        "Khảo sát: {survey}\n"
+        "Tới: {scope} ({count} người)\n"
+        "Hẹn giờ: {scheduled}  Bắt đầu: {started}  Xong: {finished}\n"
+        "Đã gửi {sent}, chặn bot {blocked}, lỗi {failed}, bỏ qua {skipped}, còn lại {pending}\n"
+        "Đã trả lời: {answered} người{share}",
+        "Broadcast {id}: {state}\n"
+        "Survey: {survey}\n"
+        "To: {scope} ({count} people)\n"
+        "Scheduled: {scheduled}  Started: {started}  Finished: {finished}\n"
+        "Sent {sent}, blocked {blocked}, failed {failed}, skipped {skipped}, pending {pending}\n"
+        "Answered: {answered} people{share}",
+    ),
+    "cli_broadcast_share": (" ({percent}% số người đã nhận)", " ({percent}% of those reached)"),
+    "cli_broadcast_cancelled": ("Đã huỷ đợt gửi {id}", "Broadcast {id} cancelled"),
+    "cli_key_scope_city": ("toàn thành phố", "city"),
+    "cli_key_which": (
+        "Ghi một trong hai: --ward MÃ hoặc --city",
+        "Give --ward CODE or --city (one of them)",
+    ),
+    "cli_key_made": (
+        "Khoá {id} ({prefix}…) cho {scope}: xin lưu lại ngay, khoá không được in lại",
+        "Key {id} ({prefix}…) for {scope}: keep it now, it is not shown again",
+    ),
+    "cli_key_active": ("đang dùng", "active"),
+    "cli_key_revoked_at": ("thu hồi {when}", "revoked {when}"),
+    "cli_key_revoked": ("Đã thu hồi khoá {id} ({prefix}…)", "Key {id} ({prefix}…) revoked"),
+    "cli_key_was_revoked": (
+        "Khoá {id} ({prefix}…) đã bị thu hồi trước đó",
+        "Key {id} ({prefix}…) was already revoked",
+    ),
+    "cli_nothing_done": ("{why} — không làm gì", "{why} — nothing done"),
+    "person_ambiguous": (
+        "{ref!r} khớp với {count} người: {listed}; dùng mã tài khoản chat",
+        "{ref!r} matches {count} people: {listed}; use a chat id",
+    ),
+    "person_unknown": (
+        "Không ai khớp với {ref!r} (mã tài khoản chat, mã hồ sơ hoặc tên)",
+        "Nobody matches {ref!r} (a chat id, a case code or a name)",
+    ),
+    "person_no_name": ("không tên", "no name"),
+    "help_privacy": (
+        "Quyền dữ liệu của công dân, làm tại Bộ phận một cửa; thời hạn lưu giữ.",
+        "Citizens' data rights served at the desk; retention.",
+    ),
+    "help_person": (
+        "mã tài khoản chat, mã hồ sơ, hoặc tên người đó đã cho biết",
+        "a chat id, a case code, or the name the person gave",
+    ),
+    "help_privacy_output": (
+        "tệp JSON; không ghi: in ra màn hình",
+        "the JSON file; stdout without it",
+    ),
+    "help_privacy_export": (
+        "Mọi dữ liệu về một người, dạng JSON (quyền được xem dữ liệu của mình).",
+        "Everything stored about one person, as JSON (their right to see it).",
+    ),
+    "help_privacy_erase": (
+        "Xoá dữ liệu của một người: tên, tài khoản chat, liên kết hồ sơ; câu trả lời thành "
+        "số đếm ẩn danh.",
+        "Erase one person's data: name, chat id, case links; answers stay anonymous counts.",
+    ),
+    "help_erase_content": (
+        "thay cả chữ và ảnh các trang góp ý của người đó",
+        "also replace the text and photos of their pages",
+    ),
+    "help_privacy_purge": (
+        "Áp dụng SOGOPY_RETENTION_MONTHS: ẩn danh người lâu không dùng, xoá ảnh các trang cũ.",
+        "Apply SOGOPY_RETENTION_MONTHS: anonymize inactive people, drop old pages' photos.",
+    ),
+    "help_dry_run": ("chỉ in những gì sẽ bị xoá", "only show what would go"),
+    "help_audit": (
+        "Ai đã đọc hay xuất dữ liệu cá nhân, lúc nào, bằng cách nào (nhật ký).",
+        "Who read or exported personal data, when and how (the audit trail).",
+    ),
+    "help_audit_since": ("từ ngày này, YYYY-MM-DD", "from this day, YYYY-MM-DD"),
+    "help_audit_who": (
+        "một phần tên người làm, hoặc một loại: leader, cli…",
+        "part of the actor's name, or a kind: leader, cli…",
+    ),
+    "help_backup": (
+        "Bản sao nhất quán của cơ sở dữ liệu, khi bot đang chạy.",
+        "A consistent copy of the database, while the bot runs.",
+    ),
+    "help_backup_file": ("tệp sao lưu sẽ ghi (tệp mới)", "the copy to write (new file)"),
+    "help_restore": (
+        "Khôi phục cơ sở dữ liệu từ bản sao lưu; cơ sở dữ liệu đang có dữ liệu cần --force.",
+        "Put a backup in place of the database; refuses a database with data without --force.",
+    ),
+    "help_restore_file": ("tệp do sogopy backup tạo", "a file made by sogopy backup"),
+    "help_force": ("ghi đè cơ sở dữ liệu đang có dữ liệu", "overwrite a database that holds data"),
+    "cli_person_written": (
+        "Đã ghi dữ liệu của {chat} vào {file}",
+        "Wrote the data of {chat} to {file}",
+    ),
+    "cli_erased": (
+        "Đã xoá dữ liệu của {who}: {pages} trang góp ý {kept}; câu trả lời vẫn được đếm, "
+        "không còn biết của ai",
+        "Erased {who}: {pages} pages {kept}; answers kept as anonymous counts",
+    ),
+    "cli_erased_content": ("đã thay nội dung", "had their text replaced"),
+    "cli_erased_kept": ("giữ lại, thành ẩn danh", "kept, anonymous"),
+    "cli_purge_people": (
+        "{verb} {count} người không hoạt động từ {since} ({months} tháng)",
+        "{verb} {count} people inactive since {since} ({months} months)",
+    ),
+    "cli_purge_photos": (
+        "{verb} ảnh của {count} trang góp ý cũ hơn {since}",
+        "{verb} the photos of {count} pages older than {since}",
+    ),
+    "cli_would_anonymize": ("Sẽ ẩn danh", "Would anonymize"),
+    "cli_anonymized": ("Đã ẩn danh", "Anonymized"),
+    "cli_would_drop": ("Sẽ xoá", "Would drop"),
+    "cli_dropped": ("Đã xoá", "Dropped"),
+    "cli_photo_of": ("trang {page} của phường/xã số {ward}", "page {page} of ward {ward}"),
+    "cli_no_entries": ("Chưa có mục nào", "No entries"),
+    "cli_backed_up": ("Đã sao lưu vào {file}", "Backed up to {file}"),
+    "cli_restored": ("Đã khôi phục từ {file}", "Restored from {file}"),
+    "quiet_time": (
+        "Giờ gửi {value} rơi vào giờ nghỉ {quiet} (SOGOPY_QUIET_HOURS): chọn giờ khác",
+        "The time {value} falls in the quiet hours {quiet} (SOGOPY_QUIET_HOURS): choose another",
+    ),
+    "nobody_to_send": (
+        "Chưa có ai ở {scope} đồng ý nhận khảo sát: không tạo đợt gửi nào",
+        "Nobody in {scope} has agreed to receive surveys: no broadcast was made",
+    ),
+    # help texts of the commands (Typer shows them with --help)
+    "help_app": (
+        "Sổ góp ý: sổ góp ý điện tử và khảo sát mức độ hài lòng của phường, xã.",
+        "Sổ góp ý: the ward's digital suggestion book and satisfaction survey.",
+    ),
+    "help_run": (
+        "Chạy bot (nhận tin liên tục) cùng bộ hẹn giờ.",
+        "Run the bot (long polling) with its scheduler.",
+    ),
+    "help_demo": (
+        "Bot chạy với máy giả lập Bot API có sẵn: đóng vai công dân, lãnh đạo, quản trị tại đây.",
+        "The bot against a built-in Bot API emulator: play citizen, leader and admin here.",
+    ),
+    "help_demo_zalo": (
+        "công dân dùng Zalo (trả lời bằng số)",
+        "the citizen uses Zalo (numbered answers)",
+    ),
+    "help_wards": ("Phường, xã, thị trấn.", "Wards (phường, xã, thị trấn)."),
+    "help_cases": ("Hồ sơ tại Bộ phận một cửa.", "Cases (hồ sơ) at the one-stop desk."),
+    "help_leaders": (
+        "Lãnh đạo phường, xã: mời, danh sách, cho thôi.",
+        "Ward leaders: invites, the list, removal.",
+    ),
+    "help_exports": ("Xuất dữ liệu cho văn phòng (CSV, Excel).", "Exports (CSV, Excel)."),
+    "help_ward_code": (
+        "mã phường/xã (chữ, số, '-'), hoặc tên, ví dụ NGHIA-TAN hay 'Nghĩa Tân'",
+        "the ward's code (letters, digits, '-'), or its name, e.g. NGHIA-TAN or 'Nghĩa Tân'",
+    ),
+    "help_ward_name": ("tên, ví dụ 'Phường Nghĩa Tân'", "its name, e.g. 'Phường Nghĩa Tân'"),
+    "help_ward_kind": (
+        "phường, xã hoặc thị trấn; mặc định đọc từ tên ('Xã …'), nếu không thì phường",
+        "phường, xã or thị trấn; by default read from the name ('Xã …'), else phường",
+    ),
+    "help_ward_add": ("Thêm một phường, xã.", "Add a ward."),
+    "help_ward_list": ("Danh sách phường, xã.", "List the wards."),
+    "help_ward_set": (
+        "Đổi cài đặt của phường, xã: hạn trả lời góp ý.",
+        "Change a ward's settings: its answer deadline.",
+    ),
+    "help_deadline": (
+        "số ngày lãnh đạo có để trả lời một trang trước khi quá hạn (1-365)",
+        "days leaders have to answer a page before it is overdue (1-365)",
+    ),
+    "help_ward_remove": (
+        "Xoá một phường, xã: sổ góp ý và số liệu vẫn giữ, không gửi khảo sát tới người dân ở đó.",
+        "Remove a ward: its book and figures stay, but broadcasts skip its citizens.",
+    ),
+    "help_desk_link": (
+        "In link khảo sát tại quầy của phường, xã và mã số của quầy; ghi mã QR.",
+        "Print the walk-in survey link and code of a ward's desk, and write its QR code.",
+    ),
+    "help_desk": ("số quầy", "the desk's number"),
+    "help_qr": ("ghi mã QR của link vào tệp PNG này", "write the link's QR code to this PNG"),
+    "help_case_new": (
+        "Đăng ký hồ sơ; in link và mã số để in trên phiếu hẹn.",
+        "Register a case; prints the link and code to put on the receipt.",
+    ),
+    "help_case_code": ("mã hồ sơ", "the case code (mã hồ sơ)"),
+    "help_procedure": (
+        "thủ tục, ví dụ 'Đăng ký khai sinh'",
+        "the procedure, e.g. 'Đăng ký khai sinh'",
+    ),
+    "help_case_done": (
+        "Đánh dấu hồ sơ đã trả kết quả: bot đang chạy sẽ mời công dân đánh giá.",
+        "Mark a case returned: the running bot then asks the linked citizen for the survey.",
+    ),
+    "help_case_import": (
+        "Đăng ký các hồ sơ trong tệp xuất từ phần mềm một cửa (và đánh dấu hồ sơ đã trả); "
+        "nhập hai lần không sao.",
+        "Register the cases of an export (and mark returned ones done); importing twice is safe.",
+    ),
+    "help_import_file": (
+        "tệp xuất: .xlsx hoặc .csv (UTF-8, ',' hoặc ';')",
+        "the export: .xlsx or .csv (UTF-8, ',' or ';')",
+    ),
+    "help_import_done": (
+        "mọi hồ sơ trong tệp đã trả kết quả",
+        "every case in the file is returned",
+    ),
+    "help_import_column": (
+        'một cột theo tiêu đề, ví dụ code="Số HS" '
+        "(tên: code, procedure, received, returned, due); lặp lại cho nhiều cột",
+        'a column by its header, e.g. code="Số HS" '
+        "(names: code, procedure, received, returned, due); repeat for several",
+    ),
+    "help_leader_invite": (
+        "In link mời dùng một lần: ai mở link sẽ thành lãnh đạo của phường, xã.",
+        "Print a one-time invite link that makes whoever opens it a leader of the ward.",
+    ),
+    "help_invite_days": ("số ngày link còn dùng được (1-90)", "days the link stays valid (1-90)"),
+    "help_invite_name": (
+        "họ tên chính thức của lãnh đạo, ký trên mỗi trang",
+        "the leader's official name, signed on every page",
+    ),
+    "help_invite_title": (
+        "chức vụ, ví dụ «Chủ tịch UBND phường»",
+        "the leader's title, e.g. «Chủ tịch UBND phường»",
+    ),
+    "help_leader_list": (
+        "Danh sách lãnh đạo: số (để cho thôi), phường/xã, tên, tài khoản chat, từ ngày.",
+        "List the active leaders: id (for leader remove), ward, name, chat, since when.",
+    ),
+    "help_leader_ward": ("chỉ lãnh đạo của phường, xã này", "only this ward's leaders"),
+    "help_leader_remove": (
+        "Cho thôi lãnh đạo ngay: người này không còn xem, trả lời sổ góp ý của phường, xã.",
+        "End a leadership at once; the person no longer sees or answers the ward's book.",
+    ),
+    "help_leader_id": ("số in ở cột đầu của leader list", "the id shown by leader list"),
+    "help_revoke_invite": (
+        "Thu hồi một link mời chưa dùng.",
+        "Withdraw an invite link that has not been used yet.",
+    ),
+    "help_invite_link": ("link mời hoặc mã mời", "the invite link or token"),
+    "help_surveys": ("Thư viện khảo sát (tệp YAML).", "The survey library (YAML files)."),
+    "help_broadcasts": (
+        "Gửi khảo sát tới người dân đã đồng ý nhận.",
+        "Surveys sent to opted-in citizens.",
+    ),
+    "help_survey_list": (
+        "Các khảo sát bot có, và tệp nào bị từ chối (kèm lý do).",
+        "The surveys the bot offers, and any file it refuses (with the reason).",
+    ),
+    "help_survey_check": (
+        "Kiểm tra một tệp khảo sát: lỗi ghi rõ tệp, dòng và trường.",
+        "Validate a survey file: errors name the file, the line and the field.",
+    ),
+    "help_survey_file": ("một tệp khảo sát (YAML)", "a survey file (YAML)"),
+    "help_broadcast_create": (
+        "Tạo đợt gửi khảo sát cho bot đang chạy gửi đi; in số của đợt gửi.",
+        "Create a broadcast for the running bot to send; prints its id.",
+    ),
+    "help_broadcast_survey": (
+        "mã khảo sát (xem: sogopy survey list)",
+        "the survey's key (see: sogopy survey list)",
+    ),
+    "help_broadcast_ward": (
+        "mã hoặc tên phường, xã; lặp lại cho nhiều nơi; không ghi: toàn thành phố",
+        "a ward's code or name; repeat for several; none: city-wide",
+    ),
+    "help_broadcast_at": (
+        'giờ địa phương "dd/mm/yyyy HH:MM" hoặc "YYYY-MM-DD HH:MM"; mặc định: ngay',
+        'local time "dd/mm/yyyy HH:MM" or "YYYY-MM-DD HH:MM"; default: now',
+    ),
+    "help_broadcast_status": (
+        "Tình hình một đợt gửi: số tin theo kết quả, tỉ lệ trả lời.",
+        "Where a broadcast stands: counts by outcome, and its response rate.",
+    ),
+    "help_broadcast_cancel": (
+        "Dừng một đợt gửi: không gửi thêm gì (tin đã gửi vẫn còn).",
+        "Stop a broadcast: nothing more is sent (what was sent stays sent).",
+    ),
+    "help_broadcast_id": ("số của đợt gửi", "its id"),
+    "help_apikeys": ("Khoá của API HTTP (/api/v1).", "Keys of the HTTP API (/api/v1)."),
+    "help_apikey_create": (
+        "Tạo khoá; khoá được in một lần, trên một dòng riêng, không in lại được.",
+        "Make a key; it is printed once, on its own line, and cannot be shown again.",
+    ),
+    "help_apikey_ward": ("phường, xã mà khoá được dùng", "the ward whose data the key may touch"),
+    "help_apikey_city": ("khoá cho toàn thành phố: mọi phường, xã", "a city-wide key: every ward"),
+    "help_apikey_name": (
+        "ai dùng khoá, ví dụ 'phần mềm một cửa'",
+        "who uses it, e.g. 'phần mềm một cửa'",
+    ),
+    "help_apikey_list": (
+        "Mọi khoá: số, tiền tố, phường/xã (hoặc toàn thành phố), tên, ngày tạo, đã thu hồi chưa.",
+        "Every key: id, prefix, ward (or city), name, made, and whether it was revoked.",
+    ),
+    "help_apikey_revoke": (
+        "Thu hồi khoá ngay: yêu cầu tiếp theo dùng khoá bị từ chối (401).",
+        "Stop a key at once: the next request with it is refused (401).",
+    ),
+    "help_apikey_id": ("số của khoá", "the key's id"),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),
     "import_done": ("Đã trả kết quả", "Marked done"),

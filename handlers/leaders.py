@@ -28,6 +28,7 @@ from storage.models import (
     Person,
     Ward,
 )
+from storage.queries import kind_of
 from storage.text import NAME_LENGTH, clip
 
 SEEN, ANSWER, BOOK = "v", "r", "b"  # callback data: v:<page id>, r:<page id>, b:<ward>:<page no>
@@ -712,6 +713,6 @@ async def help_text(session: AsyncSession, ctx: Context, person: Person) -> str:
     """/help: a citizen's commands, then a leader's and an admin's for those who are."""
     language = person.language
     role = (await roles(session, ctx, person) or "").split("+")
-    parts = [say(language, "help")]
+    parts = [say(language, "help", kind=await kind_of(session, person.ward_id))]
     parts.extend(say(language, f"help_{part}") for part in ("leader", "admin") if part in role)
     return "\n\n".join(parts)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from handlers.catalogue import say
 from handlers.events import Choice, Incoming, Kind, Reply
+from storage.codes import typed_code
 from storage.models import Person
 
 
@@ -54,7 +55,7 @@ def not_offered(event: Incoming, person: Person) -> Reply | None:
     if event.kind != Kind.TEXT or not event.numbered or not person.choices:
         return None
     answer = event.text.strip().rstrip(".")
-    if not (answer.isascii() and answer.isdigit()):
-        return None
+    if not (answer.isascii() and answer.isdigit()) or typed_code(answer):
+        return None  # words, or a desk's or case's six-digit code: routed on
     shown = tuple(Choice(label, data) for label, data in json.loads(person.choices))
     return Reply(say(person.language, "number_not_offered", number=answer), shown)

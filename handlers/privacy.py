@@ -24,6 +24,7 @@ from office.privacy import (
     withdraw_name,
 )
 from storage.models import ERASED, BookPage, Person
+from storage.queries import kind_of
 
 PRIVACY = "p"  # callback data: p:<e erase | c erase with content | n keep | w withdraw>:<person>
 # retention counts in months: the activity is kept to the hour, so a survey's presses
@@ -31,7 +32,9 @@ PRIVACY = "p"  # callback data: p:<e erase | c erase with content | n keep | w w
 ACTIVITY_GRAIN = timedelta(hours=1)
 
 
-def with_notice(ctx: Context, person: Person, response: Response) -> Response:
+async def with_notice(
+    session: AsyncSession, ctx: Context, person: Person, response: Response
+) -> Response:
     """Note the person's activity; on first contact, add the short notice to the first reply."""
     if person.platform == ERASED:
         return response  # erased by this very event: nothing more is kept about them
@@ -56,16 +59,17 @@ def with_notice(ctx: Context, person: Person, response: Response) -> Response:
     )
     if index is None:
         return response
-    notice = say(person.language, "privacy_notice_short", months=ctx.retention_months)
+    kind = await kind_of(session, person.ward_id)
+    notice = say(person.language, "privacy_notice_short", months=ctx.retention_months, kind=kind)
     reply = response.replies[index]
     response.replies[index] = replace(reply, text=f"{reply.text}\n\n{notice}")
     person.notice_version, person.notice_at = NOTICE_VERSION, now
     return response
 
 
-def full_notice(ctx: Context, person: Person) -> Response:
+def full_notice(ctx: Context, person: Person, kind: str | None) -> Response:
     """/quyenriengtu: who holds what, why, how long, and how each right is served."""
-    text = say(person.language, "privacy_notice_full", months=ctx.retention_months)
+    text = say(person.language, "privacy_notice_full", months=ctx.retention_months, kind=kind)
     return Response([Reply(text)])
 
 
@@ -136,7 +140,8 @@ async def withdraw(
         subject=subject(person), how=person.platform, at=ctx.clock(),
         detail=f"{len(pages)} pages",
     )  # fmt: skip
-    done = Reply(say(language, "name_withdrawn", count=len(pages)))
+    kind = await kind_of(session, person.ward_id)
+    done = Reply(say(language, "name_withdrawn", count=len(pages), kind=kind))
     return Response([done, *await _leaders_copies(session, ctx, pages)])
 
 

@@ -26,10 +26,14 @@ PREVIEW = 200
 
 
 def in_quiet_hours(ctx: Context, moment: datetime) -> bool:
-    if ctx.quiet is None:
+    return quiet_at(ctx.quiet, moment.astimezone(ctx.timezone).time())
+
+
+def quiet_at(quiet: tuple[time, time] | None, local: time) -> bool:
+    """Whether a local time of day falls in the quiet hours (which may span midnight)."""
+    if quiet is None:
         return False
-    start, end = ctx.quiet
-    local = moment.astimezone(ctx.timezone).time()
+    start, end = quiet
     return start <= local < end if start <= end else local >= start or local < end
 
 

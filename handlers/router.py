@@ -6,6 +6,7 @@ person is never told "recorded" before it is.
 """
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -25,11 +26,13 @@ from handlers.callbacks import CALLBACKS
 from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind, Reply, Response, data_id
+from storage.codes import code_target, typed_code
 from storage.models import Case, Dialog, Draft, Person, SessionStatus, Source, SurveySession, Ward
 from storage.queries import (
     cancel_active_sessions,
     case_by_token,
     get_or_create_person,
+    kind_of,
     seen_before,
     session_for_case,
     walkin_since,
@@ -38,6 +41,9 @@ from storage.queries import (
 from storage.text import NAME_LENGTH, clip
 
 DESK, CASE = "d", "c"  # start payloads: d_<WARD>[_<desk>], c_<case token>
+CODE_MISSES_FREE = 3  # wrong six-digit codes a chat may type in a row before waiting
+CODE_WAIT = timedelta(minutes=1)  # then one try per minute
+CODE_FORGET = timedelta(hours=1)  # wrong codes older than this are forgotten
 
 
 async def handle(event: Incoming, ctx: Context) -> Response:
@@ -67,7 +73,8 @@ async def handle(event: Incoming, ctx: Context) -> Response:
                 response = Response([again])
             else:
                 response = await _route(session, ctx, person, event)
-            response = privacy.with_notice(ctx, person, response)  # data protection: first contact
+            # data protection: first contact
+            response = await privacy.with_notice(session, ctx, person, response)
         await session.commit()
     return response
 
@@ -137,6 +144,9 @@ async def _route(session: AsyncSession, ctx: Context, person: Person, event: Inc
         return await broadcasts.on_wards_text(session, ctx, person, event)
     if person.dialog == Dialog.BROADCAST_AT and event.kind == Kind.TEXT:
         return await broadcasts.on_time_text(session, ctx, person, event)
+    typed = await _typed_code(session, ctx, person, event)
+    if typed is not None:
+        return typed
     # nothing in progress: what was typed is offered as a suggestion at once
     return await suggestions.offer(session, person, event)
 
@@ -170,7 +180,7 @@ async def _command(
         case "guikhaosat" | "broadcast":
             return await broadcasts.start_wizard(session, ctx, person)
         case "quyenriengtu" | "privacy":  # data protection (issue 15)
-            return privacy.full_notice(ctx, person)
+            return privacy.full_notice(ctx, person, await kind_of(session, person.ward_id))
         case "dulieucuatoi" | "mydata":
             return await privacy.my_data(session, ctx, person)
         case "xoadulieu" | "erase":
@@ -209,7 +219,11 @@ async def _start(
     """/start, with the payload of a desk QR code or a case receipt link."""
     language = person.language
     if not payload:
-        return Response([Reply(say(language, "start"))])
+        kind = await kind_of(session, person.ward_id)
+        return Response([Reply(say(language, "start", kind=kind))])
+    code = typed_code(payload)
+    if code is not None:  # a deep link or a Zalo message carrying a six-digit code
+        return await _open_code(session, ctx, person, code)
     kind, _, rest = payload.partition("_")
     if kind == DESK and rest:
         ward_code, _, desk = rest.partition("_")
@@ -223,6 +237,41 @@ async def _start(
         if case is not None:
             return await _open_case(session, ctx, person, case)
     return Response([Reply(say(language, "bad_link"))])
+
+
+async def _typed_code(
+    session: AsyncSession, ctx: Context, person: Person, event: Incoming
+) -> Response | None:
+    """A message that is exactly a six-digit code ("123456", "c123456", "C 123456"), typed
+    outside a flow: the desk's or the case's flow, as its QR code would start it."""
+    code = typed_code(event.text) if event.kind == Kind.TEXT else None
+    return None if code is None else await _open_code(session, ctx, person, code)
+
+
+async def _open_code(session: AsyncSession, ctx: Context, person: Person, code: str) -> Response:
+    """The flow a six-digit code names. Wrong codes in a row slow the chat down: after
+    `CODE_MISSES_FREE` of them, one try per `CODE_WAIT`, so that nobody can walk through
+    the million codes to reach a neighbour's case."""
+    language = person.language
+    now = ctx.clock()
+    last = person.code_missed_at
+    if last is not None and now - last > CODE_FORGET:
+        person.code_misses = 0
+    if person.code_misses >= CODE_MISSES_FREE and last is not None and now - last < CODE_WAIT:
+        minutes = max(1, round((CODE_WAIT - (now - last)).total_seconds() / 60))
+        return Response([Reply(say(language, "code_wait", minutes=minutes))])
+    found = await code_target(session, code)
+    if found is None:
+        person.code_misses, person.code_missed_at = person.code_misses + 1, now
+        return Response([Reply(say(language, "code_unknown", code=code))])
+    person.code_misses, person.code_missed_at = 0, None
+    if found.case_id is not None:
+        case = await session.get(Case, found.case_id)
+        assert case is not None
+        return await _open_case(session, ctx, person, case)
+    ward = await session.get(Ward, found.ward_id)
+    assert ward is not None
+    return await _walk_in(session, ctx, person, ward, found.desk)
 
 
 async def _walk_in(

@@ -19,7 +19,7 @@ from handlers.events import Choice, Incoming, Reply, Response, data_id
 from handlers.wards import WARD as WARD  # the router dispatches on it
 from handlers.wards import person_ward, ward_choices
 from storage.models import BookPage, Dialog, Draft, Person, Ward
-from storage.queries import next_page_number, pages_of_person
+from storage.queries import kind_of, next_page_number, pages_of_person
 
 # callback prefixes: k:<draft>, g:<draft>:<action> (see drafts), w:<ward>[:o] (see wards)
 SKIP = "k"
@@ -106,12 +106,13 @@ async def on_text(session: AsyncSession, person: Person, event: Incoming) -> Res
     if person.dialog in (Dialog.SUGGEST_OFFER, Dialog.SUGGEST_WARD):
         return Response([await prompt(session, person, draft, event.user_name)])
     person.dialog = Dialog.SUGGEST_SIGN
-    return Response([_sign_prompt(language, draft, event.user_name)])
+    kind = await kind_of(session, draft.ward_id)
+    return Response([_sign_prompt(language, draft, event.user_name, kind)])
 
 
-def _sign_prompt(language: str, draft: Draft, user_name: str) -> Reply:
+def _sign_prompt(language: str, draft: Draft, user_name: str, kind: str | None) -> Reply:
     shown = drafts.preview(language, draft)
-    prompt = say(language, "ask_sign", preview=shown, name=user_name or "?")
+    prompt = say(language, "ask_sign", preview=shown, name=user_name or "?", kind=kind)
     choices = (
         Choice(say(language, "btn_sign"), f"{SIGN}:{draft.id}:{drafts.SIGNED}"),
         Choice(say(language, "btn_anonymous"), f"{SIGN}:{draft.id}:{drafts.ANONYMOUS}"),
@@ -123,21 +124,19 @@ async def prompt(session: AsyncSession, person: Person, draft: Draft, user_name:
     """What an open suggestion waits for: its text (or the skip), how to sign it, whether to
     send what was typed, or its ward."""
     language = person.language
-    if person.dialog == Dialog.SUGGEST_SIGN:
-        return _sign_prompt(language, draft, user_name)
     if person.dialog == Dialog.SUGGEST_WARD or draft.ward_id is None:
         _, wards = await person_ward(session, person)
         return Reply(say(language, "offer_choose_ward"), ward_choices(wards))
+    ward = await session.get(Ward, draft.ward_id)
+    assert ward is not None
+    if person.dialog == Dialog.SUGGEST_SIGN:
+        return _sign_prompt(language, draft, user_name, ward.kind)
     if person.dialog == Dialog.SUGGEST_OFFER:
         if draft.session_id is not None:
             return drafts.offer_kept(language, draft)
-        ward = await session.get(Ward, draft.ward_id)
-        assert ward is not None
         return drafts.offer_message(language, draft, ward.name, user_name)
     if draft.session_id is not None:
-        return survey.skip_prompt(language, draft)
-    ward = await session.get(Ward, draft.ward_id)
-    assert ward is not None
+        return survey.skip_prompt(language, draft, ward.kind)
     return Reply(say(language, "ask_suggestion_free", ward=ward.name))
 
 
@@ -177,18 +176,20 @@ async def on_skip(
         gone = resend and data.split(":")[-1].isdigit() and person.dialog == Dialog.IDLE
         if gone and await session.get(Draft, int(data.split(":")[-1])) is None:
             if await _filed_from(session, person, data) is None:  # skipped: say it again
-                return Response(_skipped(ctx, person, message_id))
+                kind = await kind_of(session, person.ward_id)
+                return Response(_skipped(ctx, person, message_id, kind))
         return Response(notice=say(language, "bad_button"))
+    kind = await kind_of(session, draft.ward_id)
     await session.delete(draft)
     person.dialog, person.dialog_ref = Dialog.IDLE, None
-    return Response(_skipped(ctx, person, message_id))
+    return Response(_skipped(ctx, person, message_id, kind))
 
 
-def _skipped(ctx: Context, person: Person, message_id: int | None) -> list[Reply]:
+def _skipped(ctx: Context, person: Person, message_id: int | None, kind: str | None) -> list[Reply]:
     language = person.language
     return [
-        Reply(say(language, "ask_suggestion"), edit=message_id, replaces=True, news=""),
-        broadcasts.with_optin(ctx, person, Reply(say(language, "skipped"))),
+        Reply(say(language, "ask_suggestion", kind=kind), edit=message_id, replaces=True, news=""),
+        broadcasts.with_optin(ctx, person, Reply(say(language, "skipped")), kind),
     ]
 
 
@@ -247,7 +248,8 @@ async def _on_offer(
         return Response(notice=say(language, "bad_button"))
     if action == drafts.SEND:
         person.dialog = Dialog.SUGGEST_SIGN
-        shown = _sign_prompt(language, draft, event.user_name)
+        kind = await kind_of(session, draft.ward_id)
+        shown = _sign_prompt(language, draft, event.user_name, kind)
         return Response([replace(shown, edit=event.message_id)])
     if action == drafts.MORE:
         person.dialog = Dialog.SUGGEST_TEXT
@@ -257,7 +259,9 @@ async def _on_offer(
     dropped = Reply(say(language, "not_sent"), edit=event.message_id)
     if draft.session_id is None:
         return Response([dropped])
-    return Response([dropped, broadcasts.with_optin(ctx, person, Reply(say(language, "skipped")))])
+    skipped = Reply(say(language, "skipped"))
+    kind = await kind_of(session, draft.ward_id)
+    return Response([dropped, broadcasts.with_optin(ctx, person, skipped, kind)])
 
 
 async def _filed_replies(
@@ -273,10 +277,10 @@ async def _filed_replies(
         if page.signed
         else say(language, "chose_anonymous", preview=shown)
     )
-    filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name))
+    filed = Reply(say(language, "filed", page=page.page_no, ward=ward.name, kind=ward.kind))
     return [
         Reply(chosen, edit=message_id, replaces=True, news=""),  # the page number says it
-        filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed),
+        filed if page.session_id is None else broadcasts.with_optin(ctx, person, filed, ward.kind),
     ]
 
 

@@ -29,7 +29,7 @@ from storage.models import (
     SurveySession,
     Ward,
 )
-from storage.queries import answers_of, cancel_active_sessions
+from storage.queries import answers_of, cancel_active_sessions, kind_of
 
 ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
 
@@ -218,7 +218,7 @@ async def _closing(session: AsyncSession, person: Person, run: SurveySession) ->
     session.add(draft)
     await session.flush()
     person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
-    return skip_prompt(person.language, draft)
+    return skip_prompt(person.language, draft, await kind_of(session, run.ward_id))
 
 
 async def keep_typed(
@@ -258,18 +258,19 @@ async def _shown_again(
     if run.status == SessionStatus.COMPLETED and person.dialog in offered:
         draft = await session.get(Draft, person.dialog_ref) if person.dialog_ref else None
         if draft is not None and draft.session_id == run.id:
+            kind = await kind_of(session, run.ward_id)
             replies.append(
                 drafts.offer_kept(person.language, draft)
                 if person.dialog == Dialog.SUGGEST_OFFER
-                else skip_prompt(person.language, draft)
+                else skip_prompt(person.language, draft, kind)
             )
     return Response(replies, notice=say(person.language, "already_answered"))
 
 
-def skip_prompt(language: str, draft: Draft) -> Reply:
+def skip_prompt(language: str, draft: Draft, kind: str | None) -> Reply:
     """After the ratings: ask for a suggestion, with a button to skip it."""
     return Reply(
-        say(language, "ask_suggestion"),
+        say(language, "ask_suggestion", kind=kind),
         (Choice(say(language, "btn_skip"), f"k:{draft.id}"),),
         free_text=True,
     )

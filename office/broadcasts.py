@@ -6,14 +6,16 @@ nothing is sent from here.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.broadcasts import TIME_FORMATS
 from handlers.catalogue import office_text, say
 from handlers.context import stored_version
+from handlers.reminders import quiet_at
 from office.errors import Conflict, Invalid, NotFound
 from office.surveys import list_surveys
 from office.wards import get_ward
@@ -21,6 +23,7 @@ from storage.broadcasts import ACTIVE, Progress, progress, schedule, set_wards, 
 from storage.models import Broadcast, BroadcastStatus, utcnow
 
 LOCAL_TIME = "%Y-%m-%d %H:%M"
+SHOWN_TIME = "%d/%m/%Y %H:%M"
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,14 @@ class BroadcastView:
 
 
 def parse_local_time(value: str, zone: ZoneInfo, field: str = "at") -> datetime:
-    """'YYYY-MM-DD HH:MM' in the office's zone, as an aware datetime."""
-    try:
-        return datetime.strptime(value.strip(), LOCAL_TIME).replace(tzinfo=zone)
-    except ValueError:
-        raise Invalid("bad_time", office_text("bad_time", value=value), field) from None
+    """'dd/mm/yyyy HH:MM' (as the chat takes it) or 'YYYY-MM-DD HH:MM' in the office's
+    zone, as an aware datetime."""
+    for pattern in TIME_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), pattern).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    raise Invalid("bad_time", office_text("bad_time", value=value), field)
 
 
 async def create_broadcast(
@@ -47,9 +53,14 @@ async def create_broadcast(
     folders: Sequence[Path],
     wards: Sequence[str] = (),
     at: datetime | None = None,
+    quiet: tuple[time, time] | None = None,
     created_by: str = "cli",
 ) -> BroadcastView:
-    """A broadcast of `survey` to the wards given (none: city-wide), at `at` or now."""
+    """A broadcast of `survey` to the wards given (none: city-wide), at `at` or now.
+
+    A time in the quiet hours (`SOGOPY_QUIET_HOURS`, local) is refused rather than left to
+    wait for the morning unnoticed; so is a broadcast that would reach nobody.
+    """
     library, _ = list_surveys(folders)
     if survey not in library:
         raise NotFound("unknown_survey", office_text("unknown_survey", survey=survey), "survey")
@@ -57,6 +68,10 @@ async def create_broadcast(
     if at is not None and at <= now:
         shown = at.strftime(LOCAL_TIME)
         raise Invalid("time_passed", office_text("time_passed", value=shown), "at")
+    if at is not None and quiet_at(quiet, at.time()):  # `at` is in the office's zone
+        shown, hours = at.strftime(SHOWN_TIME), "-".join(t.strftime("%H:%M") for t in quiet or ())
+        message = office_text("quiet_time", value=shown, quiet=hours)
+        raise Invalid("quiet_time", message, "at")
     found = [await get_ward(session, code) for code in wards]
     for ward in found:
         if ward.removed_at is not None:
@@ -68,7 +83,10 @@ async def create_broadcast(
     session.add(broadcast)
     await session.flush()
     await set_wards(session, broadcast, [w.id for w in found if w.id is not None])
-    await schedule(session, broadcast, at or now)
+    if await schedule(session, broadcast, at or now) == 0:
+        scope = ", ".join(w.name for w in found) or office_text("cli_city")
+        await session.rollback()  # nothing of it is kept
+        raise Conflict("nobody_to_send", office_text("nobody_to_send", scope=scope), "ward")
     await session.commit()
     return await _view(session, broadcast)
 

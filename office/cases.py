@@ -17,8 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
 from office.errors import Conflict, Forbidden, Invalid, NotFound
+from storage.codes import case_code, code_of_case
 from storage.models import Case, Ward, utcnow
-from storage.queries import new_token, ward_by_code
+from storage.queries import new_token
 
 WARD_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 CASE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -47,6 +48,7 @@ class CaseView:
     procedure: str
     status: CaseStatus
     token: str  # the receipt link's start payload is f"c_{token}"
+    short_code: str  # the six digits a citizen may type instead (storage/codes.py)
     received_at: datetime | None
     desk: int | None
     due_at: datetime | None
@@ -65,7 +67,13 @@ def case_status(case: Case) -> CaseStatus:
     return CaseStatus.REGISTERED
 
 
-def _view(case: Case, ward: Ward) -> CaseView:
+async def _view(session: AsyncSession, case: Case, ward: Ward) -> CaseView:
+    """The case as shown; a case kept from before codes existed gets its code now."""
+    assert case.id is not None
+    short = await code_of_case(session, case.id)
+    if short is None:
+        await case_code(session, case, utcnow())  # in the case's own transaction
+        await session.commit()
     return CaseView(
         code=case.code,
         ward_code=ward.code,
@@ -73,6 +81,7 @@ def _view(case: Case, ward: Ward) -> CaseView:
         procedure=case.procedure,
         status=case_status(case),
         token=case.token,
+        short_code=short,
         received_at=case.received_at,
         desk=case.desk,
         due_at=case.due_at,
@@ -115,11 +124,13 @@ async def _scoped(session: AsyncSession, code: str, ward: str | None) -> tuple[C
     return found
 
 
-def _same_or_conflict(found: tuple[Case, Ward], ward: str, procedure: str) -> CaseView:
+async def _same_or_conflict(
+    session: AsyncSession, found: tuple[Case, Ward], ward: str, procedure: str
+) -> CaseView:
     case, kept = found
     if kept.code != ward or case.procedure != procedure:
         raise Conflict("case_conflict", office_text("case_conflict", code=case.code), "code")
-    return _view(case, kept)
+    return await _view(session, case, kept)
 
 
 async def register_case(
@@ -137,7 +148,6 @@ async def register_case(
     The same code with the same ward and procedure again returns the case as first
     registered (its times and desk unchanged); another ward or procedure is a Conflict.
     """
-    ward_code = normal_ward_code(ward)
     code = code.strip()
     if not CASE_CODE.fullmatch(code):
         raise Invalid("bad_code", office_text("bad_code", code=code), "code")
@@ -153,12 +163,12 @@ async def register_case(
         )
         raise Invalid("due_before_received", message, "due_at")
 
+    from office.wards import get_ward  # office.wards needs this module's rules
+
+    kept = await get_ward(session, ward)
     found = await _find(session, code)
     if found is not None:
-        return _same_or_conflict(found, ward_code, procedure), False
-    kept = await ward_by_code(session, ward_code)
-    if kept is None:
-        raise NotFound("unknown_ward", office_text("unknown_ward", ward=ward), "ward")
+        return await _same_or_conflict(session, found, kept.code, procedure), False
     if kept.removed_at is not None:
         raise Conflict("ward_removed", office_text("ward_removed", ward=kept.name), "ward")
     assert kept.id is not None
@@ -174,6 +184,8 @@ async def register_case(
     try:
         # a plain INSERT: the ORM's unit of work cost as much as the rest of the request
         await session.exec(insert(Case).values(**case.model_dump(exclude={"id"})))
+        case.id = (await session.exec(select(col(Case.id)).where(Case.code == code))).one()
+        await case_code(session, case, utcnow())  # in the case's own transaction
         await session.commit()
     except IntegrityError:
         # another door registered the same code at the same moment: answer as if it came first
@@ -181,8 +193,8 @@ async def register_case(
         found = await _find(session, code)
         if found is None:
             raise
-        return _same_or_conflict(found, ward_code, procedure), False
-    return _view(case, kept), True
+        return await _same_or_conflict(session, found, kept.code, procedure), False
+    return await _view(session, case, kept), True
 
 
 async def mark_case_done(
@@ -195,7 +207,7 @@ async def mark_case_done(
     """
     case, kept = await _scoped(session, code, ward)
     if case.done_at is not None:
-        return _view(case, kept), False
+        return await _view(session, case, kept), False
     # only if still not done: two doors marking it at once keep the first time
     moment = _utc(now, "now") or utcnow()
     result = await session.exec(
@@ -207,11 +219,11 @@ async def mark_case_done(
     await session.commit()
     if not result.rowcount:  # another door marked it meanwhile: its time is the one kept
         await session.refresh(case)
-        return _view(case, kept), False
+        return await _view(session, case, kept), False
     case.done_at = moment
-    return _view(case, kept), True
+    return await _view(session, case, kept), True
 
 
 async def get_case(session: AsyncSession, code: str, *, ward: str | None = None) -> CaseView:
     """The case `code`; a ward-scoped caller (`ward` given) sees only its own ward's."""
-    return _view(*await _scoped(session, code, ward))
+    return await _view(session, *await _scoped(session, code, ward))

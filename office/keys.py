@@ -15,10 +15,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
-from office.cases import normal_ward_code
 from office.errors import Conflict, Invalid, NotFound
+from office.wards import get_ward
 from storage.models import ApiKey, Ward, utcnow
-from storage.queries import ward_by_code
 
 KEY_START = "sgp_"  # tells a sogopy key apart in a config file or a leak scanner
 PREFIX_LENGTH = 12  # "sgp_" and 8 characters of the random part: shown, never enough to use
@@ -55,10 +54,8 @@ async def create_key(
         raise Invalid("bad_key_name", office_text("bad_key_name"), "name")
     ward_id, ward_code = None, None
     if ward is not None:
-        ward_code = normal_ward_code(ward)
-        found = await ward_by_code(session, ward_code)
-        if found is None:
-            raise NotFound("unknown_ward", office_text("unknown_ward", ward=ward), "ward")
+        found = await get_ward(session, ward)
+        ward_code = found.code
         if found.removed_at is not None:
             raise Conflict("ward_removed", office_text("ward_removed", ward=found.name), "ward")
         ward_id = found.id

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.catalogue import say
+from handlers.catalogue import office_text, say
 from handlers.numbered import fold
 from office import audit
 from storage.models import (
@@ -47,13 +47,14 @@ class AmbiguousPerson(LookupError):
 
     def __init__(self, ref: str, people: Sequence[Person]) -> None:
         listed = "; ".join(describe(person) for person in people)
-        super().__init__(f"{ref!r} matches {len(people)} people: {listed}; use a chat id")
+        count = len(people)
+        super().__init__(office_text("person_ambiguous", ref=ref, count=count, listed=listed))
         self.people = people
 
 
 def describe(person: Person) -> str:
     """One line naming a person for the operator at the desk."""
-    return f"{person.platform} {person.chat_id} ({person.name or 'no name'})"
+    return f"{person.platform} {person.chat_id} ({person.name or office_text('person_no_name')})"
 
 
 async def find_person(session: AsyncSession, ref: str) -> Person:
@@ -80,7 +81,7 @@ async def find_person(session: AsyncSession, ref: str) -> Person:
                 found[person.id or 0] = person
     people = list(found.values())
     if not people:
-        raise LookupError(f"nobody matches {ref!r} (a chat id, a case code or a name)")
+        raise LookupError(office_text("person_unknown", ref=ref))
     if len(people) > 1:
         raise AmbiguousPerson(ref, people)
     return people[0]

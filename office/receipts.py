@@ -1,8 +1,9 @@
 """What a clerk prints for a case: its QR code, and an A6 slip to hand out with the result.
 
 The slip carries the ward, the case code, the procedure, the QR code of the receipt
-link, the code to send on Zalo, and two lines of instructions. DejaVu Sans (shipped
-with matplotlib) has every Vietnamese diacritic, so nothing depends on system fonts.
+link, the six-digit code to type on Zalo or Telegram, and two lines of instructions.
+DejaVu Sans (shipped with matplotlib) has every Vietnamese diacritic, so nothing
+depends on system fonts.
 """
 
 import io
@@ -28,7 +29,7 @@ INSTRUCTIONS_TELEGRAM = (
     "2. Khi nhận kết quả, xin đánh giá mức độ hài lòng và góp ý cho phường.",
 )
 INSTRUCTIONS_ZALO = (
-    "1. Mở Zalo, gửi mã trên tới Sổ góp ý của phường.",
+    "1. Mở Zalo, gõ mã số trên gửi tới Sổ góp ý của phường.",
     "2. Khi nhận kết quả, xin đánh giá mức độ hài lòng và góp ý cho phường.",
 )
 
@@ -38,6 +39,7 @@ class CaseLinks:
     """How a citizen reaches the case's survey: a Telegram link, a code to send on Zalo."""
 
     payload: str  # f"c_{token}", what the link starts the bot with
+    short_code: str  # the six digits a person may type instead, on Zalo or Telegram
     telegram: str | None  # https://t.me/<bot>?start=c_…, when a Telegram bot is known
     zalo_bot: str | None  # the Zalo bot's name, when Zalo is configured
 
@@ -46,7 +48,7 @@ class CaseLinks:
         """The line the CLI prints for Zalo: the code the citizen sends first."""
         if self.zalo_bot is None:
             return None
-        return f'Zalo: gửi "{self.payload}" tới Zalo {self.zalo_bot}'
+        return f'Zalo: gửi "{self.short_code}" tới Zalo {self.zalo_bot}'
 
     @property
     def qr_text(self) -> str:
@@ -57,7 +59,7 @@ class CaseLinks:
 def case_links(case: CaseView, telegram_username: str | None, zalo_bot: str | None) -> CaseLinks:
     payload = f"c_{case.token}"
     telegram = f"https://t.me/{telegram_username}?start={payload}" if telegram_username else None
-    return CaseLinks(payload, telegram, zalo_bot)
+    return CaseLinks(payload, case.short_code, telegram, zalo_bot)
 
 
 def qr_png(text: str, scale: int = 10) -> bytes:
@@ -91,6 +93,7 @@ def receipt_pdf(case: CaseView, links: CaseLinks) -> bytes:
     top = pdf.get_y()
     pdf.image(io.BytesIO(qr_png(links.qr_text)), x=(pdf.w - QR_MM) / 2, y=top, w=QR_MM, h=QR_MM)
     pdf.set_y(top + QR_MM + 1)
+    lines(f"Mã số: {links.short_code}", 12, bold=True, align="C")
     if links.zalo_line is not None:
         lines(links.zalo_line, 8.5, bold=True, align="C")
     for line in INSTRUCTIONS_TELEGRAM if links.telegram else INSTRUCTIONS_ZALO:

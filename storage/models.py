@@ -69,10 +69,19 @@ class Dialog(StrEnum):
     BROADCAST_AT = "broadcast_at"  # an admin typing the send time; dialog_ref: broadcast.id
 
 
+class WardKind(StrEnum):
+    """What a ward is called in its citizens' messages (issue 11, point 14)."""
+
+    PHUONG = "phường"
+    XA = "xã"
+    THI_TRAN = "thị trấn"
+
+
 class Ward(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=200)
+    kind: str = Field(default=WardKind.PHUONG, max_length=16)
     deadline_days: int = 10
     last_page: int = 0  # the book's page counter, incremented in the page's transaction
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
@@ -107,6 +116,9 @@ class Person(SQLModel, table=True):
     last_seen_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # issue 11: the Telegram command menu last set for this chat (leader, admin; None: default)
     menu: str | None = Field(default=None, max_length=16)
+    # short codes typed by hand (issue 11, point 7): wrong ones in a row, and the last one's time
+    code_misses: int = 0
+    code_missed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class Case(SQLModel, table=True):
@@ -132,6 +144,23 @@ class Case(SQLModel, table=True):
     received_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     desk: int | None = None
     due_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class ShortCode(SQLModel, table=True):
+    """A six-digit code a person can type instead of opening a link (issue 11, point 7).
+
+    One table for desks and cases, so a code typed without a prefix names one thing: a
+    desk's code has `desk` (None: the ward's own walk-in code) and no `case_id`; a case's
+    code has `case_id`. Codes are random, never sequential, so a neighbour's case cannot be
+    reached by adding one.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=6, unique=True)
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    desk: int | None = None
+    case_id: int | None = Field(default=None, foreign_key="case.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
 class SurveyVersion(SQLModel, table=True):

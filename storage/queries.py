@@ -47,6 +47,12 @@ async def ward_by_code(session: AsyncSession, code: str) -> Ward | None:
     return result.first()
 
 
+async def kind_of(session: AsyncSession, ward_id: int | None) -> str | None:
+    """The kind of the ward (phường, xã, thị trấn) a citizen's message speaks of, if known."""
+    ward = await session.get(Ward, ward_id) if ward_id is not None else None
+    return ward.kind if ward is not None else None
+
+
 async def list_wards(session: AsyncSession) -> Sequence[Ward]:
     return (await session.exec(select(Ward).order_by(Ward.code))).all()
 

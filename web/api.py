@@ -62,6 +62,7 @@ def _case_out(state: HttpState, case: CaseView) -> CaseOut:
         due_at=case.due_at,
         done_at=case.done_at,
         telegram_link=links.telegram,
+        short_code=links.short_code,
         zalo_code=links.payload,
         zalo_line=links.zalo_line,
         qr_url=f"{base}/qr.png",

@@ -59,7 +59,11 @@ class CaseOut(BaseModel):
     due_at: datetime | None
     done_at: datetime | None
     telegram_link: str | None = Field(description="the receipt link, when a Telegram bot runs")
-    zalo_code: str = Field(description="mã gửi tới Zalo của phường (the code to send on Zalo)")
+    short_code: str = Field(
+        description="mã số 6 chữ số in trên phiếu, gõ vào Zalo hoặc Telegram (the six-digit "
+        "code a citizen types instead of opening the link)"
+    )
+    zalo_code: str = Field(description="mã gửi tới Zalo (the link's payload, also taken)")
     zalo_line: str | None = Field(description="the Zalo line as printed, when Zalo runs")
     qr_url: str
     receipt_url: str
@@ -78,8 +82,9 @@ class CaseOut(BaseModel):
                     "due_at": "2026-12-03T10:00:00Z",
                     "done_at": None,
                     "telegram_link": "https://t.me/sogopy_bot?start=c_Xb3kP0aQ2mZ9vL1w",
+                    "short_code": "483920",
                     "zalo_code": "c_Xb3kP0aQ2mZ9vL1w",
-                    "zalo_line": 'Zalo: gửi "c_Xb3kP0aQ2mZ9vL1w" tới Zalo Sổ góp ý',
+                    "zalo_line": 'Zalo: gửi "483920" tới Zalo Sổ góp ý',
                     "qr_url": "https://gopy.example.vn/api/v1/cases/HS-2026-000123/qr.png",
                     "receipt_url": "https://gopy.example.vn/api/v1/cases/HS-2026-000123/receipt.pdf",
                 }

@@ -20,15 +20,16 @@ from tests.bot.test_e2e_citizen import rows
 
 LINK = re.compile(rf"^https://t\.me/{USERNAME}\?start=([A-Za-z0-9_-]{{1,64}})$")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CODE_LINE = re.compile(r"Mã số: ([1-9][0-9]{5}) \(gõ số này vào Zalo hoặc Telegram .*\)")
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The single `error: ...` line of a refused command."""
+    """The single `Lỗi: ...` line of a refused command."""
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
+    assert lines[0].startswith("Lỗi: ")
     return lines[0]
 
 
@@ -83,7 +84,7 @@ async def test_ward_add_upper_cases_the_code_and_tidies_the_name(
 ) -> None:
     added = await asogopy(bot_env, "ward", "add", "nghia-tan", "  Phường   Nghĩa\tTân ")
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == "added ward NGHIA-TAN: Phường Nghĩa Tân"
+    assert added.stdout.strip() == "Đã thêm phường NGHIA-TAN: Phường Nghĩa Tân"
 
     listed = await asogopy(bot_env, "ward", "list")
     assert listed.returncode == 0, listed.stderr
@@ -95,7 +96,7 @@ async def test_adding_the_same_ward_twice_is_one_line_error(
 ) -> None:
     await add_ward_row(database_url)
     again = await asogopy(bot_env, "ward", "add", "nghia-tan", "Phường khác")
-    assert "Phường NGHIA-TAN đã có" in one_line_error(again)
+    assert "Phường/xã NGHIA-TAN đã có" in one_line_error(again)
     assert [ward.name for ward in await rows(database_url, Ward)] == ["Phường Nghĩa Tân"]
 
 
@@ -125,10 +126,14 @@ async def test_desk_link_prints_one_start_link(bot_env: dict[str, str], database
         asogopy(bot_env, "desk-link", "nghia-tan"),
         asogopy(bot_env, "desk-link", "NGHIA-TAN", "--desk", "3"),
     )
-    assert plain.stdout.count("\n") == 1
+    assert plain.stdout.count("\n") == 2  # the link, then the desk's code (issue 11)
     assert the_link(plain) == "d_NGHIA-TAN"
-    assert desk.stdout.count("\n") == 1
+    assert desk.stdout.count("\n") == 2
     assert the_link(desk).endswith("_3")
+    codes = [CODE_LINE.fullmatch(result.stdout.splitlines()[1]) for result in (plain, desk)]
+    assert all(codes) and codes[0][1] != codes[1][1]  # type: ignore[index]
+    again = await asogopy(bot_env, "desk-link", "Nghĩa Tân", "--desk", "3")
+    assert again.stdout == desk.stdout  # a desk keeps its code; the ward named by its name
 
 
 async def test_desk_link_writes_a_printable_qr_png(
@@ -166,7 +171,8 @@ async def test_case_new_prints_the_receipt_link(bot_env: dict[str, str], databas
         *("--procedure", "Đăng ký  khai sinh"),
         process=True,  # end to end: the installed command, as an admin runs it
     )
-    assert result.stdout.count("\n") == 1
+    assert result.stdout.count("\n") == 2
+    assert CODE_LINE.fullmatch(result.stdout.splitlines()[1]), result.stdout
     payload = the_link(result)
     (case,) = await rows(database_url, Case)
     assert payload == f"c_{case.token}"
@@ -179,7 +185,7 @@ async def test_a_case_code_is_registered_only_once(
     await add_ward_row(database_url)
     new = ("case", "new", "--ward", "NGHIA-TAN", "--code", "HS-0001", "--procedure", "Khai sinh")
     assert (await asogopy(bot_env, *new)).returncode == 0
-    assert "HS-0001 already exists" in one_line_error(await asogopy(bot_env, *new))
+    assert "Hồ sơ HS-0001 đã có" in one_line_error(await asogopy(bot_env, *new))
     assert len(await rows(database_url, Case)) == 1
 
 
@@ -211,7 +217,7 @@ async def test_marking_a_case_done_twice_keeps_the_first_time(
     await add_case_row(database_url, "HS-1")
     first = await asogopy(bot_env, "case", "done", "HS-1")
     assert first.returncode == 0, first.stderr
-    assert "no citizen has opened its link yet" in first.stdout
+    assert "chưa công dân nào mở link" in first.stdout
     (case,) = await rows(database_url, Case)
     second = await asogopy(bot_env, "case", "done", "HS-1")
     assert second.returncode == 0, second.stderr
@@ -229,7 +235,7 @@ async def test_any_first_command_on_a_new_machine_creates_the_database(
     assert "Không có hồ sơ mã" in one_line_error(unknown)
     listed = await asogopy(new_machine_env, "ward", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.startswith("no wards yet")
+    assert listed.stdout.startswith("Chưa có phường, xã nào")
 
 
 async def test_without_a_username_the_link_asks_the_bot_api(

@@ -43,30 +43,30 @@ def test_keys_are_made_listed_and_revoked(office_env: str) -> None:
     assert ward.exit_code == 0, ward.output
     key = ward.stdout.strip()
     assert "\n" not in key and key.startswith("sgp_") and len(key) > 40  # alone on stdout
-    assert "not shown again" in ward.stderr
+    assert "không được in lại" in ward.stderr
     city = runner.invoke(app, ["apikey", "create", "--city"]).stdout.strip()
     assert valid(office_env, key) == "NGHIA-TAN" and valid(office_env, city) == "city"
 
     listed = runner.invoke(app, ["apikey", "list"]).stdout.splitlines()
     assert [line.split("\t")[:4] for line in listed] == [
         ["1", f"{key[:12]}…", "NGHIA-TAN", "Một cửa"],
-        ["2", f"{city[:12]}…", "city", "-"],
+        ["2", f"{city[:12]}…", "toàn thành phố", "-"],
     ]
     assert key not in "\n".join(listed)  # the key itself is never shown again
 
     revoked = runner.invoke(app, ["apikey", "revoke", "1"])
-    assert revoked.exit_code == 0 and "revoked" in revoked.stdout
+    assert revoked.exit_code == 0 and "Đã thu hồi" in revoked.stdout
     assert valid(office_env, key) is None and valid(office_env, city) == "city"
-    assert "revoked" in runner.invoke(app, ["apikey", "list"]).stdout.splitlines()[0]
+    assert "thu hồi" in runner.invoke(app, ["apikey", "list"]).stdout.splitlines()[0]
     again = runner.invoke(app, ["apikey", "revoke", "1"])
-    assert again.exit_code == 0 and "already" in again.stdout
+    assert again.exit_code == 0 and "trước đó" in again.stdout
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["apikey", "create"], "--ward CODE or --city"),
-        (["apikey", "create", "--city", "--ward", "NGHIA-TAN"], "--ward CODE or --city"),
+        (["apikey", "create"], "--ward MÃ hoặc --city"),
+        (["apikey", "create", "--city", "--ward", "NGHIA-TAN"], "--ward MÃ hoặc --city"),
         (["apikey", "create", "--ward", "KHONG-CO"], "Không có phường/xã mã 'KHONG-CO'"),
         (["apikey", "revoke", "9"], "Không có khoá API số 9"),
     ],

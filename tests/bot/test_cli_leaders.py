@@ -98,7 +98,7 @@ async def test_invite_days_out_of_bounds_or_unknown_ward_is_one_line_error(
         assert refused.stdout == ""
     assert await rows(database_url, Invite) == []
     assert no_leaders.returncode == 0, no_leaders.stderr
-    assert no_leaders.stdout.startswith("no leaders yet")
+    assert no_leaders.stdout.startswith("Chưa có lãnh đạo nào")
 
 
 async def test_revoking_an_invite_by_link_or_token(
@@ -145,9 +145,9 @@ async def test_leader_list_shows_active_leaderships(
         asogopy(bot_env, "leader", "list", "--ward", "KHONG-CO"),
     )
     assert everyone.returncode == 0, everyone.stderr
-    an_dv = f"{ids['an_dv']}\tDICH-VONG\tNguyễn Văn An\ttelegram 2001\tsince 02/03/2026"
-    an_nt = f"{ids['an_nt']}\tNGHIA-TAN\tNguyễn Văn An\ttelegram 2001\tsince 02/03/2026"
-    binh_nt = f"{ids['binh_nt']}\tNGHIA-TAN\tTrần Thị Bình\ttelegram 2002\tsince 03/03/2026"
+    an_dv = f"{ids['an_dv']}\tDICH-VONG\tNguyễn Văn An\ttelegram 2001\ttừ 02/03/2026"
+    an_nt = f"{ids['an_nt']}\tNGHIA-TAN\tNguyễn Văn An\ttelegram 2001\ttừ 02/03/2026"
+    binh_nt = f"{ids['binh_nt']}\tNGHIA-TAN\tTrần Thị Bình\ttelegram 2002\ttừ 03/03/2026"
     assert everyone.stdout.splitlines() == [an_dv, an_nt, binh_nt]
     assert nghia_tan.stdout.splitlines() == [an_nt, binh_nt]
     assert "Cường" not in everyone.stdout
@@ -167,13 +167,13 @@ async def test_removing_a_leader_ends_the_leadership(
     )
     assert binh.returncode == 0, binh.stderr
     assert binh.stdout.splitlines() == [
-        "removed Trần Thị Bình as leader of NGHIA-TAN (Phường Nghĩa Tân)"
+        "Trần Thị Bình thôi làm lãnh đạo NGHIA-TAN (Phường Nghĩa Tân)"
     ]
     assert an_nt.stdout.splitlines() == [
-        "removed Nguyễn Văn An as leader of NGHIA-TAN (Phường Nghĩa Tân)"
+        "Nguyễn Văn An thôi làm lãnh đạo NGHIA-TAN (Phường Nghĩa Tân)"
     ]
     assert "Không có lãnh đạo số 999" in one_line_error(unknown)
-    assert "bad leader id" in one_line_error(bad)
+    assert "Số lãnh đạo" in one_line_error(bad)
     assert "đã thôi từ ngày 04/03/2026" in one_line_error(removed_before)
 
     again, listed = await asyncio.gather(
@@ -205,7 +205,7 @@ async def test_ward_set_changes_the_deadline(bot_env: dict[str, str], database_u
         asogopy(bot_env, "ward", "set", "NGHIA-TAN"),
     )
     assert changed.returncode == 0, changed.stderr
-    assert changed.stdout.splitlines() == ["ward NGHIA-TAN: answer deadline 14 days"]
+    assert changed.stdout.splitlines() == ["NGHIA-TAN: hạn trả lời 14 ngày"]
     assert "0 ngày" in one_line_error(zero)
     assert "366 ngày" in one_line_error(too_many)
     assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(unknown)

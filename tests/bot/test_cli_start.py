@@ -34,7 +34,7 @@ def test_ward_list_loads_none_of_the_heavy_libraries(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("no wards yet")
+    assert result.stdout.startswith("Chưa có phường, xã nào")
     loaded = set(result.stderr.split())
     assert "sqlalchemy" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))

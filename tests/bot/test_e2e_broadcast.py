@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -176,9 +177,9 @@ async def test_an_admin_broadcasts_from_the_chat_and_citizens_answer(
 
     status = await asogopy(bot_env, "broadcast", "status", "1")
     assert status.returncode == 0, status.stderr
-    assert "broadcast 1: done" in status.stdout
-    assert "sent 2, blocked 0, failed 0, skipped 0, pending 0" in status.stdout
-    assert "answered: 1 people (50.0% of those reached)" in status.stdout
+    assert "Đợt gửi 1: ✅ Đã gửi xong" in status.stdout
+    assert "Đã gửi 2, chặn bot 0, lỗi 0, bỏ qua 0, còn lại 0" in status.stdout
+    assert "Đã trả lời: 1 người (50.0% số người đã nhận)" in status.stdout
 
 
 async def test_cli_broadcast_skips_whom_it_must_and_records_why(
@@ -191,18 +192,20 @@ async def test_cli_broadcast_skips_whom_it_must_and_records_why(
     (in_gone,) = await opted_in(emulator, database_url, gone, 7101, 1)
     blocked.block()
     listed = await asogopy(bot_env, "survey", "list")
-    assert listed.stdout.startswith("sipas\tversion 2\t5 questions")
+    assert listed.stdout.startswith("sipas\tphiên bản 2\t5 câu hỏi")
 
-    later = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    later_day = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() + timedelta(days=2)
+    later = f"{later_day:%Y-%m-%d} 10:00"  # out of the quiet hours
     waiting = await asogopy(bot_env, "broadcast", "create", "--survey", "sipas", "--at", later)
     assert waiting.returncode == 0, waiting.stderr
     cancelled = await asogopy(bot_env, "broadcast", "cancel", waiting.stdout.split()[0])
-    assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
+    assert cancelled.returncode == 0 and "Đã huỷ" in cancelled.stdout
 
     # made for later; then one citizen opts out and a ward is removed; then its time comes
     created = await asogopy(bot_env, "broadcast", "create", "--survey", "sipas", "--at", later)
     assert created.returncode == 0, created.stderr
-    assert created.stdout.splitlines()[1].endswith(f"to 4 people (city-wide), at {later}")
+    shown = f"{later_day:%d/%m/%Y} 10:00"
+    assert created.stdout.splitlines()[1].endswith(f"tới 4 người (toàn thành phố), lúc {shown}")
     await asogopy(bot_env, "ward", "remove", "CU")
     broadcast_id = int(created.stdout.split()[0])
 

@@ -182,3 +182,24 @@ async def test_each_chat_is_served_in_order_while_chats_run_together(
     assert pages == {
         "\n".join(f"{citizen.id}: dòng {line}" for line in range(10)) for citizen in citizens
     }
+
+
+async def test_a_case_code_typed_on_telegram_links_the_case(
+    emulator: BotApiEmulator, bot_env: dict[str, str], running_bot: object
+) -> None:
+    """Issue 11, point 7: the receipt's six digits, typed as the first message (with or
+    without its "c"), do what the receipt's link does."""
+    await add_ward(bot_env)
+    created = await asogopy(
+        bot_env, "case", "new", "--ward", "Nghĩa Tân", "--code", "HS-0002",
+        "--procedure", "Chứng thực bản sao",
+    )  # fmt: skip
+    code = re.search(r"^Mã số: ([1-9][0-9]{5}) ", created.stdout, re.M)
+    assert code, created.stdout
+    citizen = emulator.user(1002, first_name="Hoa")
+    await citizen.send_text(f"c{code[1]}")
+    linked = await citizen.next_message()
+    assert "HS-0002" in linked.text and "Chứng thực bản sao" in linked.text
+    other = emulator.user(1003, first_name="Minh")
+    await other.send_text(code[1])
+    assert "đã được liên kết với một người khác" in (await other.next_message()).text

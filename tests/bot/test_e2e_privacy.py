@@ -150,10 +150,10 @@ async def test_the_desk_exports_and_erases_by_reference_and_the_audit_shows_it(
     assert exported.returncode == 0, exported.stderr
     assert json.loads(out.read_text())["suggestions"][0]["text"] == "Góp ý số 7101"
     unknown = await asogopy(bot_env, "privacy", "erase", "--person", "nobody")
-    assert unknown.returncode == 1 and "nobody matches" in unknown.stderr
+    assert unknown.returncode == 1 and "Không ai khớp với 'nobody'" in unknown.stderr
     erased = await asogopy(bot_env, "privacy", "erase", "--person", "7102", "--content")
     assert erased.returncode == 0, erased.stderr
-    assert "1 pages their text replaced" in erased.stdout
+    assert "1 trang góp ý đã thay nội dung" in erased.stdout
     pages = {page.page_no: page for page in await rows(database_url, BookPage)}
     assert pages[2].author_name is None and pages[2].text.startswith("Đã xoá")
     assert pages[1].author_name == "Nguyễn Văn An"
@@ -190,10 +190,10 @@ async def test_purge_shows_then_anonymizes_the_inactive(
     await old_person()
     shown = await asogopy(bot_env, "privacy", "purge", "--dry-run")
     assert shown.returncode == 0, shown.stderr
-    assert "would anonymize 1 people" in shown.stdout and "telegram 8001 (Cũ)" in shown.stdout
+    assert "Sẽ ẩn danh 1 người" in shown.stdout and "telegram 8001 (Cũ)" in shown.stdout
     assert (await rows(database_url, Person))[0].name == "Cũ"
     done = await asogopy({**bot_env, "SOGOPY_RETENTION_MONTHS": "12"}, "privacy", "purge")
-    assert done.returncode == 0 and "anonymized 1 people" in done.stdout
+    assert done.returncode == 0 and "Đã ẩn danh 1 người" in done.stdout
     (person,) = await rows(database_url, Person)
     assert person.name is None and person.chat_id != "8001"
     bad = await asogopy({**bot_env, "SOGOPY_RETENTION_MONTHS": "hai năm"}, "privacy", "purge")

@@ -266,7 +266,7 @@ async def test_a_broadcast_reaches_a_mixed_audience(
     )
     created = await asogopy(zalo_env, "broadcast", "create", "--survey", "sipas")
     assert created.returncode == 0, created.stderr
-    assert "to 2 people" in created.stdout
+    assert "tới 2 người" in created.stdout
     invite = await on_zalo.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
     assert LEVEL_LINES in invite.text
     await on_telegram.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
@@ -297,9 +297,11 @@ async def test_links_print_the_zalo_form_when_zalo_is_configured(
     added = await asogopy(zalo_env, "ward", "add", "NGHIA-TAN", "Phường Nghĩa Tân")
     assert added.returncode == 0, added.stderr
     both = await asogopy(zalo_env, "desk-link", "NGHIA-TAN", "--desk", "2")
-    assert both.stdout.splitlines() == [
+    desk = re.search(r"Mã số: ([0-9]{6}) ", both.stdout)
+    assert desk, both.stdout
+    assert both.stdout.splitlines()[:2] == [
         "https://t.me/sogopy_test_bot?start=d_NGHIA-TAN_2",
-        'Zalo: gửi "d_NGHIA-TAN_2" tới Zalo Bot Phường Nghĩa Tân',  # the name from getMe
+        f'Zalo: gửi "{desk[1]}" tới Zalo Bot Phường Nghĩa Tân',  # the name from getMe
     ]
     zalo_only = {
         key: value for key, value in zalo_env.items() if not key.startswith("TELEGRAM_BOT")
@@ -308,8 +310,10 @@ async def test_links_print_the_zalo_form_when_zalo_is_configured(
         {**zalo_only, "ZALO_BOT_NAME": "Bot Phường"},
         "case", "new", "--ward", "NGHIA-TAN", "--code", "HS-0001", "--procedure", "Khai sinh",
     )  # fmt: skip
-    (line,) = case.stdout.splitlines()
-    assert re.fullmatch(r'Zalo: gửi "c_[A-Za-z0-9_-]{16}" tới Zalo Bot Phường', line), line
+    line, code = case.stdout.splitlines()
+    assert re.fullmatch(r'Zalo: gửi "[1-9][0-9]{5}" tới Zalo Bot Phường', line), line
+    digits = line.split('"')[1]
+    assert code.startswith(f"Mã số: {digits} ")
 
 
 async def test_a_zalo_citizen_links_a_case_by_its_code_and_is_asked_when_it_is_done(
@@ -320,10 +324,10 @@ async def test_a_zalo_citizen_links_a_case_by_its_code_and_is_asked_when_it_is_d
         zalo_env, "case", "new", "--ward", "NGHIA-TAN", "--code", "HS-0001", "--procedure",
         "Đăng ký khai sinh",
     )  # fmt: skip
-    code = re.search(r'gửi "(c_[A-Za-z0-9_-]+)"', case.stdout)
+    code = re.search(r'gửi "([0-9]{6})"', case.stdout)
     assert code, case.stdout
     citizen = zalo.user("5566", "Anh Ba")
-    await citizen.send_text(code[1])
+    await citizen.send_text(f"C {code[1]}")  # as printed on the receipt, with a prefix
     linked = await citizen.next_message()
     assert "HS-0001" in linked.text and "Đăng ký khai sinh" in linked.text
     done = await asogopy(zalo_env, "case", "done", "HS-0001")
@@ -393,3 +397,30 @@ async def test_a_zalo_broadcast_is_sent_again_after_a_bad_gateway_and_a_reset(
 
 async def _all_sent(database_url: str) -> bool:
     return [r.status for r in await rows(database_url, Recipient)] == ["sent", "sent"]
+
+
+async def test_a_zalo_greeting_asks_for_the_number_and_a_desk_code_starts_the_walk_in(
+    zalo: ZaloEmulator, zalo_env: dict[str, str], zalo_bot: object
+) -> None:
+    """Issue 11, point 7: the six digits printed beside the desk's QR code, typed as the
+    first message, start its walk-in survey; a wrong code is answered kindly, and a chat
+    that keeps guessing is slowed down, even for a right code."""
+    await asogopy(zalo_env, "ward", "add", "Tân Lập", "Xã Tân Lập")
+    printed = await asogopy(zalo_env, "desk-link", "TAN-LAP", "--desk", "1")
+    desk = re.search(r"Mã số: ([0-9]{6}) ", printed.stdout)
+    assert desk, printed.stdout
+    citizen = zalo.user("7788", "Bác Tư")
+    await citizen.send_text("/start")
+    assert "Xin gõ số in trên phiếu hẹn" in (await citizen.next_message()).text
+    await citizen.send_text(desk[1])
+    greeting = await citizen.next_message()
+    assert "Xã Tân Lập" in greeting.text
+    assert "Câu 1/3" in (await citizen.next_message()).text
+
+    guesser = zalo.user("7789", "Người đoán")
+    wrong = "100000" if desk[1] != "100000" else "100001"
+    for _ in range(3):
+        await guesser.send_text(wrong)
+        assert f"không tìm thấy mã số {wrong}" in (await guesser.next_message()).text
+    await guesser.send_text(desk[1])
+    assert "Xin đợi khoảng 1 phút" in (await guesser.next_message()).text

@@ -168,7 +168,7 @@ async def test_export_errors_are_one_line(
     )
     assert "Không có phường/xã mã 'KHONG-CO'" in one_line_error(unknown)
     assert "-o" in one_line_error(no_file)
-    assert "csv or xlsx" in one_line_error(bad_format)
-    assert f"cannot write {missing_dir}" in one_line_error(unwritable)
+    assert "csv hoặc xlsx" in one_line_error(bad_format)
+    assert f"Không ghi được {missing_dir}" in one_line_error(unwritable)
     for result in (unknown, no_file, bad_format, unwritable):
         assert result.stdout == ""

@@ -66,7 +66,6 @@ async def test_the_same_code_with_another_ward_or_procedure_is_a_conflict(
 @pytest.mark.parametrize(
     ("fields", "code", "field"),
     [
-        ({"ward": "NGHIA TAN"}, "bad_ward", "ward"),
         ({"code": "HS 1"}, "bad_code", "code"),
         ({"code": "x" * 65}, "bad_code", "code"),
         ({"procedure": "   "}, "bad_procedure", "procedure"),

@@ -1,6 +1,7 @@
 """/api/v1 as the one-stop software uses it: cases, keys, errors, receipt, figures, book."""
 
 import io
+import re
 from datetime import timedelta
 
 import httpx
@@ -40,7 +41,8 @@ async def test_a_case_registered_returned_and_read(
     (stored,) = await cases_in(ctx)
     assert case["telegram_link"] == f"https://t.me/{USERNAME}?start=c_{stored.token}"
     assert case["zalo_code"] == f"c_{stored.token}"
-    assert case["zalo_line"] == f'Zalo: gửi "c_{stored.token}" tới Zalo Sổ góp ý'
+    assert re.fullmatch(r"[1-9][0-9]{5}", case["short_code"]), case  # issue 11, point 7
+    assert case["zalo_line"] == f'Zalo: gửi "{case["short_code"]}" tới Zalo Sổ góp ý'
     assert case["status"] == "registered" and case["ward_name"] == "Phường Nghĩa Tân"
     assert case["received_at"] == "2026-12-01T01:30:00Z" and case["desk"] == 2
     assert case["qr_url"] == f"/api/v1/cases/{ENCODED}/qr.png"
@@ -228,6 +230,7 @@ async def test_the_receipt_carries_the_qr_code_and_the_text(
         "Mã hồ sơ: HS-2026/001",
         procedure,
         created.json()["zalo_line"],
+        f"Mã số: {created.json()['short_code']}",
         "Quét mã QR",
         "đánh giá mức độ hài lòng",
     ):
@@ -330,3 +333,17 @@ async def test_health_and_docs(client: httpx.AsyncClient, state: object) -> None
     assert {"vi", "en"} <= set(examples)
     state.ready = False  # type: ignore[attr-defined]
     assert (await client.get("/health")).status_code == 503
+
+
+async def test_a_city_key_may_name_the_ward_by_its_vietnamese_name(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """Issue 11, point 12: the office turns a ward's name into its code, for every door."""
+    city = bearer(keys.city)
+    created = await client.post(
+        "/api/v1/cases", json={**CASE, "ward": "Phường Nghĩa Tân"}, headers=city
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["ward"] == "NGHIA-TAN"
+    again = await client.post("/api/v1/cases", json={**CASE, "ward": "nghia tan"}, headers=city)
+    assert again.status_code == 200 and again.json() == created.json()
