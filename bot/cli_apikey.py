@@ -6,24 +6,30 @@ works); only its hash is kept. Errors are one line and exit status 1.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import load_settings
+from bot.cli_common import load_settings
 from office.errors import OfficeError
-from office.keys import KeyView, create_key, list_keys, revoke_key
-from storage.db import create_engine, session_maker, upgrade_sync
+
+if TYPE_CHECKING:  # the office and the database load with a command, not with `--help`
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from office.keys import KeyView
 
 T = TypeVar("T")
 TIME = "%d/%m/%Y %H:%M"
 
-apikey_app = typer.Typer(help="Keys of the HTTP API (/api/v1).", no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="Keys of the HTTP API (/api/v1).", no_args_is_help=True, rich_markup_mode=None
+)
 
 
-def _office(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _office(work: Callable[["AsyncSession"], Awaitable[T]]) -> T:
     """Upgrade the schema, run one office operation; its error is the command's one line."""
+    from storage.db import create_engine, session_maker, upgrade_sync
+
     settings = load_settings()
     upgrade_sync(settings.database_url)
 
@@ -42,7 +48,7 @@ def _office(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
-def _scope(key: KeyView) -> str:
+def _scope(key: "KeyView") -> str:
     return key.ward_code or "city"
 
 
@@ -53,6 +59,8 @@ def apikey_create(
     name: Annotated[str, typer.Option(help="who uses it, e.g. 'phần mềm một cửa'")] = "",
 ) -> None:
     """Make a key; it is printed once, on its own line, and cannot be shown again."""
+    from office.keys import create_key
+
     if (ward is None) == (not city):
         typer.echo("error: give --ward CODE or --city (one of them)", err=True)
         raise typer.Exit(1)
@@ -67,6 +75,8 @@ def apikey_create(
 @apikey_app.command("list")
 def apikey_list() -> None:
     """Every key: id, prefix, ward (or city), name, made, and whether it was revoked."""
+    from office.keys import list_keys
+
     zone = load_settings().zone
     for key in _office(list_keys):
         made = key.created_at.astimezone(zone).strftime(TIME)
@@ -84,5 +94,7 @@ def apikey_revoke(
     key_id: Annotated[int, typer.Argument(metavar="ID", help="the key's id")],
 ) -> None:
     """Stop a key at once: the next request with it is refused (401)."""
+    from office.keys import revoke_key
+
     key, changed = _office(lambda session: revoke_key(session, key_id))
     typer.echo(f"key {key.id} ({key.prefix}…) " + ("revoked" if changed else "was already revoked"))

@@ -10,11 +10,14 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_common import office_call
-from bot.settings import load_settings
+from bot.cli_common import load_settings, office_call
 
-survey_app = typer.Typer(help="The survey library (YAML files).", no_args_is_help=True)
-broadcast_app = typer.Typer(help="Surveys sent to opted-in citizens.", no_args_is_help=True)
+survey_app = typer.Typer(
+    help="The survey library (YAML files).", no_args_is_help=True, rich_markup_mode=None
+)
+broadcast_app = typer.Typer(
+    help="Surveys sent to opted-in citizens.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @survey_app.command("list")
