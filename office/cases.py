@@ -104,12 +104,11 @@ _CASE_AND_WARD = (
     .join(Ward, col(Ward.id) == Case.ward_id)
     .where(Case.code == bindparam("code"))
 )
-_INSERT = insert(Case)
+_INSERT = insert(Case.__table__)  # type: ignore[attr-defined]
 _MARK_DONE = (
-    update(Case)
+    update(Case.__table__)  # type: ignore[attr-defined]
     .where(col(Case.id) == bindparam("case_id"), col(Case.done_at).is_(None))
     .values(done_at=bindparam("moment", type_=col(Case.done_at).type))
-    .execution_options(synchronize_session=False)
 )
 
 
