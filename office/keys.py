@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +36,17 @@ class KeyView:
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+# Built once: constructing the statement cost more than running it (a fifth of a case
+# request); its compiled form and cache key are reused on every request.
+_KEY_TABLE, _WARD_TABLE = ApiKey.__table__, Ward.__table__  # type: ignore[attr-defined]
+_KEYS, _WARDS = _KEY_TABLE.c, _WARD_TABLE.c
+_VALID_BY_PREFIX = (
+    sql_select(_KEYS.id, _KEYS.name, _WARDS.code, _KEYS.created_at, _KEYS.key_hash)
+    .select_from(_KEY_TABLE.outerjoin(_WARD_TABLE, _WARDS.id == _KEYS.ward_id))
+    .where(_KEYS.prefix == bindparam("prefix"), _KEYS.revoked_at.is_(None))
+)
 
 
 def _hash(key: str) -> str:
@@ -103,12 +116,8 @@ async def authenticate(session: AsyncSession, key: str) -> KeyView | None:
     if not key.startswith(KEY_START) or len(key) > 100:
         return None
     digest = _hash(key)
-    # plain columns, not ORM objects: this runs on every request (a third of a cheap one)
-    result = await session.exec(
-        select(ApiKey.id, ApiKey.name, Ward.code, ApiKey.created_at, ApiKey.key_hash)
-        .outerjoin(Ward, col(Ward.id) == ApiKey.ward_id)
-        .where(ApiKey.prefix == key[:PREFIX_LENGTH], col(ApiKey.revoked_at).is_(None))
-    )
+    # plain columns of the tables, not ORM entities: this runs on every request
+    result = await session.exec(_VALID_BY_PREFIX, params={"prefix": key[:PREFIX_LENGTH]})
     for key_id, name, code, created_at, key_hash in result.all():
         if hmac.compare_digest(key_hash, digest):
             assert key_id is not None

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,8 +42,11 @@ async def get_or_create_person(session: AsyncSession, platform: str, chat_id: st
     return person
 
 
+_WARD_BY_CODE = select(Ward).where(Ward.code == bindparam("code"))  # built once: on the API's path
+
+
 async def ward_by_code(session: AsyncSession, code: str) -> Ward | None:
-    result = await session.exec(select(Ward).where(Ward.code == code))
+    result = await session.exec(_WARD_BY_CODE, params={"code": code})
     return result.first()
 
 

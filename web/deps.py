@@ -15,7 +15,9 @@ from web.errors import Unauthorized
 from web.state import HttpState
 
 
-def get_state(request: Request) -> HttpState:
+async def get_state(request: Request) -> HttpState:
+    """The app's state; `async` so that FastAPI calls it in the loop: a plain `def`
+    dependency runs in a worker thread, a thread hop per request (a third of a case's)."""
     state: HttpState = request.app.state.http
     return state
 

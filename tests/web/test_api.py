@@ -1,11 +1,16 @@
 """/api/v1 as the one-stop software uses it: cases, keys, errors, receipt, figures, book."""
 
+import inspect
 import io
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from sqlmodel import select
@@ -15,6 +20,7 @@ from office.keys import list_keys, revoke_key
 from office.receipts import qr_png
 from storage.models import AuditEntry, BookPage, Case, Person, Ward
 from tests.web.conftest import USERNAME, Keys, bearer
+from web import api
 
 CASE = {"ward": "NGHIA-TAN", "code": "HS-2026/001", "procedure": "Đăng ký khai sinh"}
 ENCODED = "HS-2026%2F001"  # a case code may hold "/": clients encode it in the path
@@ -347,3 +353,31 @@ async def test_a_city_key_may_name_the_ward_by_its_vietnamese_name(
     assert created.json()["ward"] == "NGHIA-TAN"
     again = await client.post("/api/v1/cases", json={**CASE, "ward": "nghia tan"}, headers=city)
     assert again.status_code == 200 and again.json() == created.json()
+
+
+@pytest.mark.any_database
+def test_no_dependency_of_a_route_runs_in_a_worker_thread(app: FastAPI) -> None:
+    """FastAPI runs a plain `def` dependency in its thread pool: a thread hop on every
+    request (the state's was a third of a case registration on a busy machine)."""
+
+    def in_the_loop(call: object) -> bool:
+        return any(
+            inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
+            for function in (call, getattr(call, "__call__", None))  # noqa: B004
+        )
+
+    def calls(dependant: Dependant) -> Iterator[object]:
+        for dependency in dependant.dependencies:
+            yield dependency.call
+            yield from calls(dependency)
+
+    every = [*app.routes, *api.router.routes]  # the API's own are behind an included router
+    routes = [route for route in every if isinstance(route, APIRoute)]
+    assert any(route.path == "/api/v1/cases" for route in routes)
+    threaded = {
+        f"{route.path}: {getattr(call, '__name__', call)}"
+        for route in routes
+        for call in calls(route.dependant)
+        if not in_the_loop(call)
+    }
+    assert not threaded, sorted(threaded)
