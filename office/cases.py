@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
 from office.errors import Conflict, Forbidden, Invalid, NotFound
-from storage.codes import case_code, code_of_case
-from storage.models import Case, Ward, utcnow
+from storage.codes import case_code, new_case_code
+from storage.models import Case, ShortCode, Ward, utcnow
 from storage.queries import new_token
 
 WARD_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
@@ -67,12 +69,12 @@ def case_status(case: Case) -> CaseStatus:
     return CaseStatus.REGISTERED
 
 
-async def _view(session: AsyncSession, case: Case, ward: Ward) -> CaseView:
-    """The case as shown; a case kept from before codes existed gets its code now."""
+async def _view(session: AsyncSession, case: Case, ward: Ward, short: str | None) -> CaseView:
+    """The case as shown, with its six-digit code `short`; a case kept from before codes
+    existed (`short` None) gets its code now."""
     assert case.id is not None
-    short = await code_of_case(session, case.id)
     if short is None:
-        await case_code(session, case, utcnow())  # in the case's own transaction
+        short = await case_code(session, case, utcnow())
         await session.commit()
     return CaseView(
         code=case.code,
@@ -108,12 +110,20 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
 
 # The API's statements, built once: building a statement and its cache key cost more
 # than running it (an INSERT's values alone, a third of a request).
-_CASE_AND_WARD = (
-    select(Case, Ward)
+_CASE_AND_WARD = (  # with its code: one round trip where there were two
+    select(Case, Ward, ShortCode.code)
     .join(Ward, col(Ward.id) == Case.ward_id)
+    .outerjoin(ShortCode, col(ShortCode.case_id) == Case.id)
     .where(Case.code == bindparam("code"))
 )
-_INSERT = insert(Case.__table__).returning(Case.__table__.c.id)  # type: ignore[attr-defined]
+Found = tuple[Case, Ward, str | None]  # a case, its ward and its six-digit code
+# a new case, or nothing when its code is registered already (asking first cost a query)
+_INSERT_NEW = {
+    name: dialect.insert(Case.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["code"])
+    .returning(Case.__table__.c.id)  # type: ignore[attr-defined]
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 _MARK_DONE = (
     update(Case.__table__)  # type: ignore[attr-defined]
     .where(col(Case.id) == bindparam("case_id"), col(Case.done_at).is_(None))
@@ -121,13 +131,13 @@ _MARK_DONE = (
 )
 
 
-async def _find(session: AsyncSession, code: str) -> tuple[Case, Ward] | None:
+async def _find(session: AsyncSession, code: str) -> Found | None:
     result = await session.exec(_CASE_AND_WARD, params={"code": code})
     found = result.first()
-    return None if found is None else (found[0], found[1])
+    return None if found is None else (found[0], found[1], found[2])
 
 
-async def _scoped(session: AsyncSession, code: str, ward: str | None) -> tuple[Case, Ward]:
+async def _scoped(session: AsyncSession, code: str, ward: str | None) -> Found:
     """The case `code`, checked against a ward-scoped caller's ward."""
     found = await _find(session, code.strip())
     if found is None:
@@ -138,12 +148,12 @@ async def _scoped(session: AsyncSession, code: str, ward: str | None) -> tuple[C
 
 
 async def _same_or_conflict(
-    session: AsyncSession, found: tuple[Case, Ward], ward: str, procedure: str
+    session: AsyncSession, found: Found, ward: str, procedure: str
 ) -> CaseView:
-    case, kept = found
+    case, kept, short = found
     if kept.code != ward or case.procedure != procedure:
         raise Conflict("case_conflict", office_text("case_conflict", code=case.code), "code")
-    return await _view(session, case, kept)
+    return await _view(session, case, kept, short)
 
 
 async def register_case(
@@ -179,12 +189,12 @@ async def register_case(
     from office.wards import get_ward  # office.wards needs this module's rules
 
     kept = await get_ward(session, ward)
-    found = await _find(session, code)
-    if found is not None:
-        return await _same_or_conflict(session, found, kept.code, procedure), False
     if kept.removed_at is not None:
+        found = await _find(session, code)
+        if found is not None:
+            return await _same_or_conflict(session, found, kept.code, procedure), False
         raise Conflict("ward_removed", office_text("ward_removed", ward=kept.name), "ward")
-    assert kept.id is not None
+    assert kept.id is not None and session.bind is not None
     case = Case(
         ward_id=kept.id,
         code=code,
@@ -196,9 +206,15 @@ async def register_case(
     )
     try:
         # a plain INSERT: the ORM's unit of work cost as much as the rest of the request
-        inserted = await session.exec(_INSERT, params=case.model_dump(exclude={"id"}))
-        case.id = inserted.scalar_one()
-        await case_code(session, case, utcnow())  # in the case's own transaction
+        connection = await session.connection()  # Core: the ORM's path cost more than the INSERT
+        statement = _INSERT_NEW[session.bind.dialect.name]
+        inserted = (await connection.execute(statement, case.model_dump(exclude={"id"}))).first()
+        if inserted is None:  # the code is registered already: the same case, or a conflict
+            found = await _find(session, code)
+            assert found is not None  # codes are never deleted
+            return await _same_or_conflict(session, found, kept.code, procedure), False
+        case.id = inserted[0]
+        short = await new_case_code(session, case, utcnow())  # in the case's own transaction
         await session.commit()
     except IntegrityError:
         # another door registered the same code at the same moment: answer as if it came first
@@ -207,7 +223,7 @@ async def register_case(
         if found is None:
             raise
         return await _same_or_conflict(session, found, kept.code, procedure), False
-    return await _view(session, case, kept), True
+    return await _view(session, case, kept, short), True
 
 
 async def mark_case_done(
@@ -218,18 +234,18 @@ async def mark_case_done(
     The running bot's `prompt_done_cases` job then asks the linked citizen; marking it
     again changes nothing, so the desk may repeat the call.
     """
-    case, kept = await _scoped(session, code, ward)
+    case, kept, short = await _scoped(session, code, ward)
     if case.done_at is not None:
-        return await _view(session, case, kept), False
+        return await _view(session, case, kept, short), False
     # only if still not done: two doors marking it at once keep the first time
     moment = _utc(now, "now") or utcnow()
     result = await session.exec(_MARK_DONE, params={"case_id": case.id, "moment": moment})
     await session.commit()
     if not result.rowcount:  # another door marked it meanwhile: its time is the one kept
         await session.refresh(case)
-        return await _view(session, case, kept), False
-    case.done_at = moment
-    return await _view(session, case, kept), True
+        return await _view(session, case, kept, short), False
+    set_committed_value(case, "done_at", moment)  # as stored: nothing left to flush
+    return await _view(session, case, kept, short), True
 
 
 async def get_case(session: AsyncSession, code: str, *, ward: str | None = None) -> CaseView:

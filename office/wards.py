@@ -62,10 +62,20 @@ def code_from_name(text: str) -> str:
     return "-".join(_bare(text).split()).upper()
 
 
+_READ = "sogopy.wards"  # `session.info` key: wards this session read already, by code
+
+
+def remember_ward(session: AsyncSession, ward: Ward) -> None:
+    """A ward this request's session has just read (the API key's own), so that
+    `get_ward` does not read it again in the same request."""
+    session.info.setdefault(_READ, {})[ward.code] = ward
+
+
 async def get_ward(session: AsyncSession, code: str, field: str = "ward") -> Ward:
     """The ward of this code (any case) or Vietnamese name; NotFound names `field`, the
     input it came from; a name several wards share is Invalid, with each listed."""
-    ward = await ward_by_code(session, code.strip().upper())
+    wanted = code.strip().upper()
+    ward = session.info.get(_READ, {}).get(wanted) or await ward_by_code(session, wanted)
     if ward is not None:
         return ward
     known = await stored_wards(session)

@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from PIL import Image, ImageChops
 from pypdf import PdfReader
+from sqlalchemy import event
 from sqlmodel import select
 
 from handlers.context import Context
@@ -381,3 +382,32 @@ def test_no_dependency_of_a_route_runs_in_a_worker_thread(app: FastAPI) -> None:
         if not in_the_loop(call)
     }
     assert not threaded, sorted(threaded)
+
+
+async def test_a_registration_and_its_return_take_few_round_trips(
+    client: httpx.AsyncClient, keys: Keys, ctx: Context
+) -> None:
+    """Issue 12's throughput: the key brings its ward, the INSERT finds an existing code
+    itself, and the case's six-digit code comes with it (12 and 7 statements before)."""
+    engine = ctx.db.kw["bind"]
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        created = await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.ward))
+        assert created.status_code == 201 and created.json()["short_code"].isdigit()
+        registered = len(statements)
+        statements.clear()
+        done = await client.post(f"/api/v1/cases/{CASE['code']}/done", headers=bearer(keys.ward))
+        assert done.status_code == 200 and done.json()["short_code"] == created.json()["short_code"]
+        returned = len(statements)
+        statements.clear()
+        again = await client.post("/api/v1/cases", json=CASE, headers=bearer(keys.ward))
+        assert again.status_code == 200 and again.json()["code"] == CASE["code"]
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert (registered, returned) == (3, 3)  # key and ward; the case; its code / the UPDATE
