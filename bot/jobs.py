@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlmodel import col, select
 
@@ -12,12 +13,13 @@ from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
 from office import audit, privacy
 from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
-from storage.queries import due_case_prompts
+from storage.queries import due_case_prompts, forget_seen
 
 log = logging.getLogger(__name__)
 
 CASE_BATCH = 50
 NOTICE_BATCH = 100
+SEEN_KEPT = timedelta(days=3)  # Telegram keeps an update it could not deliver for 24 hours
 
 
 async def prompt_done_cases(dispatcher: Dispatcher) -> int:
@@ -183,3 +185,12 @@ async def redraw_notices(dispatcher: Dispatcher) -> int:
                 await session.delete(row)
                 await session.commit()
     return len(due)
+
+
+async def forget_handled(dispatcher: Dispatcher) -> int:
+    """Forget the handled update and message ids no platform can deliver again; how many."""
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        forgotten = await forget_seen(session, ctx.clock() - SEEN_KEPT)
+        await session.commit()
+    return forgotten

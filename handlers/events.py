@@ -36,7 +36,8 @@ class Incoming:
     command: str = ""  # lower-case, without the slash
     choice: str = ""  # the pressed button's data
     message_id: int | None = None  # the person's message, or the bot message pressed
-    seen_id: str | None = None  # a message id that does not grow (Zalo): handled once
+    # handled once, in whatever order they come: Zalo's message ids, Telegram webhook updates'
+    seen_id: str | None = None
     numbered: bool = False  # a chat without buttons: text may answer the numbered choices
     photo: str | None = None  # platform file id
     language: str | None = None  # the client's language hint
@@ -82,3 +83,4 @@ class Response:
 
     replies: list[Reply] = field(default_factory=list)
     notice: str = ""
+    failed: bool = False  # the handlers failed: an apology, nothing committed

@@ -37,12 +37,12 @@ async def handle(event: Incoming, ctx: Context) -> Response:
     async with ctx.db() as session:
         person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
         handled = False  # a redelivered message: decided already, perhaps never answered
-        if event.kind != Kind.CHOICE and event.message_id is not None:
+        if event.seen_id is not None:  # Zalo's ids, webhook updates: they may come in any order
+            handled = await seen_before(session, event.address.platform, event.seen_id)
+        elif event.kind != Kind.CHOICE and event.message_id is not None:  # polled in order
             handled = event.message_id <= person.last_message_id
             if not handled:
                 person.last_message_id = event.message_id
-        if event.seen_id is not None and not handled:
-            handled = await seen_before(session, event.address.platform, event.seen_id)
         if handled:
             if not event.resend:
                 return Response()
