@@ -44,6 +44,7 @@ class Leadership:
         self._engine: AsyncEngine | None = None
         self._connection: AsyncConnection | None = None
         self._file: IO[str] | None = None
+        self.tried = asyncio.Event()  # set once a try found another process leading
 
     @property
     def shared(self) -> bool:
@@ -78,6 +79,7 @@ class Leadership:
         while True:  # another process's lock sends no event when it goes: try again
             if await self._try():
                 break
+            self.tried.set()
             await asyncio.sleep(self.retry)
         self.leader = True
         log.info("this process leads: it runs the scheduled jobs")
