@@ -313,7 +313,7 @@ async def case_prompt(ctx: Context, case_id: int) -> tuple[Address, Response] | 
         case = await session.get(Case, case_id)
         if case is None or case.person_id is None or case.done_at is None or case.prompted_at:
             return None
-        person = await session.get(Person, case.person_id)
+        person = await session.get(Person, case.person_id, with_for_update=True)  # as `handle`
         ward = await session.get(Ward, case.ward_id)
         assert person is not None and ward is not None and case.id is not None
         run = await session_for_case(session, case.id)

@@ -16,8 +16,10 @@ from bot.settings import SettingsError
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind
 from handlers.router import handle
-from storage.db import create_engine
-from storage.models import SeenMessage
+from storage.db import create_engine, session_maker
+from storage.models import Dialog, SeenMessage
+from storage.queries import get_or_create_person
+from tests.bot.conftest import until
 from tests.conftest import Clock
 
 CHAT = Address("telegram", "1001")
@@ -94,6 +96,44 @@ async def test_a_leader_whose_connection_breaks_stops_leading(postgres: str) -> 
     finally:
         await leader.close()
         await other.close()
+
+
+async def test_one_chats_events_wait_for_each_other_across_processes(
+    postgres: str, ctx: Context
+) -> None:
+    """Two processes with an event of one chat each: the second decides after the first
+    committed, on what it committed."""
+    other_process = create_engine(postgres)
+    try:
+        async with ctx.db() as session:
+            await get_or_create_person(session, "telegram", "1001")
+            await session.commit()
+        async with ctx.db() as first:
+            person = await get_or_create_person(first, "telegram", "1001")
+
+            async def second() -> str:
+                async with session_maker(other_process)() as session:
+                    return (await get_or_create_person(session, "telegram", "1001")).dialog
+
+            deciding = asyncio.create_task(second())
+            await until(lambda: waiting_for_a_lock(ctx))
+            assert not deciding.done()
+            person.dialog = Dialog.SURVEY
+            await first.commit()
+        assert await asyncio.wait_for(deciding, 10) == Dialog.SURVEY
+    finally:
+        await other_process.dispose()
+
+
+async def waiting_for_a_lock(ctx: Context) -> bool:
+    async with ctx.db() as session:
+        found = await session.exec(  # type: ignore[call-overload]
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
+        return bool(found.scalar_one())
 
 
 @pytest.mark.any_database
