@@ -2,6 +2,7 @@
 forgotten after some days, and exactly one process leading the jobs."""
 
 import asyncio
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,11 +17,11 @@ from bot.settings import SettingsError
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind
 from handlers.router import handle
-from storage.db import create_engine, session_maker
+from storage.db import create_engine, schema_is_current, session_maker
 from storage.models import Dialog, SeenMessage
 from storage.queries import get_or_create_person
 from tests.bot.conftest import until
-from tests.conftest import Clock
+from tests.conftest import Clock, _worker_database
 
 CHAT = Address("telegram", "1001")
 
@@ -146,3 +147,20 @@ def test_one_process_per_sqlite_file(tmp_path: Path) -> None:
     asyncio.run(first.close())
     second.claim_file()  # the first one gone: the file is free
     asyncio.run(second.close())
+
+
+async def test_processes_started_together_upgrade_the_schema_in_turn(postgres: str) -> None:
+    fresh = await _worker_database(postgres, "fresh")
+    engine = create_engine(fresh)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        script = f"from storage.db import upgrade_sync; upgrade_sync({fresh!r})"
+        processes = [
+            await asyncio.create_subprocess_exec(sys.executable, "-c", script) for _ in range(2)
+        ]
+        assert [await process.wait() for process in processes] == [0, 0]
+        assert await schema_is_current(engine)
+    finally:
+        await engine.dispose()
