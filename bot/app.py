@@ -165,9 +165,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot on Telegram, Zalo or both, with its scheduler, until `stop` is set."""
     settings.require_a_token()
     leadership = Leadership(settings.database_url)
-    async with AsyncExitStack() as held:
-        held.push_async_callback(leadership.close)
+    try:
         await _serve(settings, stop, leadership)
+    finally:
+        await leadership.close()
 
 
 async def _serve(settings: Settings, stop: asyncio.Event, leadership: Leadership) -> None:
