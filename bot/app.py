@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import metrics
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
+from bot.election import Election
 from bot.jobs import (
     book_schedule,
     forget_handled,
@@ -25,7 +26,6 @@ from bot.jobs import (
     send_notices,
     send_replies,
 )
-from bot.leader import Leadership
 from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
@@ -137,14 +137,14 @@ class Jobs:
         self.scheduler.shutdown(wait=False)
 
 
-async def lead(leadership: Leadership, start_jobs: Callable[[], Jobs]) -> None:
+async def lead(election: Election, start_jobs: Callable[[], Jobs]) -> None:
     """Run the jobs whenever this process leads, until cancelled (the bot stops)."""
     while True:
-        await leadership.acquire()
+        await election.acquire()
         metrics.LEADER.set(1)
         jobs = start_jobs()
         try:
-            await leadership.held()
+            await election.held()
         finally:
             metrics.LEADER.set(0)
             await jobs.stop()
@@ -164,14 +164,14 @@ async def _poll(telegram: TelegramTransport, stop: asyncio.Event) -> None:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot on Telegram, Zalo or both, with its scheduler, until `stop` is set."""
     settings.require_a_token()
-    leadership = Leadership(settings.database_url)
+    election = Election(settings.database_url)
     try:
-        await _serve(settings, stop, leadership)
+        await _serve(settings, stop, election)
     finally:
-        await leadership.close()
+        await election.close()
 
 
-async def _serve(settings: Settings, stop: asyncio.Event, leadership: Leadership) -> None:
+async def _serve(settings: Settings, stop: asyncio.Event, election: Election) -> None:
     async with runtime(settings) as rt, AsyncExitStack() as cleanup:
         listeners: list[Callable[[], Awaitable[None]]] = []  # started once all connected
         rates: dict[str, float] = {}
@@ -238,8 +238,8 @@ async def _serve(settings: Settings, stop: asyncio.Event, leadership: Leadership
         gc.collect()
         gc.freeze()
         # SQLite: a second process on the same file stops here, once its settings proved good
-        leadership.claim_file()
-        leading = asyncio.create_task(lead(leadership, start_jobs))
+        election.claim_file()
+        leading = asyncio.create_task(lead(election, start_jobs))
         try:
             http.ready = True
             await asyncio.gather(*(listen() for listen in listeners))

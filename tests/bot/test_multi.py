@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.dispatch import Dispatcher
+from bot.election import Election
 from bot.jobs import SEEN_KEPT, forget_handled
-from bot.leader import Leadership
 from bot.settings import SettingsError
 from handlers.context import Context
 from handlers.events import Address, Incoming, Kind
@@ -67,7 +67,7 @@ def postgres(database_url: str) -> str:
 async def test_one_leader_and_another_takes_over_when_its_connection_closes(
     postgres: str,
 ) -> None:
-    first, second = Leadership(postgres, retry=0.05), Leadership(postgres, retry=0.05)
+    first, second = Election(postgres, retry=0.05), Election(postgres, retry=0.05)
     try:
         await first.acquire()
         taking_over = asyncio.create_task(second.acquire())
@@ -82,7 +82,7 @@ async def test_one_leader_and_another_takes_over_when_its_connection_closes(
 
 
 async def test_a_leader_whose_connection_breaks_stops_leading(postgres: str) -> None:
-    leader, other = Leadership(postgres, retry=0.05), Leadership(postgres, retry=0.05)
+    leader, other = Election(postgres, retry=0.05), Election(postgres, retry=0.05)
     try:
         await leader.acquire()
         assert leader._connection is not None
@@ -140,7 +140,7 @@ async def waiting_for_a_lock(ctx: Context) -> bool:
 @pytest.mark.any_database
 def test_one_process_per_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'sogopy.db'}"
-    first, second = Leadership(url), Leadership(url)
+    first, second = Election(url), Election(url)
     first.claim_file()
     with pytest.raises(SettingsError, match=r"^DATABASE_URL: another `sogopy run` uses "):
         second.claim_file()

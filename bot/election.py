@@ -34,7 +34,7 @@ LOCK_KEY = 0x736F_676F_7079  # "sogopy": the advisory lock of the jobs, one per 
 TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
 
 
-class Leadership:
+class Election:
     """This process's claim to run the jobs: `acquire` until it leads, `held` while it does."""
 
     def __init__(self, database_url: str, retry: float = RETRY_SECONDS) -> None:
