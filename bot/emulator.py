@@ -1688,8 +1688,11 @@ class BotApiEmulator:
             self._allowed_updates = {str(a) for a in allowed} or None
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        webhook = {"url": url, "secret_token": secret, "max_connections": connections}
+        if webhook == self.webhook:
+            return True  # several processes set the same webhook: deliveries go on
         await self._stop_webhook()
-        self.webhook = {"url": url, "secret_token": secret, "max_connections": connections}
+        self.webhook = webhook
         self._webhook_session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=connections),
             timeout=aiohttp.ClientTimeout(total=60),

@@ -497,11 +497,13 @@ class TelegramTransport:
         in their order are handled in their order. One that cannot be read is logged
         once and skipped (it is confirmed with the others: never delivered again). A
         `webhook` update is recognised by its id when it comes again: webhook deliveries
-        of one chat may come in any order, so its message ids prove nothing.
+        of one chat may come in any order, so its message ids prove nothing. Coming
+        again, it re-sends what the person should now see: another process may have
+        decided it and died before answering, which this process cannot know.
         """
         event = read_update(update)
         if webhook and isinstance(event, Incoming):
-            event = replace(event, seen_id=str(update["update_id"]))
+            event = replace(event, seen_id=str(update["update_id"]), resend=True)
         query_id = _query_id(update)
         if not isinstance(event, Incoming):
             if event is not None:

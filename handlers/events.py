@@ -42,8 +42,9 @@ class Incoming:
     photo: str | None = None  # platform file id
     language: str | None = None  # the client's language hint
     # set when this process has not answered the chat yet (it just started, or a reply was
-    # neither sent nor kept): an event handled before (redelivered after a crash) then
-    # re-sends what the person should now see, since its replies may never have left
+    # neither sent nor kept), or for a webhook update (another process may have decided it):
+    # an event handled before (redelivered after a crash) then re-sends what the person
+    # should now see, since its replies may never have left
     resend: bool = False
 
 

@@ -37,9 +37,11 @@ async def handle(event: Incoming, ctx: Context) -> Response:
     async with ctx.db() as session:
         person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
         handled = False  # a redelivered message: decided already, perhaps never answered
-        if event.seen_id is not None:  # Zalo's ids, webhook updates: they may come in any order
+        if event.kind == Kind.CHOICE:
+            pass  # a press recorded before is known by its handler, which shows the state
+        elif event.seen_id is not None:  # Zalo's ids, webhook updates: they come in any order
             handled = await seen_before(session, event.address.platform, event.seen_id)
-        elif event.kind != Kind.CHOICE and event.message_id is not None:  # polled in order
+        elif event.message_id is not None:  # polled: in order
             handled = event.message_id <= person.last_message_id
             if not handled:
                 person.last_message_id = event.message_id
