@@ -369,8 +369,14 @@ class TelegramTransport:
             raise SettingsError(f"TELEGRAM_WEBHOOK_URL: Telegram refused it ({exc})") from exc
 
     async def use_polling(self) -> None:
-        """Take updates by long polling: a webhook left by an earlier run would refuse it."""
-        await self.api.call("deleteWebhook")
+        """Take updates by long polling: a webhook left by an earlier run would refuse it.
+
+        A network failure only leaves the webhook as it was (usually none): polling goes on.
+        """
+        try:
+            await self.api.call("deleteWebhook")
+        except NetworkError as exc:
+            log.warning("webhook not deleted: %s", exc)
 
     async def send(
         self,
