@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
 from bot.broadcast import BroadcastEngine
 from bot.dispatch import Dispatcher
+from bot.election import Election
 from bot.jobs import (
     book_schedule,
+    forget_handled,
     prompt_done_cases,
     redraw_notices,
     retention,
@@ -102,6 +105,7 @@ class Jobs:
             (retention, SCHEDULE_SECONDS),  # data protection: once a day, checked each minute
             (redraw_notices, OUTBOX_SECONDS),  # data protection: pages changed at the desk
             (sync_menus, OUTBOX_SECONDS),  # issue 11: leaders' and admins' command menus
+            (forget_handled, SCHEDULE_SECONDS),
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))
@@ -135,9 +139,41 @@ class Jobs:
         self.scheduler.shutdown(wait=False)
 
 
+async def lead(election: Election, start_jobs: Callable[[], Jobs]) -> None:
+    """Run the jobs whenever this process leads, until cancelled (the bot stops)."""
+    while True:
+        await election.acquire()
+        metrics.LEADER.set(1)
+        jobs = start_jobs()
+        try:
+            await election.held()
+        finally:
+            metrics.LEADER.set(0)
+            await jobs.stop()
+
+
+async def _webhook(telegram: TelegramTransport, url: str, secret: str, stop: asyncio.Event) -> None:
+    """Telegram's updates by webhook (the HTTP app receives them) until `stop` is set."""
+    await telegram.use_webhook(url, secret)
+    await stop.wait()
+
+
+async def _poll(telegram: TelegramTransport, stop: asyncio.Event) -> None:
+    await telegram.use_polling()
+    await telegram.poll(stop)
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot on Telegram, Zalo or both, with its scheduler, until `stop` is set."""
     settings.require_a_token()
+    election = Election(settings.database_url)
+    try:
+        await _serve(settings, stop, election)
+    finally:
+        await election.close()
+
+
+async def _serve(settings: Settings, stop: asyncio.Event, election: Election) -> None:
     async with runtime(settings) as rt, AsyncExitStack() as cleanup:
         listeners: list[Callable[[], Awaitable[None]]] = []  # started once all connected
         rates: dict[str, float] = {}
@@ -158,7 +194,20 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             rt.dispatcher.add_transport(telegram)
             await telegram.set_commands()
             rates[telegram.platform] = settings.send_rate
-            listeners.append(partial(telegram.poll, stop))
+            if settings.telegram_webhook_url:
+                http.telegram = telegram  # before Telegram is told: its first POST finds it
+                http.telegram_secret = settings.telegram_webhook_secret
+                listeners.append(
+                    partial(
+                        _webhook,
+                        telegram,
+                        settings.telegram_webhook_url,
+                        settings.telegram_webhook_secret,
+                        stop,
+                    )
+                )
+            else:
+                listeners.append(partial(_poll, telegram, stop))
             http.telegram_username = api.username
             log.info("Telegram bot @%s is running", api.username)
         if settings.zalo_bot_token.strip():
@@ -179,17 +228,25 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             else:
                 listeners.append(partial(zalo.poll, stop))
             log.info("Zalo bot %s is running", zalo_api.name)
-        jobs = Jobs(rt.dispatcher, settings.zone, BroadcastEngine(rt.dispatcher, rates))
+
+        def start_jobs() -> Jobs:
+            jobs = Jobs(rt.dispatcher, settings.zone, BroadcastEngine(rt.dispatcher, rates))
+            jobs.start()
+            return jobs
+
         # Start-up's objects (modules, surveys, clients) live as long as the process: kept
         # out of the collector, whose full passes otherwise stopped the event loop for
         # some 180 ms in the middle of a broadcast (the slowest presses' wait).
         gc.collect()
         gc.freeze()
+        # SQLite: a second process on the same file stops here, once its settings proved good
+        election.claim_file()
+        leading = asyncio.create_task(lead(election, start_jobs))
         try:
-            jobs.start()
             http.ready = True
             await asyncio.gather(*(listen() for listen in listeners))
         finally:
             http.ready = False  # stopping: /health says so while requests finish
             await rt.dispatcher.stop(CHAT_GRACE_SECONDS)
-            await jobs.stop()
+            leading.cancel()  # the jobs running get their grace, then the lock goes
+            await asyncio.gather(leading, return_exceptions=True)

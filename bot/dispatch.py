@@ -10,6 +10,7 @@ piled up meanwhile are decided together and answered once (`bot.pacing.merge`).
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 from weakref import WeakValueDictionary
 
-from bot import outbox
+from bot import metrics, outbox
 from bot.pacing import Budget, merge
 from handlers.catalogue import say
 from handlers.context import Context
@@ -45,6 +46,10 @@ class Unreachable(Exception):
 
 class Refused(Exception):
     """The platform refused this message for good (a bad request): sending it again cannot help."""
+
+
+class HandlingFailed(Exception):
+    """The handlers failed on this event: nothing of it was committed, it may come again."""
 
 
 class RateLimited(Exception):
@@ -146,6 +151,9 @@ class Dispatcher:
 
     async def _handle_burst(self, address: Address, burst: list[_Queued]) -> None:
         responses = [await self.decide(queued.event) for queued in burst]
+        for queued, response in zip(burst, responses, strict=True):
+            if response.failed:  # the submitter learns it (a webhook answers 5xx)
+                queued.handled.set_exception(HandlingFailed(queued.event.kind))
         await self.ctx.durable()
         answers = []
         for queued, response in zip(burst, responses, strict=True):
@@ -174,11 +182,17 @@ class Dispatcher:
         """
         if event.address not in self._answered:
             event = replace(event, resend=True)
+        platform = event.address.platform
+        metrics.UPDATES.labels(platform, event.kind).inc()
+        started = time.perf_counter()
         try:
             return await handle(event, self.ctx)
         except Exception:
             log.exception("handler failed for %s", event.kind)
-            return Response([Reply(say("vi", "error"))], notice=say("vi", "error"))
+            metrics.ERRORS.labels(platform).inc()
+            return Response([Reply(say("vi", "error"))], notice=say("vi", "error"), failed=True)
+        finally:
+            metrics.LATENCY.labels(platform).observe(time.perf_counter() - started)
 
     async def deliver(self, origin: Address, response: Response) -> Delivery:
         """Send the replies in order, once what they confirm is on disk; how it went.

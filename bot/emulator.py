@@ -30,6 +30,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Literal, Self
 
+import aiohttp
 from aiohttp import web
 from aiohttp.web_request import FileField
 
@@ -451,6 +452,9 @@ class _Pending:
     kind: str
     update: JSONDict
     protected: bool = False  # redelivered: survives one confirmation until handed out again
+    posting: bool = False  # webhook mode: a delivery of it is under way
+    not_before: float = 0.0  # webhook mode: when a failed delivery may be tried again
+    attempts: int = 0  # webhook mode: deliveries that failed
 
 
 @dataclass(slots=True)
@@ -757,7 +761,16 @@ def _message_id(msg: EmuMessage) -> int:
 # --------------------------------------------------------------------------------------------
 
 _INT_PARAMS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "cache_time", "user_id", "message_thread_id"}
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "cache_time",
+        "user_id",
+        "message_thread_id",
+        "max_connections",
+    }
 )
 _NUMBER_PARAMS = frozenset({"timeout"})
 _BOOL_PARAMS = frozenset(
@@ -837,6 +850,12 @@ class BotApiEmulator:
     ``per_chat_burst`` how many may go at once after a pause (a token bucket: 1 by default,
     strictly one send per interval).  Exceeding either answers 429 with ``retry_after`` like
     Telegram and increments :attr:`throttled`; :attr:`throttled_chats` counts them per chat.
+
+    After ``setWebhook`` updates are POSTed to the bot's URL instead of waiting for
+    getUpdates, as Telegram does: with the ``X-Telegram-Bot-Api-Secret-Token`` header, on
+    several connections at once (so one chat's updates may arrive out of order), each
+    kept and tried again after a growing delay until the bot answers 2xx
+    (:attr:`webhook_failures` counts the other answers, :attr:`webhook_posts` every POST).
 
     ``record_calls=False`` (benchmarks) disables the :attr:`calls` log and, unless
     ``history_limit`` says otherwise, keeps only the last 100 bot messages per chat.
@@ -921,11 +940,18 @@ class BotApiEmulator:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._raw_answers: dict[str, deque[str]] = {}  # method -> bodies answered with 200
+        self.webhook: JSONDict | None = None  # setWebhook's url, secret_token, max_connections
+        self.webhook_retry = 0.05  # seconds before a failed delivery's first retry (doubling)
+        self.webhook_failures = 0
+        self.webhook_posts: Counter[int] = Counter()  # update id -> POSTs made
+        self._webhook_tasks: list[asyncio.Task[None]] = []
+        self._webhook_session: aiohttp.ClientSession | None = None
 
         self._methods: dict[str, tuple[str, Callable[[JSONDict, dict[str, _Upload]], Any]]] = {}
         for name, handler in (
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
+            ("setWebhook", self._set_webhook),
             ("deleteWebhook", self._delete_webhook),
             ("getWebhookInfo", self._get_webhook_info),
             ("setMyCommands", self._set_my_commands),
@@ -970,6 +996,7 @@ class BotApiEmulator:
         """Answer pending long polls and shut the server down."""
         self._closing = True
         _wake(self._poll_waiters)
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1574,6 +1601,12 @@ class BotApiEmulator:
             if not isinstance(allowed, list):
                 raise _bad("can't parse allowed_updates JSON object")
             self._allowed_updates = {str(a) for a in allowed} or None
+        if self.webhook is not None:
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         if self._closing:
             return []
         self._confirm(offset)
@@ -1649,15 +1682,126 @@ class BotApiEmulator:
             self._pending = deque(e for e in self._pending if e.kind in allowed)
         return result
 
+    async def _set_webhook(self, params: JSONDict, uploads: dict[str, _Upload]) -> bool:
+        url = params.get("url")
+        if not url:
+            return await self._delete_webhook(params, uploads)
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad("bad webhook: secret token contains unallowed characters")
+        connections = params.get("max_connections", 40)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        allowed = params.get("allowed_updates")
+        if allowed is not None:
+            self._allowed_updates = {str(a) for a in allowed} or None
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        webhook = {"url": url, "secret_token": secret, "max_connections": connections}
+        if webhook == self.webhook:
+            return True  # several processes set the same webhook: deliveries go on
+        await self._stop_webhook()
+        self.webhook = webhook
+        self._webhook_session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections),
+            timeout=aiohttp.ClientTimeout(total=60),
+        )
+        self._webhook_tasks = [
+            asyncio.create_task(self._post_updates(self._webhook_session))
+            for _ in range(connections)
+        ]
+        _wake(self._poll_waiters)  # a long poll waiting now ends (409 on its next call)
+        self._touch()
+        return True
+
     async def _delete_webhook(self, params: JSONDict, uploads: dict[str, _Upload]) -> bool:
+        await self._stop_webhook()
         if params.get("drop_pending_updates"):
             self._pending.clear()
             self._touch()
         return True
 
+    async def _stop_webhook(self) -> None:
+        self.webhook = None
+        tasks, self._webhook_tasks = self._webhook_tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for entry in self._pending:
+            entry.posting = False
+        if self._webhook_session is not None:
+            await self._webhook_session.close()
+            self._webhook_session = None
+
     async def _get_webhook_info(self, params: JSONDict, uploads: dict[str, _Upload]) -> JSONDict:
         pending = len(self._pending)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        webhook = self.webhook or {}
+        return {
+            "url": webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+            **({"max_connections": webhook["max_connections"]} if webhook else {}),
+        }
+
+    def _next_delivery(self, now: float) -> _Pending | float | None:
+        """The oldest update no connection is posting and due now; else the delay until one
+        is due (None: wait for a new update)."""
+        allowed = self._allowed_updates
+        if allowed is not None and any(e.kind not in allowed for e in self._pending):
+            self._pending = deque(e for e in self._pending if e.kind in allowed)  # never sent
+        soonest: float | None = None
+        for entry in self._pending:
+            if entry.posting:
+                continue
+            if entry.not_before <= now:
+                return entry
+            wait = entry.not_before - now
+            soonest = wait if soonest is None else min(soonest, wait)
+        return soonest
+
+    async def _post_updates(self, session: aiohttp.ClientSession) -> None:
+        """One webhook connection: POST the next update, keep it until the bot answers 2xx."""
+        loop = asyncio.get_running_loop()
+        while self.webhook is not None:
+            entry = self._next_delivery(loop.time())
+            if not isinstance(entry, _Pending):
+                fut: asyncio.Future[None] = loop.create_future()
+                self._poll_waiters.append(fut)
+                try:
+                    async with asyncio.timeout(entry):
+                        await fut
+                except TimeoutError:
+                    pass
+                finally:
+                    _forget(self._poll_waiters, fut)
+                continue
+            entry.posting = True
+            self.webhook_posts[entry.update_id] += 1
+            secret = self.webhook.get("secret_token")
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+            try:
+                async with session.post(
+                    self.webhook["url"], json=entry.update, headers=headers
+                ) as response:
+                    await response.read()
+                    delivered = 200 <= response.status < 300
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                delivered = False
+            finally:
+                entry.posting = False
+            if delivered:
+                try:
+                    self._pending.remove(entry)
+                except ValueError:
+                    pass  # dropped meanwhile (deleteWebhook with drop_pending_updates)
+            else:
+                self.webhook_failures += 1
+                entry.attempts += 1
+                entry.not_before = loop.time() + min(2.0, self.webhook_retry * 2**entry.attempts)
+            self._touch()
+            _wake(self._poll_waiters)
 
     @staticmethod
     def _commands_key(params: JSONDict) -> tuple[str, str]:

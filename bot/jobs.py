@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlmodel import col, or_, select
@@ -13,12 +14,13 @@ from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
 from office import audit, privacy
 from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
-from storage.queries import due_case_prompts
+from storage.queries import due_case_prompts, forget_seen
 
 log = logging.getLogger(__name__)
 
 CASE_BATCH = 50
 NOTICE_BATCH = 100
+SEEN_KEPT = timedelta(days=3)  # Telegram keeps an update it could not deliver for 24 hours
 
 
 async def prompt_done_cases(dispatcher: Dispatcher) -> int:
@@ -227,3 +229,12 @@ async def sync_menus(dispatcher: Dispatcher) -> int:
                     await session.commit()
             changed += 1
     return changed
+
+
+async def forget_handled(dispatcher: Dispatcher) -> int:
+    """Forget the handled update and message ids no platform can deliver again; how many."""
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        forgotten = await forget_seen(session, ctx.clock() - SEEN_KEPT)
+        await session.commit()
+    return forgotten

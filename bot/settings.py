@@ -18,6 +18,7 @@ from storage.db import DEFAULT_DATABASE_URL, DatabaseUrlError, normalize_url
 TELEGRAM_API = "https://api.telegram.org/bot"
 ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 QUIET_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{8,256}")  # what setWebhook's secret_token takes
 
 
 class SettingsError(Exception):
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25, gt=0, le=1000, validation_alias="SOGOPY_SEND_RATE")
     quiet_hours: str = Field(default="21:00-07:00", validation_alias="SOGOPY_QUIET_HOURS")
     survey_dir: str = Field(default="", validation_alias="SOGOPY_SURVEY_DIR")
+    telegram_webhook_url: str = Field(default="", validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str = Field(default="", validation_alias="TELEGRAM_WEBHOOK_SECRET")
     zalo_bot_token: str = Field(default="", validation_alias="ZALO_BOT_TOKEN")
     zalo_bot_name: str = Field(default="", validation_alias="ZALO_BOT_NAME")
     zalo_api_base_url: str = Field(default=ZALO_API, validation_alias="ZALO_API_BASE_URL")
@@ -130,7 +133,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with https:// (or http://), e.g. https://gopy.example.vn")
         return value
 
-    @field_validator("zalo_webhook_url")
+    @field_validator("zalo_webhook_url", "telegram_webhook_url")
     @classmethod
     def _check_webhook_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
@@ -143,6 +146,17 @@ class Settings(BaseSettings):
             raise ValueError("ZALO_WEBHOOK_SECRET: a webhook needs a secret of 8-256 characters")
         if self.zalo_webhook_url and not self.http_port:
             raise ValueError("SOGOPY_HTTP_PORT: the Zalo webhook needs the HTTP app: set a port")
+        if self.telegram_webhook_url and not TELEGRAM_SECRET.fullmatch(
+            self.telegram_webhook_secret
+        ):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET: the webhook needs a secret of 8-256 characters "
+                "A-Z a-z 0-9 _ - (Telegram's secret_token)"
+            )
+        if self.telegram_webhook_url and not self.http_port:
+            raise ValueError(
+                "SOGOPY_HTTP_PORT: the Telegram webhook needs the HTTP app: set a port"
+            )
         return self
 
     @property

@@ -8,6 +8,12 @@ idempotence makes the second pass change nothing. Updates go to their chat's que
 nobody, and the offset passes an update only when it and every update before it are
 handled (`Offsets`).
 
+With `TELEGRAM_WEBHOOK_URL`, Telegram POSTs each update to the HTTP app instead
+(`POST /telegram/webhook`, `web.app`), possibly to several processes at once and in
+any order: the webhook answers 200 only once the update is handled and committed, so
+Telegram delivers again what a dying process did not finish, and each update id is
+remembered (`seen_id`) so a redelivery is handled once.
+
 Every message and edit takes a slot of the bot's overall budget (replies before
 broadcasts) and every new message the chat's own turn (`bot.pacing`): the bot stays
 under Telegram's limits instead of sleeping on its 429s.
@@ -22,6 +28,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
@@ -35,7 +42,7 @@ from telegram.error import (
 )
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.dispatch import Dispatcher, RateLimited, Refused, Unreachable, polled
+from bot.dispatch import Dispatcher, HandlingFailed, RateLimited, Refused, Unreachable, polled
 from bot.pacing import Budget, ChatPace
 from bot.settings import SettingsError
 from bot.wire import Unreadable, array, int64, obj, optional_int64, optional_text
@@ -58,6 +65,8 @@ REPOLL_SECONDS = 0.05  # a poll that brought only updates still in hand: the nex
 FIRST = asyncio.FIRST_COMPLETED
 NO_PREVIEW = {"is_disabled": True}
 UPDATE_KINDS = ["message", "callback_query"]
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 Json = dict[str, Any]
 
 
@@ -315,6 +324,25 @@ class TelegramTransport:
         except (BadRequest, Forbidden) as exc:
             log.info("no command menu for chat %s: %s", chat_id, exc)
 
+    async def use_webhook(self, url: str, secret: str) -> None:
+        """Take updates by webhook: Telegram POSTs each to `url` with `secret` in a header."""
+        try:
+            await self.api.call(
+                "setWebhook", url=url, secret_token=secret, allowed_updates=UPDATE_KINDS
+            )
+        except BadRequest as exc:
+            raise SettingsError(f"TELEGRAM_WEBHOOK_URL: Telegram refused it ({exc})") from exc
+
+    async def use_polling(self) -> None:
+        """Take updates by long polling: a webhook left by an earlier run would refuse it.
+
+        A network failure only leaves the webhook as it was (usually none): polling goes on.
+        """
+        try:
+            await self.api.call("deleteWebhook")
+        except NetworkError as exc:
+            log.warning("webhook not deleted: %s", exc)
+
     async def send(
         self,
         to: Address,
@@ -438,14 +466,20 @@ class TelegramTransport:
 
         return answer
 
-    async def process(self, update: Json) -> None:
+    async def process(self, update: Json, webhook: bool = False) -> None:
         """Handle one update in its chat's turn, then answer it.
 
         The update joins its chat's queue before this first waits, so updates started
         in their order are handled in their order. One that cannot be read is logged
-        once and skipped (it is confirmed with the others: never delivered again).
+        once and skipped (it is confirmed with the others: never delivered again). A
+        `webhook` update is recognised by its id when it comes again: webhook deliveries
+        of one chat may come in any order, so its message ids prove nothing. Coming
+        again, it re-sends what the person should now see: another process may have
+        decided it and died before answering, which this process cannot know.
         """
         event = read_update(update)
+        if webhook and isinstance(event, Incoming):
+            event = replace(event, seen_id=str(update["update_id"]), resend=True)
         query_id = _query_id(update)
         if not isinstance(event, Incoming):
             if event is not None:
@@ -456,6 +490,23 @@ class TelegramTransport:
             return
         answer = self._answer(query_id) if query_id is not None else None
         await self.dispatcher.submit(event, answer)
+
+    async def on_webhook(self, update: Json) -> bool:
+        """One update POSTed by Telegram; True once it is handled and committed.
+
+        False when it must come again: the handlers failed (nothing was committed) or the
+        bot is stopping. The webhook then answers 5xx, and Telegram delivers it again.
+        """
+        try:
+            await self.process(update, webhook=True)
+        except HandlingFailed:
+            return False
+        except asyncio.CancelledError:  # the chat's turn was cancelled: the bot is stopping
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            return False
+        return True
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, handing each update to its chat's queue.

@@ -37,13 +37,15 @@ class Incoming:
     command: str = ""  # lower-case, without the slash
     choice: str = ""  # the pressed button's data
     message_id: int | None = None  # the person's message, or the bot message pressed
-    seen_id: str | None = None  # a message id that does not grow (Zalo): handled once
+    # handled once, in whatever order they come: Zalo's message ids, Telegram webhook updates'
+    seen_id: str | None = None
     numbered: bool = False  # a chat without buttons: text may answer the numbered choices
     photo: str | None = None  # platform file id
     language: str | None = None  # the client's language hint
     # set when this process has not answered the chat yet (it just started, or a reply was
-    # neither sent nor kept): an event handled before (redelivered after a crash) then
-    # re-sends what the person should now see, since its replies may never have left
+    # neither sent nor kept), or for a webhook update (another process may have decided it):
+    # an event handled before (redelivered after a crash) then re-sends what the person
+    # should now see, since its replies may never have left
     resend: bool = False
 
 
@@ -93,3 +95,4 @@ class Response:
 
     replies: list[Reply] = field(default_factory=list)
     notice: str = ""
+    failed: bool = False  # the handlers failed: an apology, nothing committed

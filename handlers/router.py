@@ -53,12 +53,14 @@ async def handle(event: Incoming, ctx: Context) -> Response:
     async with ctx.db() as session:
         person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
         handled = False  # a redelivered message: decided already, perhaps never answered
-        if event.kind != Kind.CHOICE and event.message_id is not None:
+        if event.kind == Kind.CHOICE:
+            pass  # a press recorded before is known by its handler, which shows the state
+        elif event.seen_id is not None:  # Zalo's ids, webhook updates: they come in any order
+            handled = await seen_before(session, event.address.platform, event.seen_id)
+        elif event.message_id is not None:  # polled: in order
             handled = event.message_id <= person.last_message_id
             if not handled:
                 person.last_message_id = event.message_id
-        if event.seen_id is not None and not handled:
-            handled = await seen_before(session, event.address.platform, event.seen_id)
         if handled:
             if not event.resend:
                 return Response()
@@ -354,7 +356,7 @@ async def case_prompt(ctx: Context, case_id: int) -> tuple[Address, Response] | 
         case = await session.get(Case, case_id)
         if case is None or case.person_id is None or case.done_at is None or case.prompted_at:
             return None
-        person = await session.get(Person, case.person_id)
+        person = await session.get(Person, case.person_id, with_for_update=True)  # as `handle`
         ward = await session.get(Ward, case.ward_id)
         assert person is not None and ward is not None and case.id is not None
         run = await session_for_case(session, case.id)

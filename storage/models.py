@@ -400,9 +400,14 @@ class Recipient(SQLModel, table=True):
 
 
 class SeenMessage(SQLModel, table=True):
-    """An inbound message id already handled, for platforms whose ids do not grow (Zalo)."""
+    """An inbound id already handled, where ids come in any order: Zalo's message ids,
+    Telegram's update ids in webhook mode. Pruned after some days (`bot.jobs.forget_seen`):
+    a platform redelivers for a day at most."""
 
-    __table_args__ = (UniqueConstraint("platform", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id"),
+        Index("ix_seenmessage_seen_at", "seen_at"),  # the pruning job's range
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)

@@ -7,16 +7,23 @@ person's action is one transaction.
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Answer,
     BookPage,
+    Broadcast,
+    BroadcastStatus,
     Case,
+    Notice,
+    PendingReply,
     Person,
+    Recipient,
     SeenMessage,
     SessionStatus,
     Source,
@@ -34,11 +41,26 @@ async def person_by_chat(session: AsyncSession, platform: str, chat_id: str) -> 
 
 
 async def get_or_create_person(session: AsyncSession, platform: str, chat_id: str) -> Person:
-    person = await person_by_chat(session, platform, chat_id)
+    """The person, created on first contact, locked until the caller's transaction ends.
+
+    Several bot processes may receive one chat's events at once (webhooks): on PostgreSQL
+    the row lock (`FOR UPDATE`) makes them decide one at a time, each seeing what the one
+    before committed; SQLite's writers are one at a time anyway (BEGIN IMMEDIATE). Two
+    first contacts at once: the one that loses the insert takes the winner's row.
+    """
+    query = (
+        select(Person)
+        .where(Person.platform == platform, Person.chat_id == chat_id)
+        .with_for_update()
+    )
+    person = (await session.exec(query)).first()
     if person is None:
         person = Person(platform=platform, chat_id=chat_id)
-        session.add(person)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(person)
+        except IntegrityError:
+            person = (await session.exec(query)).one()
     return person
 
 
@@ -182,3 +204,40 @@ async def seen_before(session: AsyncSession, platform: str, message_id: str) -> 
         return True
     session.add(SeenMessage(platform=platform, message_id=message_id))
     return False
+
+
+async def forget_seen(session: AsyncSession, before: datetime) -> int:
+    """Forget the handled ids remembered before `before`; how many."""
+    result = await session.exec(delete(SeenMessage).where(col(SeenMessage.seen_at) < before))
+    return int(result.rowcount)
+
+
+async def backlog(
+    session: AsyncSession, now: datetime
+) -> tuple[dict[str, int], dict[tuple[int, str], int]]:
+    """What waits to be sent, by kind (replies kept, leaders' notices, done cases whose
+    citizen was not asked yet), and the recipients of running broadcasts by status."""
+
+    async def count(table: type, *where: Any) -> int:
+        return int(
+            (await session.exec(select(func.count()).select_from(table).where(*where))).one()
+        )
+
+    waiting = {
+        "replies": await count(PendingReply),
+        "notices": await count(Notice, col(Notice.sent_at).is_(None), col(Notice.failed).is_(None)),
+        "case_prompts": await count(
+            Case,
+            col(Case.done_at).is_not(None),
+            col(Case.done_at) <= now,
+            col(Case.prompted_at).is_(None),
+            col(Case.person_id).in_(select(Person.id).where(col(Person.blocked_at).is_(None))),
+        ),
+    }
+    recipients = await session.exec(
+        select(Recipient.broadcast_id, Recipient.status, func.count())
+        .join(Broadcast, col(Broadcast.id) == Recipient.broadcast_id)
+        .where(col(Broadcast.status) == BroadcastStatus.RUNNING)
+        .group_by(col(Recipient.broadcast_id), col(Recipient.status))
+    )
+    return waiting, {(row[0], row[1]): int(row[2]) for row in recipients.all()}

@@ -1,14 +1,14 @@
-"""The ASGI application: `/health`, the Zalo webhook and `/api/v1`, documented at `/api/docs`."""
+"""The ASGI application: `/health`, the webhooks and `/api/v1`, documented at `/api/docs`."""
 
 import hmac
 import json
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
-from bot.zalo import SECRET_HEADER, WEBHOOK_PATH
+from bot import metrics, telegram, zalo
 from handlers.catalogue import office_text
 from web import api, errors
 from web.deps import StateDep
@@ -48,7 +48,11 @@ def create_app(state: HttpState) -> FastAPI:
         responses={503: {"model": HealthOut}},
         tags=["health"],
     )
-    app.add_api_route(WEBHOOK_PATH, zalo_webhook, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/metrics", prometheus, methods=["GET"], include_in_schema=False)
+    app.add_api_route(zalo.WEBHOOK_PATH, zalo_webhook, methods=["POST"], include_in_schema=False)
+    app.add_api_route(
+        telegram.WEBHOOK_PATH, telegram_webhook, methods=["POST"], include_in_schema=False
+    )
     return app
 
 
@@ -65,11 +69,17 @@ async def health(state: StateDep) -> JSONResponse:
     return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
 
 
+async def prometheus(state: StateDep) -> Response:
+    """`GET /metrics`: Prometheus's text format (updates, latency, backlog, leader)."""
+    body = await metrics.exposition(state.db, state.clock())
+    return Response(body, media_type=metrics.CONTENT_TYPE)
+
+
 async def zalo_webhook(request: Request, state: StateDep) -> JSONResponse:
     """`POST /zalo/webhook`: the secret header is checked in constant time."""
     if state.zalo is None:
         return errors.error_response(404, "not_found", office_text("not_found"))
-    given = request.headers.get(SECRET_HEADER, "").encode()
+    given = request.headers.get(zalo.SECRET_HEADER, "").encode()
     if not hmac.compare_digest(given, state.zalo_secret.encode()):
         log.warning("Zalo webhook refused: wrong or missing secret")
         return JSONResponse({"ok": False}, status_code=401)
@@ -82,4 +92,28 @@ async def zalo_webhook(request: Request, state: StateDep) -> JSONResponse:
     if not isinstance(update, dict) or not await state.zalo.process(update):
         log.warning("Zalo webhook refused: not an update we know")
         return JSONResponse({"ok": False}, status_code=400)
+    return JSONResponse({"ok": True})
+
+
+async def telegram_webhook(request: Request, state: StateDep) -> JSONResponse:
+    """`POST /telegram/webhook`: 200 only once the update is handled and committed.
+
+    The secret header is checked in constant time before anything is read. A failure
+    answers 500, so Telegram delivers the update again (to this or another process).
+    """
+    if state.telegram is None:
+        return errors.error_response(404, "not_found", office_text("not_found"))
+    given = request.headers.get(telegram.SECRET_HEADER, "").encode()
+    if not hmac.compare_digest(given, state.telegram_secret.encode()):
+        log.warning("Telegram webhook refused: wrong or missing secret")
+        return JSONResponse({"ok": False}, status_code=401)
+    try:
+        update = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        update = None
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        log.warning("Telegram webhook refused: not an update")
+        return JSONResponse({"ok": False}, status_code=400)
+    if not await state.telegram.on_webhook(update):
+        return JSONResponse({"ok": False}, status_code=500)
     return JSONResponse({"ok": True})

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.telegram import TelegramTransport
 from bot.zalo import ZaloTransport
 from storage.db import GroupSync, SessionMaker
 from storage.models import utcnow
@@ -21,4 +22,6 @@ class HttpState:
     zalo_name: str | None = None  # the Zalo bot's name, for the code citizens send
     zalo: ZaloTransport | None = None  # the webhook's receiver, in webhook mode
     zalo_secret: str = ""
+    telegram: TelegramTransport | None = None  # the webhook's receiver, in webhook mode
+    telegram_secret: str = ""
     ready: bool = False  # every transport connected: /health answers 200 from then on

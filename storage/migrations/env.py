@@ -3,6 +3,7 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -10,6 +11,7 @@ from storage import models  # noqa: F401  (registers the tables on SQLModel.meta
 from storage.db import create_engine
 
 target_metadata = SQLModel.metadata
+MIGRATE_LOCK = 0x736F_676F_7079_6D  # "sogopym": processes started together upgrade in turn
 
 
 def _run(connection: Connection) -> None:
@@ -19,6 +21,9 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":  # SQLite: a file lock (`storage.db`)
+            # held to the commit; the next process then finds the schema current
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         context.run_migrations()
 
 

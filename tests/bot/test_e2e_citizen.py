@@ -19,10 +19,12 @@ async def rows(database_url: str, model: type) -> list:
     return await in_test_db(database_url, read)
 
 
-async def add_ward(env: dict[str, str]) -> str:
-    added = await asogopy(env, "ward", "add", "nghia-tan", "Phường Nghĩa Tân")
+async def add_ward(
+    env: dict[str, str], code: str = "NGHIA-TAN", name: str = "Phường Nghĩa Tân"
+) -> str:
+    added = await asogopy(env, "ward", "add", code.lower(), name)
     assert added.returncode == 0, added.stderr
-    link = await asogopy(env, "desk-link", "NGHIA-TAN", "--desk", "1")
+    link = await asogopy(env, "desk-link", code, "--desk", "1")
     assert link.returncode == 0, link.stderr
     match = LINK.search(link.stdout)
     assert match, link.stdout
