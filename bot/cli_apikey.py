@@ -6,25 +6,31 @@ works); only its hash is kept. Errors are one line and exit status 1.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import load_settings
+from bot.cli_common import load_settings
 from handlers.catalogue import office_text
 from office.errors import OfficeError
-from office.keys import KeyView, create_key, list_keys, revoke_key
-from storage.db import create_engine, session_maker, upgrade_sync
+
+if TYPE_CHECKING:  # the office and the database load with a command, not with `--help`
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from office.keys import KeyView
 
 T = TypeVar("T")
 TIME = "%d/%m/%Y %H:%M"
 
-apikey_app = typer.Typer(help=office_text("help_apikeys"), no_args_is_help=True)
+apikey_app = typer.Typer(
+    help=office_text("help_apikeys"), no_args_is_help=True, rich_markup_mode=None
+)
 
 
-def _office(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _office(work: Callable[["AsyncSession"], Awaitable[T]]) -> T:
     """Upgrade the schema, run one office operation; its error is the command's one line."""
+    from storage.db import create_engine, session_maker, upgrade_sync
+
     settings = load_settings()
     upgrade_sync(settings.database_url)
 
@@ -43,7 +49,7 @@ def _office(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
-def _scope(key: KeyView) -> str:
+def _scope(key: "KeyView") -> str:
     return key.ward_code or office_text("cli_key_scope_city")
 
 
@@ -54,6 +60,8 @@ def apikey_create(
     name: Annotated[str, typer.Option(help=office_text("help_apikey_name"))] = "",
 ) -> None:
     """Make a key; it is printed once, on its own line, and cannot be shown again."""
+    from office.keys import create_key
+
     if (ward is None) == (not city):
         typer.echo(office_text("cli_error", message=office_text("cli_key_which")), err=True)
         raise typer.Exit(1)
@@ -66,6 +74,8 @@ def apikey_create(
 @apikey_app.command("list", help=office_text("help_apikey_list"))
 def apikey_list() -> None:
     """Every key: id, prefix, ward (or city), name, made, and whether it was revoked."""
+    from office.keys import list_keys
+
     zone = load_settings().zone
     for key in _office(list_keys):
         made = key.created_at.astimezone(zone).strftime(TIME)
@@ -85,6 +95,8 @@ def apikey_revoke(
     key_id: Annotated[int, typer.Argument(metavar="ID", help=office_text("help_apikey_id"))],
 ) -> None:
     """Stop a key at once: the next request with it is refused (401)."""
+    from office.keys import revoke_key
+
     key, changed = _office(lambda session: revoke_key(session, key_id))
     said = "cli_key_revoked" if changed else "cli_key_was_revoked"
     typer.echo(office_text(said, id=key.id, prefix=key.prefix))

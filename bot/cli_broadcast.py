@@ -10,12 +10,15 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_common import office_call
-from bot.settings import load_settings
+from bot.cli_common import load_settings, office_call
 from handlers.catalogue import office_text, say
 
-survey_app = typer.Typer(help=office_text("help_surveys"), no_args_is_help=True)
-broadcast_app = typer.Typer(help=office_text("help_broadcasts"), no_args_is_help=True)
+survey_app = typer.Typer(
+    help=office_text("help_surveys"), no_args_is_help=True, rich_markup_mode=None
+)
+broadcast_app = typer.Typer(
+    help=office_text("help_broadcasts"), no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @survey_app.command("list", help=office_text("help_survey_list"))

@@ -5,19 +5,20 @@ live in office/. Kept light: a command loads only what it uses.
 """
 
 import asyncio
+import gc
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings, load_settings
 from handlers.catalogue import office_text
-from storage.db import create_engine, schema_is_current, session_maker, upgrade
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.settings import Settings
     from office.exports import Table
 
 T = TypeVar("T")
@@ -28,13 +29,32 @@ class CliError(Exception):
     """A problem the person at the terminal can fix; printed as one line."""
 
 
-def office_call(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def load_settings() -> "Settings":
+    """`bot.settings.load_settings`, imported on first use: settings bring pydantic and
+    SQLAlchemy, which `sogopy --help` and a usage error never need."""
+    from bot.settings import load_settings as load
+
+    return load()
+
+
+def work_begins() -> None:
+    """The command has loaded what it needs: the garbage collector, off while modules
+    load (`bot.cli.main`), runs again for the work, which may make garbage. What loaded
+    is kept out of its passes (frozen), or the first pass would walk all of it."""
+    gc.freeze()
+    gc.enable()
+
+
+def office_call(work: Callable[["AsyncSession"], Awaitable[T]]) -> T:
     """Run one office operation on the configured database (the operation commits itself).
 
     The schema is upgraded first when it is not at the newest migration; checking costs
     one query, whereas loading Alembic every time would cost a command most of its time.
     """
+    from storage.db import create_engine, schema_is_current, session_maker, upgrade
+
     settings = load_settings()
+    work_begins()
 
     async def main() -> T:
         engine = create_engine(settings.database_url)
@@ -49,7 +69,7 @@ def office_call(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def bot_username(settings: Settings) -> str:
+def bot_username(settings: "Settings") -> str:
     """TELEGRAM_BOT_USERNAME, or the Bot API's getMe when only the token is known."""
     if settings.telegram_bot_username.strip():
         return settings.telegram_bot_username.strip().lstrip("@")
@@ -72,7 +92,7 @@ def start_link(username: str, payload: str) -> str:
     return f"https://t.me/{username}?start={payload}"
 
 
-def zalo_name(settings: Settings) -> str:
+def zalo_name(settings: "Settings") -> str:
     """ZALO_BOT_NAME, or the Zalo Bot API's getMe."""
     if settings.zalo_bot_name.strip():
         return settings.zalo_bot_name.strip()
@@ -86,7 +106,7 @@ def zalo_name(settings: Settings) -> str:
     return asyncio.run(ask())
 
 
-def link_maker(settings: Settings) -> Callable[[str, str], list[str]]:
+def link_maker(settings: "Settings") -> Callable[[str, str], list[str]]:
     """Turns a start payload and its six-digit code into the lines to print: the Telegram
     link, the Zalo form when Zalo is configured (Zalo links carry no payload: the citizen
     sends the code), and the code a person may type on either instead.

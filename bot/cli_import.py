@@ -5,8 +5,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_common import office_call
-from bot.settings import load_settings
+from bot.cli_common import load_settings, office_call
 from handlers.catalogue import office_text
 
 

@@ -5,37 +5,26 @@ is found by chat id, case code or name, and every reading or erasure leaves an e
 in the audit trail under the operator's OS user name.
 """
 
+from __future__ import annotations  # the office's types are named, not loaded, at import
+
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli_common import CliError, office_call, write_text
-from bot.settings import load_settings
+from bot.cli_common import CliError, load_settings, office_call, write_text
 from handlers.catalogue import office_text
-from office import audit
-from office.privacy import (
-    AmbiguousPerson,
-    data_file,
-    describe,
-    erase,
-    find_person,
-    person_data,
-    purge,
-    queue_redraws,
-    retention_plan,
-    subject,
-)
-from storage.backup import BackupError
-from storage.backup import backup as backup_database
-from storage.backup import restore as restore_database
-from storage.db import upgrade_sync
-from storage.models import AuditEntry, Person, utcnow
 
-privacy_app = typer.Typer(help=office_text("help_privacy"), no_args_is_help=True)
+if TYPE_CHECKING:  # the office and the database load with a command, not with `--help`
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from storage.models import AuditEntry, Person
+
+privacy_app = typer.Typer(
+    help=office_text("help_privacy"), no_args_is_help=True, rich_markup_mode=None
+)
 PERSON_HELP = office_text("help_person")
 TIME = "%d/%m/%Y %H:%M"
 
@@ -54,6 +43,8 @@ def _with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 async def _person(session: AsyncSession, ref: str) -> Person:
+    from office.privacy import AmbiguousPerson, find_person
+
     try:
         return await find_person(session, ref)
     except AmbiguousPerson as exc:
@@ -70,6 +61,10 @@ def privacy_export(
     ] = None,
 ) -> None:
     """Everything stored about one person, as JSON (their right to see it)."""
+    from office import audit
+    from office.privacy import data_file, person_data, subject
+    from storage.models import utcnow
+
     zone = load_settings().zone
 
     async def build(session: AsyncSession) -> dict[str, object]:
@@ -95,6 +90,9 @@ def privacy_erase(
     ] = False,
 ) -> None:
     """Erase one person's data: name, chat id, case links; answers stay anonymous counts."""
+    from office import audit
+    from office.privacy import describe, erase, queue_redraws, subject
+    from storage.models import utcnow
 
     async def work(session: AsyncSession) -> tuple[str, int]:
         found = await _person(session, person)
@@ -118,6 +116,10 @@ def privacy_purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=office_text("help_dry_run"))] = False,
 ) -> None:
     """Apply SOGOPY_RETENTION_MONTHS: anonymize inactive people, drop old pages' photos."""
+    from office import audit
+    from office.privacy import describe, purge, retention_plan
+    from storage.models import utcnow
+
     settings = load_settings()
     months = settings.retention_months
 
@@ -158,6 +160,8 @@ def audit_command(
     who: Annotated[str | None, typer.Option(help=office_text("help_audit_who"))] = None,
 ) -> None:
     """Who read or exported personal data, when and how (the audit trail)."""
+    from office import audit
+
     zone = load_settings().zone
     start = None
     if since is not None:
@@ -183,6 +187,10 @@ def backup_command(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=office_text("help_backup_file"))],
 ) -> None:
     """A consistent copy of the database, while the bot runs (SQLite online backup, pg_dump)."""
+    from storage.backup import BackupError
+    from storage.backup import backup as backup_database
+    from storage.db import upgrade_sync
+
     settings = load_settings()
     upgrade_sync(settings.database_url)
     try:
@@ -197,6 +205,10 @@ def restore_command(
     force: Annotated[bool, typer.Option("--force", help=office_text("help_force"))] = False,
 ) -> None:
     """Put a backup in place of the database; refuses a database with data without --force."""
+    from storage.backup import BackupError
+    from storage.backup import restore as restore_database
+    from storage.db import upgrade_sync
+
     settings = load_settings()
     try:
         restore_database(settings.database_url, file, force)

@@ -8,8 +8,6 @@ already HTML (a fragment built from this catalogue) is marked with `Html`.
 import html
 from typing import Final
 
-from storage.models import NO_OPINION
-
 
 class Html(str):
     """A fragment already in HTML, built from catalogue text: not escaped again."""
@@ -835,6 +833,8 @@ def shorten(text: str, limit: int) -> str:
 
 
 def level_label(language: str, level: int) -> str:
+    from storage.models import NO_OPINION  # here: the CLI's help comes from this module
+
     labels = NO_OPINION_LABEL if level == NO_OPINION else LEVELS[level]
     return labels[_index(language)]
 
