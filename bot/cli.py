@@ -318,16 +318,14 @@ def leader_revoke_invite(
     typer.echo(office_text("cli_invite_revoked", code=ward.code, created=created))
 
 
-@export_app.command("book")
+@export_app.command("book", help=office_text("help_export_book"))
 def export_book(
-    ward: Annotated[str, typer.Option(help="the ward's code")],
+    ward: Annotated[str, typer.Option(help=WARD_HELP)],
     fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="csv or xlsx; by default from the file name, else csv"),
+        str | None, typer.Option("--format", help=office_text("help_book_format"))
     ] = None,
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="the file to write; CSV goes to stdout without it"),
+        Path | None, typer.Option("--output", "-o", help=office_text("help_output_csv"))
     ] = None,
 ) -> None:
     """Export a ward's suggestion book: one row per page, in page order."""
@@ -338,17 +336,18 @@ def export_book(
     found, table = office_call(lambda session: exports.export_book(session, ward, zone))
     write_table(table, fmt, output)
     if not to_stdout(output):
-        typer.echo(f"wrote {len(table.rows)} pages of {found.code}'s book to {output}")
+        count = len(table.rows)
+        typer.echo(office_text("cli_book_written", count=count, code=found.code, file=output))
 
 
-@export_app.command("answers")
+@export_app.command("answers", help=office_text("help_export_answers"))
 def export_answers(
-    ward: Annotated[str | None, typer.Option(help="only this ward")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx")] = None,
+    ward: Annotated[str | None, typer.Option(help=office_text("help_only_ward"))] = None,
+    since: Annotated[str | None, typer.Option(help=office_text("help_since"))] = None,
+    until: Annotated[str | None, typer.Option(help=office_text("help_until"))] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=office_text("help_csv_xlsx"))] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="the file; CSV to stdout without it")
+        Path | None, typer.Option("--output", "-o", help=office_text("help_output_csv"))
     ] = None,
 ) -> None:
     """One row per answer, with case code, element, level, survey version, source, time."""
@@ -365,28 +364,24 @@ def export_answers(
     )
     write_table(table, fmt, output)
     if not to_stdout(output):
-        typer.echo(f"wrote {len(table.rows)} answers to {output}")
+        typer.echo(office_text("cli_answers_written", count=len(table.rows), file=output))
 
 
-@app.command()
+@app.command(help=office_text("help_report"))
 def report(
-    ward: Annotated[str | None, typer.Option(help="only this ward")] = None,
-    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD")] = None,
+    ward: Annotated[str | None, typer.Option(help=office_text("help_only_ward"))] = None,
+    since: Annotated[str | None, typer.Option(help=office_text("help_since"))] = None,
+    until: Annotated[str | None, typer.Option(help=office_text("help_until"))] = None,
     period_name: Annotated[
-        str | None,
-        typer.Option("--period", help="a whole month (2026-11), quarter (2026-Q4) or year (2026)"),
+        str | None, typer.Option("--period", help=office_text("help_period"))
     ] = None,
-    by: Annotated[
-        str, typer.Option(help="element, procedure, ward, desk, week, month, quarter or year")
-    ] = "element",
-    source: Annotated[
-        str,
-        typer.Option(help="visit (cases and walk-ins), case, walkin, broadcast or all"),
-    ] = "visit",
-    fmt: Annotated[str, typer.Option("--format", help="table, csv, xlsx or json")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="the file to write")] = None,
-    chart: Annotated[Path | None, typer.Option(help="also draw the figures to this PNG")] = None,
+    by: Annotated[str, typer.Option(help=office_text("help_by"))] = "element",
+    source: Annotated[str, typer.Option(help=office_text("help_source"))] = "visit",
+    fmt: Annotated[str, typer.Option("--format", help=office_text("help_report_format"))] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=office_text("help_output"))
+    ] = None,
+    chart: Annotated[Path | None, typer.Option(help=office_text("help_chart"))] = None,
 ) -> None:
     """Satisfaction per ward and SIPAS element: answers, share satisfied, response rate,
     with the period before beside."""
@@ -398,11 +393,12 @@ def report(
     check_grouping(by)
     check_source(source)
     if fmt not in ("table", "csv", "xlsx", "json"):
-        raise CliError(f"--format {fmt}: use table, csv, xlsx or json")
+        choices = office_text("cli_or").join(("table", "csv", "xlsx", "json"))
+        raise CliError(office_text("cli_bad_format", value=fmt, choices=choices))
     if fmt == "xlsx":
         check_format(fmt, output, ("xlsx",))
     if chart is not None and chart.suffix.lower() != ".png":
-        raise CliError(f"--chart {chart}: the chart is a PNG: use a .png file name")
+        raise CliError(office_text("cli_chart_not_png", file=chart))
     zone = load_settings().zone
     first, last = period(since, until, zone, named=period_name)
     result = office_call(
@@ -423,8 +419,9 @@ def report(
         try:
             chart.write_bytes(render_chart(result, title))
         except OSError as exc:
-            raise CliError(f"cannot write {chart}: {exc.strerror or exc}") from exc
-        typer.echo(f"chart written to {chart}", err=output is None)
+            why = exc.strerror or exc
+            raise CliError(office_text("cli_cannot_write", file=chart, why=why)) from exc
+        typer.echo(office_text("cli_chart_written", file=chart), err=output is None)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -1359,6 +1359,62 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Ward leaders: invites, the list, removal.",
     ),
     "help_exports": ("Xuất dữ liệu cho văn phòng (CSV, Excel).", "Exports (CSV, Excel)."),
+    # exports and the report (issue 11, point 12: their help and lines in Vietnamese)
+    "help_export_book": (
+        "Xuất sổ góp ý của một phường, xã: mỗi trang một dòng, theo số trang.",
+        "Export a ward's suggestion book: one row per page, in page order.",
+    ),
+    "help_export_answers": (
+        "Mỗi câu trả lời một dòng: mã hồ sơ, yếu tố, mức, phiên bản khảo sát, nguồn, thời gian.",
+        "One row per answer: case code, element, level, survey version, source, time.",
+    ),
+    "help_report": (
+        "Mức độ hài lòng theo phường, xã và yếu tố SIPAS: số câu trả lời, tỷ lệ hài lòng, "
+        "tỷ lệ phản hồi, kèm kỳ trước.",
+        "Satisfaction per ward and SIPAS element: answers, share satisfied, response rate, "
+        "with the period before.",
+    ),
+    "help_only_ward": ("chỉ phường, xã này (mã hoặc tên)", "only this ward (code or name)"),
+    "help_since": ("ngày đầu, YYYY-MM-DD hoặc dd/mm/yyyy", "first day, YYYY-MM-DD or dd/mm/yyyy"),
+    "help_until": ("ngày cuối, YYYY-MM-DD hoặc dd/mm/yyyy", "last day, YYYY-MM-DD or dd/mm/yyyy"),
+    "help_book_format": (
+        "csv hoặc xlsx; mặc định theo tên tệp, không có thì csv",
+        "csv or xlsx; by default from the file name, else csv",
+    ),
+    "help_csv_xlsx": ("csv hoặc xlsx", "csv or xlsx"),
+    "help_output_csv": (
+        "tệp để ghi; không có thì CSV in ra màn hình",
+        "the file to write; CSV goes to stdout without it",
+    ),
+    "help_output": ("tệp để ghi", "the file to write"),
+    "help_period": (
+        "trọn một tháng (2026-11), quý (2026-Q4) hoặc năm (2026)",
+        "a whole month (2026-11), quarter (2026-Q4) or year (2026)",
+    ),
+    "help_by": (
+        "theo element (yếu tố), procedure (thủ tục), ward, desk (quầy), week, month, "
+        "quarter hoặc year",
+        "element, procedure, ward, desk, week, month, quarter or year",
+    ),
+    "help_source": (
+        "visit (hồ sơ và khách đến quầy), case, walkin, broadcast hoặc all",
+        "visit (cases and walk-ins), case, walkin, broadcast or all",
+    ),
+    "help_report_format": ("table, csv, xlsx hoặc json", "table, csv, xlsx or json"),
+    "help_chart": ("vẽ thêm biểu đồ vào tệp PNG này", "also draw the figures to this PNG"),
+    "cli_book_written": (
+        "Đã ghi {count} trang sổ góp ý của {code} vào {file}",
+        "Wrote {count} pages of {code}'s book to {file}",
+    ),
+    "cli_answers_written": (
+        "Đã ghi {count} câu trả lời vào {file}",
+        "Wrote {count} answers to {file}",
+    ),
+    "cli_chart_not_png": (
+        "--chart {file}: biểu đồ là ảnh PNG, xin đặt tên tệp đuôi .png",
+        "--chart {file}: the chart is a PNG: use a .png file name",
+    ),
+    "cli_chart_written": ("Đã vẽ biểu đồ vào {file}", "Chart written to {file}"),
     "help_ward_code": (
         "mã phường/xã (chữ, số, '-'), hoặc tên, ví dụ NGHIA-TAN hay 'Nghĩa Tân'",
         "the ward's code (letters, digits, '-'), or its name, e.g. NGHIA-TAN or 'Nghĩa Tân'",

@@ -3,6 +3,7 @@ its Vietnamese name, and keeps each ward's kind (phường, xã, thị trấn)."
 
 import re
 import subprocess
+from pathlib import Path
 
 from tests.bot.conftest import sogopy
 
@@ -14,14 +15,14 @@ ENGLISH = re.compile(
     re.IGNORECASE,
 )
 KHAI_SINH = ("--procedure", "Khai sinh")
-QUOTED = re.compile(r"sogopy [a-z -]+|--[a-z-]+|https://\S+|\bd_\S+|\bl_\S+")
+QUOTED = re.compile(r"sogopy [a-z -]+|--[a-z-]+|https://\S+|\bd_\S+|\bl_\S+|/\S+")
 
 
 def said(result: subprocess.CompletedProcess[str]) -> str:
     return QUOTED.sub("", result.stdout + result.stderr)
 
 
-def test_wards_by_name_and_kind_in_vietnamese(bot_env: dict[str, str]) -> None:
+def test_wards_by_name_and_kind_in_vietnamese(bot_env: dict[str, str], tmp_path: Path) -> None:
     outputs = [sogopy(bot_env, "ward", "list")]
     added = sogopy(bot_env, "ward", "add", "Dịch Vọng", "Phường Dịch Vọng")
     assert added.returncode == 0, added.stderr
@@ -107,6 +108,12 @@ def test_wards_by_name_and_kind_in_vietnamese(bot_env: dict[str, str]) -> None:
         sogopy(bot_env, "privacy", "erase", "--person", "không ai"),
         sogopy(bot_env, "privacy", "purge", "--dry-run"),
         sogopy(bot_env, "audit"),
+        sogopy(bot_env, "export", "book", "--ward", "Tân Lập", "-o", str(tmp_path / "so.csv")),
+        sogopy(bot_env, "export", "answers", "-o", str(tmp_path / "answers.xlsx")),
+        sogopy(bot_env, "export", "answers", "--format", "pdf"),
+        sogopy(bot_env, "report", "--format", "pdf"),
+        sogopy(bot_env, "report", "--chart", str(tmp_path / "chart.jpg")),
+        sogopy(bot_env, "report", "--ward", "Tân Lập", "--chart", str(tmp_path / "chart.png")),
         sogopy(bot_env, "ward", "remove", "Phùng"),
         sogopy(bot_env, "ward", "remove", "PHUNG"),
     ]

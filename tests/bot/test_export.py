@@ -127,7 +127,7 @@ async def test_export_book_as_csv_and_xlsx(
         assert result.stderr == ""
 
     # CSV in a file: BOM, the header in order, the rows in page order
-    assert to_file.stdout.splitlines() == [f"wrote 5 pages of NGHIA-TAN's book to {csv_file}"]
+    assert to_file.stdout.splitlines() == [f"Đã ghi 5 trang sổ góp ý của NGHIA-TAN vào {csv_file}"]
     data = csv_file.read_bytes()
     assert read_csv(data) == [HEADER, *expected]
     assert_no_secret(data)
