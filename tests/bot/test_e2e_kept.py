@@ -1,18 +1,17 @@
 """Issue 11 over HTTP, on Telegram and Zalo: nothing typed is lost, «Chưa có ý kiến» and
 the walk-in's own questions, and a broadcast audience of people it can reach."""
 
-import pytest
+import json
 
 from bot.emulator import BotApiEmulator
 from bot.zalo_emulator import ZaloEmulator
 from storage.models import NO_OPINION, Answer, BookPage, Person, Recipient, Ward
-from tests.bot.conftest import asogopy, store
+from tests.bot.conftest import asogopy, store, until
 from tests.bot.test_e2e_broadcast import invitations
 from tests.bot.test_e2e_citizen import rows
 from tests.bot.test_e2e_zalo import zalo, zalo_bot, zalo_env  # noqa: F401 (fixtures)
 
 
-@pytest.mark.any_database  # the same flows run on both databases in tests/handlers/test_kept.py
 async def test_a_telegram_citizen_loses_nothing_they_type(
     emulator: BotApiEmulator, running_bot: object, database_url: str
 ) -> None:
@@ -56,7 +55,6 @@ async def test_a_telegram_citizen_loses_nothing_they_type(
     ]
 
 
-@pytest.mark.any_database
 async def test_a_zalo_citizen_loses_nothing_they_type(
     zalo: ZaloEmulator,  # noqa: F811 (the fixture)
     zalo_bot: object,  # noqa: F811
@@ -126,3 +124,58 @@ async def test_opting_in_without_a_ward_asks_which_and_the_count_is_the_delivery
     invite = await on_zalo.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
     assert "Phường Dịch Vọng" in invite.text and "6. Chưa có ý kiến" in invite.text
     assert invitations(undecided) == []
+
+
+async def test_no_opinion_and_broadcast_answers_are_apart_in_the_wards_figures(
+    emulator: BotApiEmulator,
+    zalo: ZaloEmulator,  # noqa: F811 (the fixture)
+    zalo_env: dict[str, str],  # noqa: F811
+    zalo_bot: object,  # noqa: F811
+    database_url: str,
+) -> None:
+    """Points 3 and 4 over both chats: a Telegram walk-in rates with «Chưa có ý kiến», a
+    Zalo citizen answers a broadcast; the ward's figures count the visit's ratings alone
+    and show the «Chưa có ý kiến» and the broadcast answers apart."""
+    ward = Ward(code="NGHIA-TAN", name="Phường Nghĩa Tân")
+    await store(database_url, ward)
+    visitor = emulator.user(1201, first_name="Lan")
+    await visitor.send_text("/start d_NGHIA-TAN")
+    survey = await visitor.wait_for(lambda m: "Câu 1/3" in m.text)
+    for label, number in (("Chưa có ý kiến", 2), ("Hài lòng", 3), ("Rất hài lòng", 0)):
+        await visitor.press(survey, label)
+        if number:
+            await visitor.wait_for(
+                lambda m, n=number: m.message_id == survey.message_id and f"Câu {n}/3" in m.text
+            )
+    await visitor.wait_for(lambda m: "Bỏ qua" in m.button_labels)
+
+    listener = zalo.user("99002", "Chị Hoa")
+    await store(
+        database_url,
+        Person(platform="zalo", chat_id="99002", ward_id=ward.id, optin=True, optin_at=None),
+    )
+    created = await asogopy(zalo_env, "broadcast", "create", "--survey", "sipas")
+    assert created.returncode == 0, created.stderr
+    await listener.wait_for(lambda m: "kính mời Ông/Bà" in m.text)
+    for number in range(2, 6):
+        await listener.send_text("1")  # «Rất không hài lòng», without any visit
+        await listener.wait_for(lambda m, n=number: f"Câu {n}/5" in m.text)
+    await listener.send_text("1")
+    await until(lambda: _answers_stored(database_url, 8))
+
+    report = await asogopy(zalo_env, "report", "--ward", "NGHIA-TAN", "--format", "json")
+    figures = json.loads(report.stdout)
+    overall, broadcast = figures["overall"], figures["broadcast"]
+    assert (overall["answers"], overall["satisfied"], overall["no_opinion"]) == (2, 2, 1)
+    assert overall["share"] == 1.0  # «Chưa có ý kiến» is in no share, the broadcast apart
+    assert (broadcast["answers"], broadcast["satisfied"]) == (5, 0)
+    table = await asogopy(zalo_env, "report", "--ward", "NGHIA-TAN")
+    assert "Chưa có ý kiến: 1" in table.stdout
+    everything = await asogopy(
+        zalo_env, "report", "--ward", "NGHIA-TAN", "--source", "all", "--format", "json"
+    )
+    assert json.loads(everything.stdout)["overall"]["answers"] == 7
+
+
+async def _answers_stored(database_url: str, count: int) -> bool:
+    return len(await rows(database_url, Answer)) == count
