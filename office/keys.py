@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
-from office.errors import Conflict, Invalid, NotFound
+from office.errors import Conflict, Forbidden, Invalid, NotFound
 from office.wards import get_ward, remember_ward
 from storage.models import ApiKey, Ward, utcnow
 
@@ -127,3 +127,22 @@ async def authenticate(session: AsyncSession, key: str) -> KeyView | None:
             remember_ward(session, ward)
             return KeyView(key_id, name, ward.code, key[:PREFIX_LENGTH], created_at, None)
     return None
+
+
+async def key_ward(session: AsyncSession, key: KeyView, ward: str | None) -> str | None:
+    """The ward a request is about, as its code: a ward key's own when none is named,
+    and its own only (named by code or Vietnamese name); another, or one that does not
+    exist (a ward key learns nothing of other wards), is Forbidden. A city key's request
+    names any ward, or none."""
+    if key.ward_code is None:
+        return ward
+    if ward is None:
+        return key.ward_code
+    try:
+        named = await get_ward(session, ward)
+    except (NotFound, Invalid):
+        named = None
+    if named is None or named.code != key.ward_code:
+        message = office_text("other_ward_key", ward=key.ward_code)
+        raise Forbidden("other_ward_key", message, "ward")
+    return key.ward_code

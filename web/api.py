@@ -16,8 +16,9 @@ from office.api_book import book_pages
 from office.api_figures import figures
 from office.cases import CaseView, get_case, mark_case_done, register_case
 from office.figures import span
+from office.keys import key_ward
 from office.receipts import case_links, qr_png, receipt_pdf
-from web.deps import KeyDep, SessionDep, StateDep, ward_scope
+from web.deps import KeyDep, SessionDep, StateDep
 from web.errors import ErrorOut
 from web.schemas import (
     CASE_EXAMPLES,
@@ -87,7 +88,7 @@ async def post_case(
 ) -> CaseOut:
     """201 with the receipt's links for a new case; 200 when the same case (code, ward,
     procedure) was registered before; 409 when the code is taken by another case."""
-    ward = ward_scope(key, body.ward) or body.ward
+    ward = await key_ward(session, key, body.ward) or body.ward
     case, created = await register_case(
         session,
         ward=ward,
@@ -191,7 +192,7 @@ async def get_figures(
         session,
         zone=state.zone,
         today=today,
-        ward=ward_scope(key, ward),
+        ward=await key_ward(session, key, ward),
         since=since,
         until=until,
         by=by,
@@ -226,7 +227,7 @@ async def get_book(
         zone=state.zone,
         today=today,
         now=now,
-        ward=ward_scope(key, ward),
+        ward=await key_ward(session, key, ward),
         since=first,
         until=last,
         status=status,

@@ -8,8 +8,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
-from office.cases import normal_ward_code
-from office.errors import Forbidden
 from office.keys import KeyView, authenticate
 from web.errors import Unauthorized
 from web.state import HttpState
@@ -53,12 +51,3 @@ async def current_key(
 
 
 KeyDep = Annotated[KeyView, Depends(current_key)]
-
-
-def ward_scope(key: KeyView, ward: str | None) -> str | None:
-    """The ward a request is about: a ward key's own when none is named; another → 403."""
-    if key.ward_code is None:
-        return ward
-    if ward is not None and normal_ward_code(ward) != key.ward_code:
-        raise Forbidden("other_ward_key", office_text("other_ward_key", ward=key.ward_code), "ward")
-    return key.ward_code

@@ -411,3 +411,22 @@ async def test_a_registration_and_its_return_take_few_round_trips(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert (registered, returned) == (3, 3)  # key and ward; the case; its code / the UPDATE
+
+
+async def test_a_ward_key_may_name_its_own_ward_by_name_and_no_other(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """A ward's name is taken for its code with a ward's key too; another ward, named
+    either way, or a ward that does not exist is 403 (the key learns nothing of them)."""
+    mine = bearer(keys.ward)
+    created = await client.post("/api/v1/cases", json={**CASE, "ward": "Nghĩa Tân"}, headers=mine)
+    assert created.status_code == 201, created.text
+    assert created.json()["ward"] == "NGHIA-TAN"
+    for other in ("Dịch Vọng", "DICH-VONG", "Không Có"):
+        refused = await client.post(
+            "/api/v1/cases", json={**CASE, "code": "HS-9", "ward": other}, headers=mine
+        )
+        assert refused.status_code == 403, (other, refused.text)
+        assert error_of(refused)["field"] == "ward"
+    book = await client.get("/api/v1/book", params={"ward": "phuong nghia tan"}, headers=mine)
+    assert book.status_code == 200, book.text
