@@ -195,26 +195,26 @@ async def register_case(
             return await _same_or_conflict(session, found, kept.code, procedure), False
         raise Conflict("ward_removed", office_text("ward_removed", ward=kept.name), "ward")
     assert kept.id is not None and session.bind is not None
-    case = Case(
-        ward_id=kept.id,
-        code=code,
-        procedure=procedure,
-        token=new_token(),
-        received_at=received_at,
-        desk=desk,
-        due_at=due_at,
-    )
+    # the row's values, not a Case: building the model cost as much as the INSERT
+    values = {
+        "ward_id": kept.id,
+        "code": code,
+        "procedure": procedure,
+        "token": new_token(),
+        "created_at": utcnow(),
+        "received_at": received_at,
+        "desk": desk,
+        "due_at": due_at,
+    }
     try:
-        # a plain INSERT: the ORM's unit of work cost as much as the rest of the request
         connection = await session.connection()  # Core: the ORM's path cost more than the INSERT
         statement = _INSERT_NEW[session.bind.dialect.name]
-        inserted = (await connection.execute(statement, case.model_dump(exclude={"id"}))).first()
+        inserted = (await connection.execute(statement, values)).first()
         if inserted is None:  # the code is registered already: the same case, or a conflict
             found = await _find(session, code)
             assert found is not None  # codes are never deleted
             return await _same_or_conflict(session, found, kept.code, procedure), False
-        case.id = inserted[0]
-        short = await new_case_code(session, case, utcnow())  # in the case's own transaction
+        short = await new_case_code(session, inserted[0], kept.id, utcnow())  # same transaction
         await session.commit()
     except IntegrityError:
         # another door registered the same code at the same moment: answer as if it came first
@@ -223,7 +223,20 @@ async def register_case(
         if found is None:
             raise
         return await _same_or_conflict(session, found, kept.code, procedure), False
-    return await _view(session, case, kept, short), True
+    view = CaseView(
+        code=code,
+        ward_code=kept.code,
+        ward_name=kept.name,
+        procedure=procedure,
+        status=CaseStatus.REGISTERED,
+        token=values["token"],
+        short_code=short,
+        received_at=received_at,
+        desk=desk,
+        due_at=due_at,
+        done_at=None,
+    )
+    return view, True
 
 
 async def mark_case_done(
@@ -239,7 +252,8 @@ async def mark_case_done(
         return await _view(session, case, kept, short), False
     # only if still not done: two doors marking it at once keep the first time
     moment = _utc(now, "now") or utcnow()
-    result = await session.exec(_MARK_DONE, params={"case_id": case.id, "moment": moment})
+    connection = await session.connection()
+    result = await connection.execute(_MARK_DONE, {"case_id": case.id, "moment": moment})
     await session.commit()
     if not result.rowcount:  # another door marked it meanwhile: its time is the one kept
         await session.refresh(case)

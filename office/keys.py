@@ -136,7 +136,7 @@ async def key_ward(session: AsyncSession, key: KeyView, ward: str | None) -> str
     names any ward, or none."""
     if key.ward_code is None:
         return ward
-    if ward is None:
+    if ward is None or ward.strip().upper() == key.ward_code:
         return key.ward_code
     try:
         named = await get_ward(session, ward)

@@ -105,20 +105,17 @@ async def case_code(session: AsyncSession, case: Case, now: datetime) -> str:
     return await _allocate(session, case.ward_id, None, case.id, now)
 
 
-async def new_case_code(session: AsyncSession, case: Case, now: datetime) -> str:
+async def new_case_code(session: AsyncSession, case_id: int, ward_id: int, now: datetime) -> str:
     """A case just inserted gets its code in one statement when the code drawn is free
     (nearly always: the office's API registers cases by the thousand); a drawn code in
     use goes the long way, which may hand over a code whose case is long over."""
-    assert case.id is not None
-    statement = _NEW_CODE.get(session.bind.dialect.name if session.bind is not None else "")
-    if statement is None:
-        return await case_code(session, case, now)
+    statement = _NEW_CODE[session.bind.dialect.name if session.bind is not None else ""]
     code = _draw()
-    values = {"code": code, "ward_id": case.ward_id, "case_id": case.id, "created_at": now}
+    values = {"code": code, "ward_id": ward_id, "case_id": case_id, "created_at": now}
     connection = await session.connection()  # Core: the ORM's path cost more than the INSERT
     if (await connection.execute(statement, values)).first() is not None:
         return code
-    return await _allocate(session, case.ward_id, None, case.id, now)
+    return await _allocate(session, ward_id, None, case_id, now)
 
 
 async def desk_code(session: AsyncSession, ward: Ward, desk: int | None, now: datetime) -> str:
