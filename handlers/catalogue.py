@@ -1563,6 +1563,82 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Stop a key at once: the next request with it is refused (401).",
     ),
     "help_apikey_id": ("số của khoá", "the key's id"),
+    # the web console (issue 13): accounts, `sogopy user add`, and the pages
+    "bad_user_name": (
+        "Tên tài khoản không được để trống, tối đa 200 ký tự",
+        "An account's name must not be empty, at most 200 characters",
+    ),
+    "bad_role": (
+        "Vai trò {role!r} không hợp lệ: clerk, leader hoặc admin",
+        "Role {role!r} is not valid: clerk, leader or admin",
+    ),
+    "admin_no_ward": (
+        "Quản trị viên thuộc toàn thành phố: bỏ --ward",
+        "An admin is city-wide: leave out --ward",
+    ),
+    "role_needs_ward": (
+        "Cán bộ một cửa và lãnh đạo cần --ward MÃ",
+        "A clerk or a leader needs --ward CODE",
+    ),
+    "user_exists": ("Đã có tài khoản tên {name!r}", "An account named {name!r} exists already"),
+    "bad_link": (
+        "Đường dẫn đã dùng, đã hết hạn hoặc không đúng",
+        "The link was used, has expired or is wrong",
+    ),
+    "short_password": (
+        "Mật khẩu cần ít nhất {count} ký tự",
+        "The password needs at least {count} characters",
+    ),
+    "wrong_password": ("Mật khẩu hiện tại không đúng", "The current password is wrong"),
+    "bad_login": ("Sai tên hoặc mật khẩu", "Wrong name or password"),
+    "locked": (
+        "Tài khoản tạm khoá 15 phút sau 5 lần đăng nhập sai",
+        "The account is locked for 15 minutes after 5 failed logins",
+    ),
+    "other_ward_user": (
+        "Tài khoản của bạn không xem được dữ liệu phường/xã này",
+        "Your account may not see this ward's data",
+    ),
+    "bad_csrf": (
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ: xin tải lại trang và gửi lại",
+        "The form has expired or is not valid: reload the page and send it again",
+    ),
+    "help_users": ("Tài khoản trang quản lý trên web.", "The web console's accounts."),
+    "help_user_add": (
+        "Thêm tài khoản; in đường dẫn dùng một lần để đặt mật khẩu.",
+        "Add an account; prints a one-time link to set its password.",
+    ),
+    "help_user_role": ("clerk, leader hoặc admin", "clerk, leader or admin"),
+    "help_user_name": ("tên đăng nhập (họ tên)", "the login name (full name)"),
+    "cli_user_made": (
+        "Tài khoản {name} ({role}, {scope}): gửi đường dẫn này để đặt mật khẩu (hạn 3 ngày)",
+        "Account {name} ({role}, {scope}): send this link to set the password (valid 3 days)",
+    ),
+    "web_title": ("Sổ góp ý — trang quản lý", "Sổ góp ý — console"),
+    "web_login": ("Đăng nhập", "Log in"),
+    "web_logout": ("Đăng xuất", "Log out"),
+    "web_name": ("Tên đăng nhập", "Name"),
+    "web_password": ("Mật khẩu", "Password"),
+    "web_old_password": ("Mật khẩu hiện tại", "Current password"),
+    "web_new_password": (
+        "Mật khẩu mới (ít nhất 10 ký tự)",
+        "New password (at least 10 characters)",
+    ),
+    "web_set_password": ("Đặt mật khẩu cho {name}", "Set the password of {name}"),
+    "web_change_password": ("Đổi mật khẩu", "Change the password"),
+    "web_save": ("Lưu", "Save"),
+    "web_password_set": (
+        "Đã đặt mật khẩu. Mời đăng nhập; mọi phiên cũ đã kết thúc.",
+        "The password is set. Please log in; every other session has ended.",
+    ),
+    "web_hello": ("Xin chào {name}", "Hello {name}"),
+    "web_role_clerk": ("Cán bộ một cửa", "One-stop clerk"),
+    "web_role_leader": ("Lãnh đạo", "Leader"),
+    "web_role_admin": ("Quản trị viên thành phố", "City admin"),
+    "web_city": ("Toàn thành phố", "The whole city"),
+    "web_ward": ("Phường/xã: {ward}", "Ward: {ward}"),
+    "web_forbidden": ("Không được phép", "Forbidden"),
+    "web_not_found": ("Không tìm thấy", "Not found"),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),
     "import_done": ("Đã trả kết quả", "Marked done"),

@@ -1,0 +1,170 @@
+"""`/console` over httpx: set-password link, login, CSRF, lockout, logout everywhere,
+cookie flags, escaping, ward scoping — the rules the browser tests lean on."""
+
+import re
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from handlers.context import Context
+from office.errors import Forbidden
+from office.webusers import UserView, add_user, check_ward
+from storage.models import Ward
+from tests.conftest import Clock
+from web.console import CSRF_COOKIE, SESSION_COOKIE
+from web.state import HttpState
+
+PASSWORD = "mật khẩu dài đủ"
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found[1]
+
+
+async def new_user(
+    ctx: Context, name: str, role: str = "clerk", ward: str | None = "NGHIA-TAN"
+) -> tuple[UserView, str]:
+    async with ctx.db() as session:
+        return await add_user(session, name=name, role=role, ward=ward, now=ctx.clock())
+
+
+async def set_password(
+    client: httpx.AsyncClient, token: str, password: str = PASSWORD
+) -> httpx.Response:
+    form = await client.get(f"/console/password/{token}")
+    assert form.status_code == 200
+    data = {"password": password, "csrf": csrf_of(form)}
+    return await client.post(f"/console/password/{token}", data=data)
+
+
+async def log_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:
+    form = await client.get("/console/login")
+    data = {"name": name, "password": password, "csrf": csrf_of(form)}
+    return await client.post("/console/login", data=data)
+
+
+@pytest.fixture
+async def hoa(ctx: Context, ward: Ward) -> tuple[UserView, str]:
+    return await new_user(ctx, "Lê Thị Hoa")
+
+
+async def test_a_link_sets_the_password_once_and_the_clerk_logs_in(
+    client: httpx.AsyncClient, hoa: tuple[UserView, str]
+) -> None:
+    _, token = hoa
+    assert (await client.get("/console")).headers["location"] == "/console/login"
+    short = await set_password(client, token, "ngắn")
+    assert short.status_code == 422 and "ít nhất 10 ký tự" in short.text
+    done = await set_password(client, token)
+    assert done.status_code == 200 and "Đã đặt mật khẩu" in done.text
+    assert (await client.get(f"/console/password/{token}")).status_code == 404  # spent
+
+    answer = await log_in(client, "Lê Thị Hoa")
+    assert answer.status_code == 303 and answer.headers["location"] == "/console"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(SESSION_COOKIE) and "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie and "Secure" not in cookie
+    home = await client.get("/console")
+    assert home.status_code == 200 and "Xin chào Lê Thị Hoa" in home.text
+    assert "Phường Nghĩa Tân" in home.text and "Cán bộ một cửa" in home.text
+
+    out = await client.post("/console/logout", data={"csrf": csrf_of(home)})
+    assert out.status_code == 303
+    assert (await client.get("/console")).status_code == 303
+
+
+async def test_cookies_are_secure_behind_an_https_public_url(
+    state: HttpState, client: httpx.AsyncClient, hoa: tuple[UserView, str]
+) -> None:
+    state.public_url = "https://gopy.example.vn"
+    form = await client.get("/console/login")
+    assert "Secure" in form.headers["set-cookie"] and CSRF_COOKIE in form.headers["set-cookie"]
+
+
+async def test_a_post_without_its_csrf_token_is_refused(
+    ctx: Context, client: httpx.AsyncClient, hoa: tuple[UserView, str]
+) -> None:
+    _, token = hoa
+    await client.get(f"/console/password/{token}")  # the browser has its CSRF cookie
+    forged = await client.post(f"/console/password/{token}", data={"password": PASSWORD})
+    assert forged.status_code == 403 and "Biểu mẫu đã hết hạn" in forged.text
+    wrong = await client.post(
+        f"/console/password/{token}", data={"password": PASSWORD, "csrf": "x.y.z"}
+    )
+    assert wrong.status_code == 403
+    other = httpx.AsyncClient(transport=client._transport, base_url=client.base_url)
+    async with other:  # another site's page: a token of its own, not this browser's cookie
+        theirs = csrf_of(await other.get("/console/login"))
+    stolen = await client.post(
+        f"/console/password/{token}", data={"password": PASSWORD, "csrf": theirs}
+    )
+    assert stolen.status_code == 403
+    assert (await log_in(client, "Lê Thị Hoa")).status_code == 422  # no password was set
+    assert (await set_password(client, token)).status_code == 200  # the link still works
+
+
+async def test_five_failed_logins_lock_the_account_for_fifteen_minutes(
+    clock: Clock, client: httpx.AsyncClient, hoa: tuple[UserView, str]
+) -> None:
+    await set_password(client, hoa[1])
+    for _ in range(4):
+        wrong = await log_in(client, "Lê Thị Hoa", "sai mật khẩu rồi")
+        assert wrong.status_code == 422 and "Sai tên hoặc mật khẩu" in wrong.text
+    assert (await log_in(client, "Lê Thị Hoa", "sai mật khẩu rồi")).status_code == 403
+    locked = await log_in(client, "Lê Thị Hoa")
+    assert locked.status_code == 403 and "tạm khoá 15 phút" in locked.text
+    clock.advance(minutes=14)
+    assert (await log_in(client, "Lê Thị Hoa")).status_code == 403
+    clock.advance(minutes=1)
+    assert (await log_in(client, "Lê Thị Hoa")).status_code == 303
+    assert (await log_in(client, "Không Có Ai")).status_code == 422
+
+
+async def test_a_password_change_logs_out_everywhere(
+    app: FastAPI, client: httpx.AsyncClient, hoa: tuple[UserView, str]
+) -> None:
+    await set_password(client, hoa[1])
+    await log_in(client, "Lê Thị Hoa")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=client.base_url) as phone:
+        await log_in(phone, "Lê Thị Hoa")
+        assert (await phone.get("/console")).status_code == 200
+        home = await client.get("/console")
+        wrong = {"old": "không phải nó", "new": "mật khẩu mới tinh", "csrf": csrf_of(home)}
+        assert (await client.post("/console/password", data=wrong)).status_code == 422
+        right = {**wrong, "old": PASSWORD}
+        changed = await client.post("/console/password", data=right)
+        assert changed.status_code == 200 and "Đã đặt mật khẩu" in changed.text
+        assert (await phone.get("/console")).status_code == 303
+        assert (await client.get("/console")).status_code == 303
+        assert (await log_in(phone, "Lê Thị Hoa", "mật khẩu mới tinh")).status_code == 303
+
+
+async def test_a_forged_session_cookie_is_nobody(
+    client: httpx.AsyncClient, hoa: tuple[UserView, str]
+) -> None:
+    client.cookies.set(SESSION_COOKIE, f"[{hoa[0].id}, 1].forged")
+    assert (await client.get("/console")).status_code == 303
+
+
+async def test_markup_in_a_name_is_shown_as_text(
+    ctx: Context, ward: Ward, client: httpx.AsyncClient
+) -> None:
+    _, token = await new_user(ctx, "<b>Hoa</b> & <script>alert(1)</script>")
+    form = await client.get(f"/console/password/{token}")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in form.text and "<script>" not in form.text
+
+
+@pytest.mark.any_database
+async def test_a_clerk_sees_only_the_own_ward_and_an_admin_every_ward(
+    ctx: Context, ward: Ward
+) -> None:
+    clerk, _ = await new_user(ctx, "Hoa")
+    admin, _ = await new_user(ctx, "Thành phố", role="admin", ward=None)
+    assert check_ward(clerk, "nghia-tan") == "NGHIA-TAN"
+    with pytest.raises(Forbidden):
+        check_ward(clerk, "DICH-VONG")
+    assert check_ward(admin, "DICH-VONG") == "DICH-VONG"
