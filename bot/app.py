@@ -75,6 +75,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             quiet=settings.quiet,
             durable=group_sync.wait,
             retention_months=settings.retention_months,
+            console_url=settings.console_url,
         )
         dispatcher = Dispatcher(ctx)
         await dispatcher.restore()

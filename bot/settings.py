@@ -163,6 +163,14 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def console_url(self) -> str:
+        """The console's base for links: SOGOPY_PUBLIC_URL, else the HTTP app's own
+        address; "" when the HTTP app is off."""
+        if not self.http_port:
+            return ""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
+
+    @property
     def console_secret(self) -> str:
         """SOGOPY_SECRET_KEY; without it, on a SQLite file, a key made once and kept beside
         the database (so `make demo` needs no setting); else a key for this run alone."""

@@ -805,6 +805,19 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Ông/Bà không có trang góp ý nào ký tên.",
         "You have no signed suggestion.",
     ),
+    # the web console (issue 13): /web, a one-time login link for leaders and admins
+    "web_link": (
+        "Đường dẫn đăng nhập trang quản lý, dùng một lần, hết hạn sau 10 phút:\n{link}",
+        "A one-time login link to the web console, valid for 10 minutes:\n{link}",
+    ),
+    "web_link_refused": (
+        "Trang quản lý chỉ dành cho lãnh đạo phường/xã và quản trị viên.",
+        "The web console is for ward leaders and admins only.",
+    ),
+    "web_link_off": (
+        "Trang quản lý chưa được bật trên máy chủ này (SOGOPY_HTTP_PORT).",
+        "The web console is not enabled on this server (SOGOPY_HTTP_PORT).",
+    ),
 }
 
 
@@ -1639,6 +1652,7 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "web_ward": ("Phường/xã: {ward}", "Ward: {ward}"),
     "web_forbidden": ("Không được phép", "Forbidden"),
     "web_not_found": ("Không tìm thấy", "Not found"),
+    "web_chat_login": ("Đăng nhập trang quản lý với tên {name}", "Log in to the console as {name}"),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),
     "import_done": ("Đã trả kết quả", "Marked done"),

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pwdlib import PasswordHash
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
 from office.cases import normal_ward_code
 from office.errors import Conflict, Forbidden, Invalid, NotFound
 from office.wards import get_ward
-from storage.models import Ward, WebUser
+from storage.models import Leadership, Person, Ward, WebUser
 
 MAX_FAILED_LOGINS = 5
 LOCK_FOR = timedelta(minutes=15)
@@ -70,9 +70,17 @@ async def _view(session: AsyncSession, user: WebUser) -> UserView:
     )
 
 
-def _new_token(user: WebUser, now: datetime, valid: timedelta) -> str:
+class Purpose(StrEnum):
+    PASSWORD = "password"
+    LOGIN = "login"
+
+
+def _new_token(user: WebUser, purpose: Purpose, now: datetime) -> str:
+    """A new one-time link for `user`; it replaces the one in flight."""
+    valid = PASSWORD_LINK_VALID if purpose is Purpose.PASSWORD else LOGIN_LINK_VALID
     token = secrets.token_urlsafe(32)
     user.token_hash, user.token_expires_at = _digest(token), now + valid
+    user.token_purpose = purpose.value
     return token
 
 
@@ -102,16 +110,23 @@ async def add_user(
     if taken.first() is not None:
         raise Conflict("user_exists", office_text("user_exists", name=name), "name")
     user = WebUser(name=name, role=kind.value, ward_id=ward_id)
-    token = _new_token(user, now, PASSWORD_LINK_VALID)
+    token = _new_token(user, Purpose.PASSWORD, now)
     session.add(user)
     await session.commit()
     return await _view(session, user), token
 
 
-async def _by_token(session: AsyncSession, token: str, now: datetime) -> WebUser:
+async def _by_token(
+    session: AsyncSession, token: str, now: datetime, purpose: Purpose = Purpose.PASSWORD
+) -> WebUser:
     found = await session.exec(select(WebUser).where(WebUser.token_hash == _digest(token)))
     user = found.first()
-    if user is None or user.token_expires_at is None or user.token_expires_at <= now:
+    if (
+        user is None
+        or user.token_purpose != purpose.value
+        or user.token_expires_at is None
+        or user.token_expires_at <= now
+    ):
         raise NotFound("bad_link", office_text("bad_link"))
     return user
 
@@ -131,7 +146,7 @@ async def set_password(session: AsyncSession, token: str, password: str, now: da
     user = await _by_token(session, token, now)
     _check_new_password(password)
     user.password_hash = await asyncio.to_thread(_HASHER.hash, password)
-    user.token_hash = user.token_expires_at = None
+    user.token_hash = user.token_expires_at = user.token_purpose = None
     user.failed_logins, user.locked_until = 0, None
     user.generation += 1
     session.add(user)
@@ -186,9 +201,57 @@ async def log_in(session: AsyncSession, name: str, password: str, now: datetime)
 async def session_user(session: AsyncSession, user_id: int, generation: int) -> UserView | None:
     """The account of a session cookie, or None once its generation has moved on."""
     user = await session.get(WebUser, user_id)
-    if user is None or user.generation != generation or not user.password_hash:
+    if user is None or user.generation != generation:
         return None
     return await _view(session, user)
+
+
+async def chat_login(
+    session: AsyncSession, person: Person, *, admin: bool, now: datetime
+) -> str | None:
+    """`/web`: a login token (10 minutes) for the account tied to this chat, made on
+    first use: an admin's, or a leader's of the first ward led; None for anyone else."""
+    assert person.id is not None
+    led = await session.exec(
+        select(Leadership, Ward)
+        .join(Ward, col(Ward.id) == Leadership.ward_id)
+        .where(Leadership.person_id == person.id, col(Leadership.removed_at).is_(None))
+        .order_by(col(Ward.code))
+    )
+    first = led.first()
+    if not admin and first is None:
+        return None
+    role = Role.ADMIN if admin else Role.LEADER
+    ward_id = None if admin or first is None else first[1].id
+    user = (await session.exec(select(WebUser).where(WebUser.person_id == person.id))).first()
+    if user is None:
+        name = " ".join(((first[0].name if first else None) or person.name or "").split())
+        name = name or f"{person.platform} {person.chat_id}"
+        taken = await session.exec(select(WebUser.id).where(WebUser.name == name))
+        if taken.first() is not None:
+            name = f"{name} ({person.platform} {person.chat_id})"
+        user = WebUser(name=name[:NAME_LENGTH], role=role.value, person_id=person.id)
+    if (user.role, user.ward_id) != (role.value, ward_id):
+        user.role, user.ward_id = role.value, ward_id
+        user.generation += 1  # what an old session was allowed changed
+    token = _new_token(user, Purpose.LOGIN, now)
+    session.add(user)
+    await session.flush()
+    return token
+
+
+async def use_login_link(session: AsyncSession, token: str, now: datetime) -> UserView:
+    """The account of a `/web` link, which is spent by this use."""
+    user = await _by_token(session, token, now, Purpose.LOGIN)
+    user.token_hash = user.token_expires_at = user.token_purpose = None
+    session.add(user)
+    await session.commit()
+    return await _view(session, user)
+
+
+async def check_login_link(session: AsyncSession, token: str, now: datetime) -> UserView:
+    """Whose `/web` link this is; it stays unused (a link preview must not spend it)."""
+    return await _view(session, await _by_token(session, token, now, Purpose.LOGIN))
 
 
 def check_ward(user: UserView, ward: str) -> str:

@@ -22,10 +22,12 @@ from office.errors import OfficeError
 from office.webusers import (
     UserView,
     change_password,
+    check_login_link,
     check_password_link,
     log_in,
     session_user,
     set_password,
+    use_login_link,
 )
 from web.deps import SessionDep, StateDep
 from web.state import HttpState
@@ -150,10 +152,47 @@ async def login(
         user = await log_in(session, name, password, state.clock())
     except OfficeError as exc:
         return page(request, state, "login.html", status=exc.status, name=name, error=exc.message)
+    return logged_in(state, user)
+
+
+def logged_in(state: HttpState, user: UserView) -> RedirectResponse:
+    """To the console's home, with the session cookie of `user`."""
     response = RedirectResponse("/console", status_code=303)
     cookie = _signer(state, "session").dumps([user.id, user.generation])
     _cookie(response, state, SESSION_COOKIE, cookie, SESSION_AGE)
     return response
+
+
+def not_found(request: Request, state: HttpState) -> HTMLResponse:
+    heading = office_text("web_not_found")
+    return page(request, state, "message.html", status=404, heading=heading)
+
+
+@router.get("/link/{token}")
+async def chat_link(request: Request, token: str, state: StateDep, session: SessionDep) -> Response:
+    """`/web`'s link: a button to press, so a chat's link preview does not spend it."""
+    try:
+        account = await check_login_link(session, token, state.clock())
+    except OfficeError:
+        return not_found(request, state)
+    return page(request, state, "chat_login.html", account=account)
+
+
+@router.post("/link/{token}")
+async def chat_link_use(
+    request: Request,
+    token: str,
+    state: StateDep,
+    session: SessionDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    if not csrf_ok(request, state, csrf):
+        return refused(request, state, None)
+    try:
+        user = await use_login_link(session, token, state.clock())
+    except OfficeError:
+        return not_found(request, state)
+    return logged_in(state, user)
 
 
 @router.post("/logout")
@@ -171,9 +210,8 @@ async def password_form(
 ) -> Response:
     try:
         account = await check_password_link(session, token, state.clock())
-    except OfficeError as exc:
-        heading = office_text("web_not_found")
-        return page(request, state, "message.html", status=exc.status, heading=heading)
+    except OfficeError:
+        return not_found(request, state)
     return page(request, state, "set_password.html", account=account)
 
 
@@ -193,8 +231,7 @@ async def password_set(
         await set_password(session, token, password, state.clock())
     except OfficeError as exc:
         if exc.status == 404:
-            heading = office_text("web_not_found")
-            return page(request, state, "message.html", status=404, heading=heading)
+            return not_found(request, state)
         return page(
             request,
             state,

@@ -11,7 +11,8 @@ from handlers.context import Context
 from office.errors import Forbidden
 from office.webusers import UserView, add_user, check_ward
 from storage.models import Ward
-from tests.conftest import Clock
+from tests.conftest import Chat, Clock
+from tests.handlers.test_leaders import join
 from web.console import CSRF_COOKIE, SESSION_COOKIE
 from web.state import HttpState
 
@@ -168,3 +169,43 @@ async def test_a_clerk_sees_only_the_own_ward_and_an_admin_every_ward(
     with pytest.raises(Forbidden):
         check_ward(clerk, "DICH-VONG")
     assert check_ward(admin, "DICH-VONG") == "DICH-VONG"
+
+
+async def test_web_in_the_chat_gives_a_leader_a_ten_minute_one_time_login_link(
+    ctx: Context, clock: Clock, ward: Ward, client: httpx.AsyncClient
+) -> None:
+    citizen = Chat(ctx, chat_id="1001")
+    assert "chưa được bật" in (await citizen.command("web")).replies[0].text
+    ctx.console_url = "https://gopy.example.vn"
+    assert "chỉ dành cho lãnh đạo" in (await citizen.command("web")).replies[0].text
+
+    leader = await join(ctx, ward, name="Trần Văn Hùng", title="Chủ tịch")
+    text = (await leader.command("web")).replies[0].text
+    link = re.search(r"https://gopy\.example\.vn(/console/link/[\w-]+)", text)
+    assert link and "10 phút" in text
+    preview = await client.get(link[1])  # a chat's link preview: the link is not spent
+    assert preview.status_code == 200 and "Trần Văn Hùng" in preview.text
+    assert (await client.post(link[1], data={})).status_code == 403  # no CSRF token
+    entered = await client.post(link[1], data={"csrf": csrf_of(preview)})
+    assert entered.status_code == 303
+    home = await client.get("/console")
+    assert "Lãnh đạo" in home.text and "Phường Nghĩa Tân" in home.text
+    assert (await client.get(link[1])).status_code == 404  # spent
+
+    late = re.search(r"/console/link/[\w-]+", (await leader.command("web")).replies[0].text)
+    assert late
+    clock.advance(minutes=10)
+    assert (await client.get(late[0])).status_code == 404
+
+
+async def test_an_admin_on_the_bot_gets_a_city_wide_account(
+    ctx: Context, client: httpx.AsyncClient
+) -> None:
+    ctx.console_url, ctx.admins = "http://127.0.0.1:8080", frozenset({"42"})
+    text = (await Chat(ctx, chat_id="42", name="Quản trị").command("web")).replies[0].text
+    link = re.search(r"http://127\.0\.0\.1:8080(/console/link/[\w-]+)", text)
+    assert link
+    preview = await client.get(link[1])
+    await client.post(link[1], data={"csrf": csrf_of(preview)})
+    home = await client.get("/console")
+    assert "Quản trị viên thành phố" in home.text and "Toàn thành phố" in home.text
