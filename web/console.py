@@ -9,21 +9,30 @@ lockout) live in `office/webusers.py`; a route checks, calls, renders.
 
 import hmac
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
-from office.errors import OfficeError
+from office.cases import get_case, mark_case_done, register_case
+from office.console import recent_cases, recent_procedures
+from office.errors import Invalid, OfficeError
+from office.receipts import case_links, receipt_pdf
+from office.wards import get_ward
 from office.webusers import (
     UserView,
     change_password,
     check_login_link,
     check_password_link,
+    check_ward,
     log_in,
     session_user,
     set_password,
@@ -267,3 +276,152 @@ async def password_change(
     )
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def ward_user(
+    request: Request, state: HttpState, session: AsyncSession, ward: str
+) -> tuple[UserView, str] | Response:
+    """The user and the ward's code when the user may see it; else the page to answer
+    (the login, or 403)."""
+    user = await current_user(request, state, session)
+    if user is None:
+        return to_login()
+    try:
+        return user, check_ward(user, ward)
+    except OfficeError as exc:
+        heading = office_text("web_forbidden")
+        return page(request, state, "message.html", user=user, status=exc.status, heading=heading)
+
+
+async def ward_page(
+    request: Request,
+    state: HttpState,
+    session: AsyncSession,
+    user: UserView,
+    ward: str,
+    *,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    **values: Any,
+) -> HTMLResponse:
+    kept = await get_ward(session, ward)
+    zone = state.zone
+
+    def when(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    return page(
+        request,
+        state,
+        "ward.html",
+        user=user,
+        status=status,
+        ward_name=kept.name,
+        base=f"/console/ward/{kept.code}",
+        cases=await recent_cases(session, kept.code),
+        procedures=await recent_procedures(session, kept.code),
+        form=form or {"code": "", "procedure": "", "desk": ""},
+        when=when,
+        **values,
+    )
+
+
+@router.get("/ward/{ward}")
+async def ward_cases(
+    request: Request, ward: str, state: StateDep, session: SessionDep, made: str = ""
+) -> Response:
+    """The clerk's page: register a case, list the recent ones, mark returned ones."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    return await ward_page(request, state, session, found[0], found[1], made=made)
+
+
+@router.post("/ward/{ward}/cases")
+async def ward_register(
+    request: Request,
+    ward: str,
+    state: StateDep,
+    session: SessionDep,
+    code: Annotated[str, Form()] = "",
+    procedure: Annotated[str, Form()] = "",
+    desk: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    user, code_of_ward = found
+    if not csrf_ok(request, state, csrf):
+        return refused(request, state, user)
+    form = {"code": code, "procedure": procedure, "desk": desk}
+    try:
+        if desk.strip() and not desk.strip().isdigit():
+            raise Invalid("bad_desk", office_text("web_bad_desk"), "desk")
+        case, _ = await register_case(
+            session,
+            ward=code_of_ward,
+            code=code,
+            procedure=procedure,
+            desk=int(desk) if desk.strip() else None,
+        )
+    except OfficeError as exc:
+        return await ward_page(
+            request, state, session, user, code_of_ward, status=exc.status, form=form,
+            error=exc.message,
+        )  # fmt: skip
+    await state.durable()
+    made = quote(case.code, safe="")
+    return RedirectResponse(f"/console/ward/{code_of_ward}?made={made}", status_code=303)
+
+
+@router.post("/ward/{ward}/done")
+async def ward_done(
+    request: Request,
+    ward: str,
+    state: StateDep,
+    session: SessionDep,
+    codes: Annotated[list[str] | None, Form()] = None,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Mark the picked cases returned; the running bot then asks their citizens."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    user, code_of_ward = found
+    if not csrf_ok(request, state, csrf):
+        return refused(request, state, user)
+    marked = 0
+    try:
+        for code in codes or []:
+            _, changed = await mark_case_done(session, code, ward=code_of_ward, now=state.clock())
+            marked += changed
+    except OfficeError as exc:
+        return await ward_page(
+            request, state, session, user, code_of_ward, status=exc.status, error=exc.message
+        )
+    await state.durable()
+    note = office_text("web_marked_done", count=marked)
+    return await ward_page(request, state, session, user, code_of_ward, note=note)
+
+
+@router.get("/ward/{ward}/cases/{code:path}/receipt.pdf")
+async def ward_receipt(
+    request: Request, ward: str, code: str, state: StateDep, session: SessionDep
+) -> Response:
+    """The case's slip, the API's PDF, opened in the browser to print."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    try:
+        case = await get_case(session, code, ward=found[1])
+    except OfficeError:
+        return not_found(request, state)
+    links = case_links(case, state.telegram_username, state.zalo_name)
+    pdf = await run_in_threadpool(receipt_pdf, case, links)
+    name = quote(f"phieu-{case.code}.pdf", safe="")
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
+    )

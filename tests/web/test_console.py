@@ -8,10 +8,11 @@ import pytest
 from fastapi import FastAPI
 
 from handlers.context import Context
+from office.cases import get_case, register_case
 from office.errors import Forbidden
 from office.webusers import UserView, add_user, check_ward
 from storage.models import Ward
-from tests.conftest import Chat, Clock
+from tests.conftest import Chat, Clock, add_ward
 from tests.handlers.test_leaders import join
 from web.console import CSRF_COOKIE, SESSION_COOKIE
 from web.state import HttpState
@@ -209,3 +210,67 @@ async def test_an_admin_on_the_bot_gets_a_city_wide_account(
     await client.post(link[1], data={"csrf": csrf_of(preview)})
     home = await client.get("/console")
     assert "Quản trị viên thành phố" in home.text and "Toàn thành phố" in home.text
+
+
+@pytest.fixture
+async def clerk(ctx: Context, client: httpx.AsyncClient, hoa: tuple[UserView, str]) -> str:
+    """Hoa, clerk of NGHIA-TAN, logged in on `client`; returns her ward page's CSRF token."""
+    await set_password(client, hoa[1])
+    await log_in(client, "Lê Thị Hoa")
+    return csrf_of(await client.get("/console/ward/NGHIA-TAN"))
+
+
+async def test_a_clerk_registers_a_case_prints_its_slip_and_marks_it_returned(
+    ctx: Context, client: httpx.AsyncClient, clerk: str
+) -> None:
+    form = {"code": "HS-2026/001", "procedure": "Đăng ký khai sinh", "desk": "2", "csrf": clerk}
+    made = await client.post("/console/ward/NGHIA-TAN/cases", data=form)
+    assert made.status_code == 303
+    page = await client.get(made.headers["location"])
+    assert "Đã đăng ký hồ sơ HS-2026/001" in page.text and "Chưa liên kết chat" in page.text
+    assert '<option value="Đăng ký khai sinh">' in page.text  # offered next time
+    slip = await client.get("/console/ward/NGHIA-TAN/cases/HS-2026%2F001/receipt.pdf")
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+    assert slip.headers["content-type"] == "application/pdf"
+
+    bad = await client.post("/console/ward/NGHIA-TAN/cases", data={**form, "desk": "hai"})
+    assert bad.status_code == 422 and "Quầy số" in bad.text and 'value="hai"' in bad.text
+
+    done = await client.post(
+        "/console/ward/NGHIA-TAN/done", data={"codes": ["HS-2026/001"], "csrf": clerk}
+    )
+    assert done.status_code == 200 and "Đã đánh dấu trả kết quả: 1 hồ sơ" in done.text
+    assert "Đã trả kết quả" in done.text
+    async with ctx.db() as session:
+        assert (await get_case(session, "HS-2026/001")).done_at is not None
+
+
+async def test_a_clerk_of_one_ward_is_refused_another(
+    ctx: Context, client: httpx.AsyncClient, clerk: str
+) -> None:
+    await add_ward(ctx, "DICH-VONG", "Phường Dịch Vọng")
+    async with ctx.db() as session:
+        await register_case(session, ward="DICH-VONG", code="DV-1", procedure="Chứng thực")
+    assert (await client.get("/console/ward/DICH-VONG")).status_code == 403
+    slip = "/console/ward/DICH-VONG/cases/DV-1/receipt.pdf"
+    assert (await client.get(slip)).status_code == 403
+    assert (await client.get("/console/ward/NGHIA-TAN/cases/DV-1/receipt.pdf")).status_code == 404
+    done = {"codes": ["DV-1"], "csrf": clerk}
+    assert (await client.post("/console/ward/DICH-VONG/done", data=done)).status_code == 403
+    assert (await client.post("/console/ward/NGHIA-TAN/done", data=done)).status_code == 403
+    async with ctx.db() as session:
+        assert (await get_case(session, "DV-1")).done_at is None
+    assert (
+        await client.post("/console/ward/NGHIA-TAN/done", data={"codes": ["DV-1"]})
+    ).status_code == 403
+
+
+async def test_markup_typed_into_a_case_is_shown_as_text(
+    ctx: Context, client: httpx.AsyncClient, clerk: str
+) -> None:
+    async with ctx.db() as session:
+        await register_case(
+            session, ward="NGHIA-TAN", code="HS-9", procedure='<img src=x onerror="alert(1)">'
+        )
+    page = await client.get("/console/ward/NGHIA-TAN")
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text and "<img" not in page.text
