@@ -1674,6 +1674,31 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "web_mark_done": ("Đánh dấu đã trả kết quả", "Mark returned"),
     "web_marked_done": ("Đã đánh dấu trả kết quả: {count} hồ sơ.", "Marked returned: {count}."),
     "web_bad_desk": ("Quầy số là một số từ 1 đến 999", "The desk is a number from 1 to 999"),
+    "web_import": ("Nhập tệp xuất từ phần mềm một cửa", "Import the one-stop software's export"),
+    "web_import_file": ("Tệp .xlsx hoặc .csv", "An .xlsx or .csv file"),
+    "web_import_done": (
+        "Đánh dấu mọi hồ sơ trong tệp là đã trả kết quả",
+        "Mark every case in the file as returned",
+    ),
+    "web_import_send": ("Nhập", "Import"),
+    "web_imported": ("Kết quả nhập tệp", "Import summary"),
+    "web_poster": ("In áp phích quầy (A4)", "Print the desk poster (A4)"),
+    "poster_title": ("Áp phích quầy - {ward}", "Desk poster - {ward}"),
+    "poster_heading": ("ĐÁNH GIÁ MỨC ĐỘ HÀI LÒNG", "RATE OUR SERVICE"),
+    "poster_desk": ("Quầy {desk}", "Desk {desk}"),
+    "poster_code": ("Mã số: {code}", "Code: {code}"),
+    "poster_line_1": (
+        "1. Quét mã QR bằng điện thoại để mở Sổ góp ý trên Telegram.",
+        "1. Scan the QR code with your phone to open Sổ góp ý on Telegram.",
+    ),
+    "poster_line_2": (
+        "2. Hoặc mở Zalo, gửi mã số trên tới Sổ góp ý của phường.",
+        "2. Or open Zalo and send the code above to the ward's Sổ góp ý.",
+    ),
+    "poster_line_3": (
+        "3. Trả lời vài câu hỏi và góp ý: lãnh đạo phường đọc từng ý kiến.",
+        "3. Answer a few questions and leave a suggestion: the ward's leaders read each one.",
+    ),
     "web_chat_login": ("Đăng nhập trang quản lý với tên {name}", "Log in to the console as {name}"),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),

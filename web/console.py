@@ -9,12 +9,13 @@ lockout) live in `office/webusers.py`; a route checks, calls, renders.
 
 import hmac
 import secrets
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -22,11 +23,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
-from office.cases import get_case, mark_case_done, register_case
+from office.case_import import import_cases, read_table
+from office.cases import DESKS, get_case, mark_case_done, register_case
 from office.console import recent_cases, recent_procedures
 from office.errors import Invalid, OfficeError
+from office.poster import poster_pdf
 from office.receipts import case_links, receipt_pdf
-from office.wards import get_ward
+from office.wards import desk_payload, get_ward
 from office.webusers import (
     UserView,
     change_password,
@@ -425,3 +428,71 @@ async def ward_receipt(
         media_type="application/pdf",
         headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
     )
+
+
+@router.get("/ward/{ward}/poster.pdf")
+async def ward_poster(
+    request: Request,
+    ward: str,
+    state: StateDep,
+    session: SessionDep,
+    desk: Annotated[int | None, Query(ge=DESKS[0], le=DESKS[1])] = None,
+) -> Response:
+    """The desk poster: the walk-in survey's QR and six-digit code, on A4."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    kept = await get_ward(session, found[1])
+    payload, short_code = await desk_payload(session, kept.code, desk)
+    username = state.telegram_username
+    qr_text = f"https://t.me/{username}?start={payload}" if username else payload
+    pdf = await run_in_threadpool(poster_pdf, kept.name, qr_text, short_code, desk)
+    name = quote(f"ap-phich-{kept.code}.pdf", safe="")
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
+    )
+
+
+def _read_upload(name: str, data: bytes) -> list[list[object]]:
+    """The rows of an uploaded export, read as `sogopy case import` reads a file."""
+    suffix = Path(name).suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"export{suffix}"
+        path.write_bytes(data)
+        return read_table(path)
+
+
+@router.post("/ward/{ward}/import")
+async def ward_import(
+    request: Request,
+    ward: str,
+    state: StateDep,
+    session: SessionDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    done: Annotated[bool, Form()] = False,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The one-stop software's daily export: cases registered (and returned ones marked
+    done), with the summary `sogopy case import` prints."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    user, code_of_ward = found
+    if not csrf_ok(request, state, csrf):
+        return refused(request, state, user)
+    try:
+        if file is None or not file.filename:
+            raise Invalid("import_bad_kind", office_text("import_bad_kind", file="-"), "file")
+        data = await file.read()
+        rows = await run_in_threadpool(_read_upload, file.filename, data)
+        summary = await import_cases(
+            session, rows, ward=code_of_ward, zone=state.zone, done=done, now=state.clock()
+        )
+    except OfficeError as exc:
+        return await ward_page(
+            request, state, session, user, code_of_ward, status=exc.status, error=exc.message
+        )
+    await state.durable()
+    return await ward_page(request, state, session, user, code_of_ward, summary=summary)

@@ -1,15 +1,19 @@
 """`/console` over httpx: set-password link, login, CSRF, lockout, logout everywhere,
 cookie flags, escaping, ward scoping — the rules the browser tests lean on."""
 
+import io
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from pypdf import PdfReader
 
 from handlers.context import Context
 from office.cases import get_case, register_case
 from office.errors import Forbidden
+from office.wards import desk_payload
 from office.webusers import UserView, add_user, check_ward
 from storage.models import Ward
 from tests.conftest import Chat, Clock, add_ward
@@ -274,3 +278,37 @@ async def test_markup_typed_into_a_case_is_shown_as_text(
         )
     page = await client.get("/console/ward/NGHIA-TAN")
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text and "<img" not in page.text
+
+
+async def test_the_desk_poster_is_an_a4_page_with_the_qr_and_the_six_digit_code(
+    ctx: Context, client: httpx.AsyncClient, clerk: str
+) -> None:
+    page = await client.get("/console/ward/NGHIA-TAN")
+    assert 'href="/console/ward/NGHIA-TAN/poster.pdf"' in page.text
+    poster = await client.get("/console/ward/NGHIA-TAN/poster.pdf?desk=2")
+    assert poster.status_code == 200 and poster.headers["content-type"] == "application/pdf"
+    (sheet,) = PdfReader(io.BytesIO(poster.content)).pages
+    assert round(float(sheet.mediabox.width) / 72 * 25.4) == 210  # A4
+    text = sheet.extract_text()
+    assert "Phường Nghĩa Tân" in text and "Quầy 2" in text and len(sheet.images) == 1
+    assert re.search(r"Mã số: \d{6}", text)
+    async with ctx.db() as session:
+        assert (await desk_payload(session, "NGHIA-TAN", 2))[1] in text
+    assert (await client.get("/console/ward/DICH-VONG/poster.pdf")).status_code == 403
+
+
+async def test_a_clerk_uploads_the_one_stop_export_and_sees_the_summary(
+    ctx: Context, client: httpx.AsyncClient, clerk: str
+) -> None:
+    export = (Path(__file__).parent.parent / "data" / "one_stop_export.csv").read_bytes()
+    files = {"file": ("xuat-ngay.csv", export, "text/csv")}
+    sent = await client.post("/console/ward/NGHIA-TAN/import", data={"csrf": clerk}, files=files)
+    assert sent.status_code == 200 and "Kết quả nhập tệp" in sent.text
+    assert re.search(r"Hồ sơ mới: [1-9]", sent.text) and "HS-0001" in sent.text
+    again = await client.post("/console/ward/NGHIA-TAN/import", data={"csrf": clerk}, files=files)
+    assert "Hồ sơ mới: 0" in again.text  # idempotent, as the CLI
+    wrong = {"file": ("anh.png", b"\x89PNG", "image/png")}
+    bad = await client.post("/console/ward/NGHIA-TAN/import", data={"csrf": clerk}, files=wrong)
+    assert bad.status_code == 422 and ".xlsx hoặc .csv" in bad.text
+    forged = await client.post("/console/ward/NGHIA-TAN/import", files=files)
+    assert forged.status_code == 403
