@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import office_text
 from office.case_import import import_cases, read_table
 from office.cases import DESKS, get_case, mark_case_done, register_case
-from office.console import recent_cases, recent_procedures
+from office.console import STATUSES, recent_cases, recent_procedures, ward_book
 from office.errors import Invalid, OfficeError
 from office.poster import poster_pdf
 from office.receipts import case_links, receipt_pdf
@@ -496,3 +496,41 @@ async def ward_import(
         )
     await state.durable()
     return await ward_page(request, state, session, user, code_of_ward, summary=summary)
+
+
+@router.get("/ward/{ward}/book")
+async def ward_book_page(
+    request: Request,
+    ward: str,
+    state: StateDep,
+    session: SessionDep,
+    status: str = "",
+    q: str = "",
+    order: str = "newest",
+) -> Response:
+    """The book: filtered by status and text, newest or oldest first; «Ẩn danh» unless signed."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    user, code_of_ward = found
+    kept = await get_ward(session, code_of_ward)
+    chosen = status if status in STATUSES else None
+    lines = await ward_book(
+        session, code_of_ward, now=state.clock(), reader=user.name,
+        reader_kind=user.role.value, status=chosen, text=q,
+        newest_first=order != "oldest",
+    )  # fmt: skip
+    zone = state.zone
+    return page(
+        request,
+        state,
+        "book.html",
+        user=user,
+        ward_name=kept.name,
+        statuses=STATUSES,
+        picked=chosen,
+        q=q,
+        newest=order != "oldest",
+        lines=lines,
+        when=lambda moment: moment.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+    )

@@ -17,7 +17,7 @@ from office.wards import desk_payload
 from office.webusers import UserView, add_user, check_ward
 from storage.models import Ward
 from tests.conftest import Chat, Clock, add_ward
-from tests.handlers.test_leaders import join
+from tests.handlers.test_leaders import file_pages, join
 from web.console import CSRF_COOKIE, SESSION_COOKIE
 from web.state import HttpState
 
@@ -312,3 +312,29 @@ async def test_a_clerk_uploads_the_one_stop_export_and_sees_the_summary(
     assert bad.status_code == 422 and ".xlsx hoặc .csv" in bad.text
     forged = await client.post("/console/ward/NGHIA-TAN/import", files=files)
     assert forged.status_code == 403
+
+
+async def test_the_book_is_filtered_by_status_and_text_and_ordered_both_ways(
+    ctx: Context, clock: Clock, client: httpx.AsyncClient, clerk: str
+) -> None:
+    citizens = await file_pages(ctx, 3, photo_every=2)
+    await citizens[1].command("gopy")
+    await citizens[1].text("<script>alert(1)</script> đèn đường hỏng")
+    await citizens[1].press_label("Gửi ẩn danh")
+    newest = await client.get("/console/ward/NGHIA-TAN/book")
+    assert newest.status_code == 200
+    order = [int(n) for n in re.findall(r"Trang (\d+) —", newest.text)]
+    assert order == [4, 3, 2, 1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; đèn đường hỏng" in newest.text
+    assert "<script>" not in newest.text and "Ẩn danh" in newest.text
+    assert "Có ảnh kèm theo" in newest.text
+    oldest = await client.get("/console/ward/NGHIA-TAN/book?order=oldest")
+    assert [int(n) for n in re.findall(r"Trang (\d+) —", oldest.text)] == [1, 2, 3, 4]
+    found = await client.get("/console/ward/NGHIA-TAN/book", params={"q": "ĐÈN đường"})
+    assert re.findall(r"Trang (\d+) —", found.text) == ["4"]
+    clock.advance(days=30)
+    overdue = await client.get("/console/ward/NGHIA-TAN/book?status=overdue")
+    assert len(re.findall(r"Trang \d+ —", overdue.text)) == 4
+    none = await client.get("/console/ward/NGHIA-TAN/book?status=seen")
+    assert "Không có trang nào" in none.text
+    assert (await client.get("/console/ward/DICH-VONG/book")).status_code == 403
