@@ -1717,6 +1717,13 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "web_author": ("Người viết", "Author"),
     "web_answer": ("Trả lời", "Answer"),
     "web_no_pages": ("Không có trang nào.", "No page."),
+    "web_sign": ("Đã xem — ký trang {page}", "Đã xem — sign page {page}"),
+    "web_signed": ("Đã ký «Đã xem» trang {page}: {name}", "Signed page {page}: {name}"),
+    "sign_not_allowed": (
+        "Chỉ lãnh đạo phường/xã ký «Đã xem»",
+        "Only the ward's leaders sign «Đã xem»",
+    ),
+    "no_page": ("Không có trang {page} trong sổ", "No page {page} in the book"),
     "web_chat_login": ("Đăng nhập trang quản lý với tên {name}", "Log in to the console as {name}"),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),

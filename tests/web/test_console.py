@@ -9,13 +9,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pypdf import PdfReader
+from sqlmodel import select
 
 from handlers.context import Context
 from office.cases import get_case, register_case
 from office.errors import Forbidden
 from office.wards import desk_payload
 from office.webusers import UserView, add_user, check_ward
-from storage.models import Ward
+from storage.models import BookPage, Notice, NoticeRedraw, PendingReply, Ward
 from tests.conftest import Chat, Clock, add_ward
 from tests.handlers.test_leaders import file_pages, join
 from web.console import CSRF_COOKIE, SESSION_COOKIE
@@ -338,3 +339,41 @@ async def test_the_book_is_filtered_by_status_and_text_and_ordered_both_ways(
     none = await client.get("/console/ward/NGHIA-TAN/book?status=seen")
     assert "Không có trang nào" in none.text
     assert (await client.get("/console/ward/DICH-VONG/book")).status_code == 403
+
+
+async def test_a_leader_signs_a_page_on_the_web_once_and_the_bot_is_handed_the_rest(
+    ctx: Context, ward: Ward, client: httpx.AsyncClient
+) -> None:
+    leader = await join(ctx, ward, name="Trần Văn Hùng", title="Chủ tịch")
+    (citizen,) = await file_pages(ctx, 1)
+    async with ctx.db() as session:
+        (notice,) = (await session.exec(select(Notice))).all()
+        notice.message_id = 77  # the running bot sent it
+        session.add(notice)
+        await session.commit()
+    ctx.console_url = "http://sogopy.test"
+    link = re.search(r"/console/link/[\w-]+", (await leader.command("web")).replies[0].text)
+    assert link
+    await client.post(link[0], data={"csrf": csrf_of(await client.get(link[0]))})
+    book = await client.get("/console/ward/NGHIA-TAN/book")
+    assert (await client.post("/console/ward/NGHIA-TAN/book/1/seen", data={})).status_code == 403
+    signed = await client.post("/console/ward/NGHIA-TAN/book/1/seen", data={"csrf": csrf_of(book)})
+    assert signed.status_code == 303
+    after = await client.get("/console/ward/NGHIA-TAN/book")
+    assert "Đã xem: Trần Văn Hùng, Chủ tịch" in after.text and "ký trang 1" not in after.text
+    await client.post("/console/ward/NGHIA-TAN/book/1/seen", data={"csrf": csrf_of(book)})
+    async with ctx.db() as session:
+        (page,) = (await session.exec(select(BookPage))).all()
+        assert page.seen_by_name == "Trần Văn Hùng, Chủ tịch" and page.seen_at == ctx.clock()
+        (redraw,) = (await session.exec(select(NoticeRedraw))).all()
+        assert redraw.notice_id == notice.id  # the bot redraws the leader's notification
+        (told,) = (await session.exec(select(PendingReply))).all()  # once: one signature
+    assert told.chat_id == citizen.chat_id and "Đã xem — Trần Văn Hùng, Chủ tịch" in told.reply
+
+
+async def test_a_clerk_cannot_sign(ctx: Context, client: httpx.AsyncClient, clerk: str) -> None:
+    await file_pages(ctx, 1)
+    book = await client.get("/console/ward/NGHIA-TAN/book")
+    assert "ký trang 1" not in book.text
+    refused = await client.post("/console/ward/NGHIA-TAN/book/1/seen", data={"csrf": clerk})
+    assert refused.status_code == 403 and "Chỉ lãnh đạo" in refused.text
