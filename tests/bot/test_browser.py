@@ -4,7 +4,9 @@ running bot's own HTTP app, with the citizen in the Telegram emulator.
 One browser for the whole test: a clerk sets her password from the link `sogopy user
 add` printed, logs in, registers a case, fetches its slip (with the QR), marks it
 returned, and the running bot asks the citizen; a forged POST without the CSRF token,
-markup typed into a case, and another ward's page are refused or shown literally.
+markup typed into a case, and another ward's page are refused or shown literally. A
+leader logs in with `/web` from the chat, signs a page «Đã xem» on the web, and the
+running bot edits the chat notification and tells the citizen.
 Screenshots at phone and desktop width go to tests/screenshots/ (ignored by git).
 """
 
@@ -23,6 +25,7 @@ from storage.models import Case, Ward
 from tests.bot.conftest import asogopy, store
 from tests.bot.test_e2e_api import http_bot  # noqa: F401  (the running bot, a fixture)
 from tests.bot.test_e2e_citizen import rows
+from tests.bot.test_e2e_leaders import join, setup_ward, suggest
 from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.any_database]
@@ -107,3 +110,33 @@ async def test_a_clerk_works_the_desk_in_a_browser(
     await page.get_by_text("Đã đánh dấu trả kết quả: 1 hồ sơ").wait_for()
     assert "đã có kết quả" in (await citizen.next_message(timeout=12)).text
     assert re.search(r"HS-0042", await page.content())
+
+
+async def test_a_leader_signs_a_page_on_the_web_and_the_chat_shows_it(
+    emulator: BotApiEmulator,
+    http_bot: httpx.AsyncClient,  # noqa: F811
+    database_url: str,
+    browser: Browser,
+) -> None:
+    ward = await setup_ward(database_url)
+    chairman = await join(emulator, database_url, ward, 5001, "Chủ tịch Hùng")
+    citizen = emulator.user(5100, first_name="Lan")
+    await suggest(citizen, "Đèn đường <ngõ 5> hỏng", signed=False)
+    note = await chairman.wait_for(lambda m: "Trang 1" in m.text)
+
+    await chairman.send_text("/web")
+    sent = await chairman.wait_for(lambda m: "/console/link/" in m.text)
+    link = re.search(r"http://\S+/console/link/[\w-]+", sent.text)
+    assert link
+    page = await browser.new_page(viewport=DESKTOP)
+    await page.goto(link[0])
+    await page.get_by_role("button", name="Đăng nhập trang quản lý").click()
+    await page.get_by_role("link", name="Sổ góp ý của phường/xã").click()
+    assert await page.get_by_text("Đèn đường <ngõ 5> hỏng").count() == 1  # literal
+    await shoot(page, "book")
+    await page.get_by_role("button", name="Đã xem — ký trang 1").click()
+    await page.get_by_text("Đã xem: Chủ tịch Hùng").wait_for()
+
+    await chairman.wait_for(lambda m: m.message_id == note.message_id and "Đã xem —" in m.text)
+    told = await citizen.wait_for(lambda m: "đã đọc góp ý" in m.text)
+    assert "Chủ tịch Hùng" in told.text
