@@ -203,6 +203,17 @@ async def session_user(session: AsyncSession, user_id: int, generation: int) -> 
     user = await session.get(WebUser, user_id)
     if user is None or user.generation != generation:
         return None
+    if user.person_id is not None and user.role == Role.LEADER:
+        # an account made by `/web`: a leader removed from the ward loses it at once
+        held = await session.exec(
+            select(Leadership.id).where(
+                Leadership.person_id == user.person_id,
+                Leadership.ward_id == user.ward_id,
+                col(Leadership.removed_at).is_(None),
+            )
+        )
+        if held.first() is None:
+            return None
     return await _view(session, user)
 
 

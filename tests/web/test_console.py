@@ -14,9 +14,10 @@ from sqlmodel import select
 from handlers.context import Context
 from office.cases import get_case, register_case
 from office.errors import Forbidden
+from office.leaders import remove_leader
 from office.wards import desk_payload
 from office.webusers import UserView, add_user, check_ward
-from storage.models import BookPage, Notice, NoticeRedraw, PendingReply, Ward
+from storage.models import BookPage, Leadership, Notice, NoticeRedraw, PendingReply, Ward
 from tests.conftest import Chat, Clock, add_ward
 from tests.handlers.test_leaders import file_pages, join
 from web.console import CSRF_COOKIE, SESSION_COOKIE
@@ -196,12 +197,17 @@ async def test_web_in_the_chat_gives_a_leader_a_ten_minute_one_time_login_link(
     assert entered.status_code == 303
     home = await client.get("/console")
     assert "Lãnh đạo" in home.text and "Phường Nghĩa Tân" in home.text
-    assert (await client.get(link[1])).status_code == 404  # spent
-
     late = re.search(r"/console/link/[\w-]+", (await leader.command("web")).replies[0].text)
     assert late
     clock.advance(minutes=10)
     assert (await client.get(late[0])).status_code == 404
+    assert (await client.get(link[1])).status_code == 404  # spent
+    async with ctx.db() as session:
+        (held,) = (await session.exec(select(Leadership))).all()
+        assert held.id is not None
+        await remove_leader(session, held.id, ctx.timezone)
+    assert (await client.get("/console")).status_code == 303  # removed: out at once
+    assert "chỉ dành cho lãnh đạo" in (await leader.command("web")).replies[0].text
 
 
 async def test_an_admin_on_the_bot_gets_a_city_wide_account(
