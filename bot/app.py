@@ -75,6 +75,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
             quiet=settings.quiet,
             durable=group_sync.wait,
             retention_months=settings.retention_months,
+            console_url=settings.console_url,
         )
         dispatcher = Dispatcher(ctx)
         await dispatcher.restore()
@@ -178,7 +179,11 @@ async def _serve(settings: Settings, stop: asyncio.Event, election: Election) ->
         listeners: list[Callable[[], Awaitable[None]]] = []  # started once all connected
         rates: dict[str, float] = {}
         http = HttpState(
-            db=rt.ctx.db, zone=settings.zone, durable=rt.ctx.durable, public_url=settings.public_url
+            db=rt.ctx.db,
+            zone=settings.zone,
+            durable=rt.ctx.durable,
+            public_url=settings.public_url,
+            secret_key=settings.console_secret,
         )
         if settings.http_port:  # first: a port in use stops the bot before it connects
             from web.app import create_app  # only here: FastAPI is most of start-up's imports

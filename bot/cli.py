@@ -39,6 +39,7 @@ from bot.cli_common import (
 )
 from bot.cli_import import case_import
 from bot.cli_privacy import audit_command, backup_command, privacy_app, restore_command
+from bot.cli_user import user_app
 from handlers.catalogue import office_text
 from office.errors import OfficeError
 
@@ -69,6 +70,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(survey_app, name="survey")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")  # the web console's accounts (issue 13)
 # data protection (issue 15): the desk's side of citizens' rights, the audit trail, backups
 app.add_typer(privacy_app, name="privacy")
 app.command("audit", help=office_text("help_audit"))(audit_command)

@@ -4,7 +4,9 @@ A missing or malformed value becomes one line naming the variable (`SettingsErro
 never a traceback.
 """
 
+import os
 import re
+import secrets
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +61,7 @@ class Settings(BaseSettings):
     # 0 or "off": no HTTP app (no API, no health, no webhook)
     http_port: int = Field(default=8080, ge=0, le=65535, validation_alias="SOGOPY_HTTP_PORT")
     public_url: str = Field(default="", validation_alias="SOGOPY_PUBLIC_URL")
+    secret_key: str = Field(default="", validation_alias="SOGOPY_SECRET_KEY")
     retention_months: int = Field(
         default=24, ge=1, le=600, validation_alias="SOGOPY_RETENTION_MONTHS"
     )
@@ -158,6 +161,34 @@ class Settings(BaseSettings):
                 "SOGOPY_HTTP_PORT: the Telegram webhook needs the HTTP app: set a port"
             )
         return self
+
+    @property
+    def console_url(self) -> str:
+        """The console's base for links: SOGOPY_PUBLIC_URL, else the HTTP app's own
+        address; "" when the HTTP app is off."""
+        if not self.http_port:
+            return ""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
+
+    @property
+    def console_secret(self) -> str:
+        """SOGOPY_SECRET_KEY; without it, on a SQLite file, a key made once and kept beside
+        the database (so `make demo` needs no setting); else a key for this run alone."""
+        if self.secret_key:
+            return self.secret_key
+        from sqlalchemy import make_url  # only here: most commands never sign a session
+
+        url = make_url(self.database_url)
+        database = url.database
+        if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+            return secrets.token_urlsafe(32)
+        kept = Path(database).with_name(Path(database).name + ".secret-key")
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_urlsafe(32))
+        return kept.read_text().strip()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -84,6 +84,7 @@ class Context:
     durable: Callable[[], Awaitable[None]] = GroupSync().wait  # awaited before any reply
     survey_problems: tuple[str, ...] = ()  # survey files refused, shown to admins
     retention_months: int = 24  # SOGOPY_RETENTION_MONTHS: inactive people are anonymized
+    console_url: str = ""  # the web console's base URL for /web links; "" when it is off
 
     def is_admin(self, person: Person) -> bool:
         """SOGOPY_ADMINS are Telegram user ids: an id on another platform is never one."""

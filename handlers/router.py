@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import (
     broadcasts,
+    console_link,
     drafts,
     figures,
     leaders,
@@ -189,6 +190,8 @@ async def _command(
             return privacy.erase_start(person)
         case "angdanh":
             return await privacy.withdraw(session, ctx, person)
+        case "web":  # the web console (issue 13)
+            return await console_link.web_link(session, ctx, person)
         case "ngonngu" | "language":
             person.language = "en" if language == "vi" else "vi"
             return Response([Reply(say(person.language, "language_set"))])

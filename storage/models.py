@@ -450,6 +450,31 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
+class WebUser(SQLModel, table=True):
+    """A console account (issue 13): a clerk or leader of one ward, or a city admin.
+
+    Only an argon2 hash of the password is kept. `token_hash` is the sha256 of the one
+    link in flight (`token_purpose`: set the password, or log in from the chat with
+    `/web`, for the account tied to that chat by `person_id`), valid until
+    `token_expires_at`. `generation` is in every session cookie: raising it (a password
+    change) ends every session at once.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    role: str = Field(max_length=16)  # clerk | leader | admin
+    ward_id: int | None = Field(default=None, foreign_key="ward.id")
+    password_hash: str = Field(default="", max_length=255)
+    person_id: int | None = Field(default=None, foreign_key="person.id", unique=True)  # /web
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    token_purpose: str | None = Field(default=None, max_length=16)  # password | login
+    token_expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    generation: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
 # ---- data protection (issue 15) ------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """What the HTTP app shares with the running bot, filled in as the bot connects."""
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,4 +25,6 @@ class HttpState:
     zalo_secret: str = ""
     telegram: TelegramTransport | None = None  # the webhook's receiver, in webhook mode
     telegram_secret: str = ""
+    # signs console sessions (SOGOPY_SECRET_KEY); a fresh one ends them at each start
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ready: bool = False  # every transport connected: /health answers 200 from then on
