@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import ELEMENTS, Html, element_label, say
+from handlers.charts import render_chart
 from handlers.context import Context
 from handlers.events import Choice, Reply, Response, data_id
 from handlers.leaders import led_wards
@@ -149,9 +150,6 @@ async def figures(
         lines.append(await _broadcasts_line(session, ctx, report, language))
     if ward is not None:
         lines.extend(await _ward_details(session, ctx, ward, report, days, language))
-    # matplotlib takes about 0.3 s to load: paid by the first chart, not by every start
-    from handlers.charts import render_chart
-
     chart = render_chart(report, scope, language)
     return Response(
         [

@@ -8,17 +8,16 @@ depends on system fonts.
 
 import io
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
+
+import matplotlib
+import segno
+from fpdf import FPDF
 
 from handlers.catalogue import shorten
 from office.cases import CaseView
 
-# found without importing matplotlib, segno or fpdf2 (about 0.2 s), which load when a
-# receipt or a QR code is first made: the bot's HTTP app imports this module at start
-_MATPLOTLIB = find_spec("matplotlib")
-assert _MATPLOTLIB is not None and _MATPLOTLIB.submodule_search_locations is not None
-FONT = Path(_MATPLOTLIB.submodule_search_locations[0], "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
+FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FONT_BOLD = FONT.with_name("DejaVuSans-Bold.ttf")
 QR_MM = 52  # printed size: scanned easily from a phone held at arm's length
 PROCEDURE_SHOWN = 200  # characters: a longer name would push the QR code off the page
@@ -65,8 +64,6 @@ def case_links(case: CaseView, telegram_username: str | None, zalo_bot: str | No
 
 def qr_png(text: str, scale: int = 10) -> bytes:
     """A PNG of the QR code (error correction M, a quiet zone of four modules)."""
-    import segno
-
     buffer = io.BytesIO()
     segno.make(text, error="m").save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
@@ -74,8 +71,6 @@ def qr_png(text: str, scale: int = 10) -> bytes:
 
 def receipt_pdf(case: CaseView, links: CaseLinks) -> bytes:
     """The case's slip, one A6 page, to print with the result."""
-    from fpdf import FPDF
-
     pdf = FPDF(format=A6_MM)
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_auto_page_break(False)

@@ -81,23 +81,3 @@ def test_the_collector_runs_during_the_work_and_after_the_command(
     refused = sogopy(env, "ward", "set", "NOWHERE")  # refused before any work
     assert refused.returncode == 1 and refused.stderr.startswith("Lỗi:")
     assert gc.isenabled()
-
-
-@pytest.mark.any_database
-def test_the_bot_starts_without_charts_spreadsheets_receipts_or_alembic() -> None:
-    """Issue 14: start to first update. matplotlib, fpdf2 and segno (about 0.5 s) load
-    with the first chart or receipt, not with `sogopy run`; Alembic only for a schema
-    that is not current."""
-    probe = "import sys, bot.app, web.app; print(' '.join({m.split('.')[0] for m in sys.modules}))"
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    loaded = set(result.stdout.split())
-    assert "telegram" in loaded and "fastapi" in loaded
-    heavy = {"matplotlib", "fpdf", "segno", "openpyxl", "alembic"}
-    assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
