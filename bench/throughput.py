@@ -7,6 +7,10 @@ full path: the update is fetched, the answer committed to SQLite, the callback
 answered and the question message edited. An echo is one update and one sendMessage.
 
     python -m bench.throughput [--people 20] [--presses 1000] [--rounds 3] [--profile FILE]
+                               [--database postgresql://postgres@127.0.0.1/bench]
+
+With --database (a PostgreSQL URL), the bot runs on that database, dropped and created
+anew each round, instead of a new SQLite file.
 
 Prints both rates (best of the rounds), their ratio (target >= 0.7), and the Bot API
 calls per press. With --profile, the bot process runs under cProfile into FILE.
@@ -15,7 +19,6 @@ calls per press. With --profile, the bot process runs under cProfile into FILE.
 import argparse
 import asyncio
 import os
-import resource
 import socket
 import statistics
 import sys
@@ -25,8 +28,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from sqlalchemy import make_url, text
+
 from bot.emulator import BotApiEmulator, EmuUser
-from storage.db import create_engine, session_maker, upgrade
+from storage.db import create_engine, normalize_url, session_maker, upgrade
 from storage.models import Ward
 
 TOKEN = "424242:BENCH-TOKEN"
@@ -61,9 +66,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _cpu(pid: int) -> float:
+    """Seconds of CPU a running process has used (Linux's /proc), to tell a bot that
+    computes from one that waits on round trips."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
@@ -94,6 +101,20 @@ async def echo_rate(people: int, messages: int) -> float:
     return per_user * people / elapsed
 
 
+async def _fresh_postgresql(url: str) -> str:
+    """The bench's PostgreSQL database, dropped and created empty."""
+    target = make_url(normalize_url(url))
+    engine = create_engine(
+        target.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    await engine.dispose()
+    return target.render_as_string(hide_password=False)
+
+
 async def _bench_database(url: str) -> None:
     await upgrade(url)
     engine = create_engine(url)
@@ -103,11 +124,17 @@ async def _bench_database(url: str) -> None:
     await engine.dispose()
 
 
-async def press_rate(people: int, presses: int, profile: str | None) -> tuple[float, Counter[str]]:
-    """Survey presses per second through `sogopy run`; also the Bot API calls they made."""
+async def press_rate(
+    people: int, presses: int, profile: str | None, database: str | None = None
+) -> tuple[float, float, Counter[str]]:
+    """Survey presses per second through `sogopy run`; also the share of that time the bot
+    process was on a CPU, and the Bot API calls the presses made."""
     citizens = presses // QUESTIONS
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        if database:
+            url = await _fresh_postgresql(database)
+        else:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         await _bench_database(url)
         async with BotApiEmulator(TOKEN) as emulator:
             env = {
@@ -156,12 +183,13 @@ async def press_rate(people: int, presses: int, profile: str | None) -> tuple[fl
 
             await _limited(people, [open_survey(user) for user in users])
             emulator.reset_counters()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu(process.pid)
             await _limited(people, [answer(user) for user in users])
             elapsed = time.perf_counter() - started
+            busy = (_cpu(process.pid) - cpu) / elapsed
             calls = Counter(emulator.method_counts)
             await _stop(process)
-    return citizens * QUESTIONS / elapsed, calls
+    return citizens * QUESTIONS / elapsed, busy, calls
 
 
 async def main() -> None:
@@ -170,20 +198,27 @@ async def main() -> None:
     parser.add_argument("--presses", type=int, default=1000, help="survey presses to time")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each; the best counts")
     parser.add_argument("--profile", help="write a cProfile of the bot process to this file")
+    parser.add_argument("--database", help="a PostgreSQL URL to run the bot on (else SQLite)")
     args = parser.parse_args()
 
-    echoes, presses, calls = [], [], Counter[str]()
+    echoes, presses, busy, calls = [], [], [], Counter[str]()
     for _ in range(args.rounds):
         echoes.append(await echo_rate(args.people, args.presses))
-        rate, calls = await press_rate(args.people, args.presses, args.profile)
+        rate, share, calls = await press_rate(
+            args.people, args.presses, args.profile, args.database
+        )
         presses.append(rate)
+        busy.append(share)
     done = args.presses // QUESTIONS * QUESTIONS
     echo, press = max(echoes), max(presses)
-    print(f"people acting at once: {args.people}; {done} presses, {args.rounds} rounds")
+    where = "PostgreSQL" if args.database else "SQLite"
+    print(f"people acting at once: {args.people}; {done} presses, {args.rounds} rounds, {where}")
     echo_median, press_median = statistics.median(echoes), statistics.median(presses)
     print(f"echo bot (python-telegram-bot): {echo:7.1f} updates/s (median {echo_median:.1f})")
     print(f"sogopy survey presses:          {press:7.1f} presses/s (median {press_median:.1f})")
     print(f"ratio presses/echo: {press / echo:.2f} (target >= 0.70)")
+    print(f"bot process on a CPU while pressed: {statistics.median(busy):.0%} (median)")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     per_press = ", ".join(f"{m} {n / done:.2f}" for m, n in sorted(calls.items()))
     print(f"Bot API calls per press: {per_press}")
 

@@ -29,7 +29,7 @@ from storage.models import (
     SurveySession,
     Ward,
 )
-from storage.queries import answers_of, cancel_active_sessions, kind_of
+from storage.queries import answers_of, cancel_active_sessions, kind_of, run_with_answers
 
 ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
 
@@ -158,7 +158,7 @@ async def on_answer(
         _, session_id, index, level = data.split(":")
         index_number, level_number = int(index), int(level)
         run_id = data_id(session_id)
-        run = await session.get(SurveySession, run_id) if run_id is not None else None
+        run, answers = await run_with_answers(session, run_id) if run_id is not None else (None, {})
     except ValueError:
         return Response(notice=say(language, "bad_button"))
     if run is None or run.person_id != person.id:
@@ -175,7 +175,6 @@ async def on_answer(
     question = survey.questions[run.step]
     now = ctx.clock()
     assert run.id is not None
-    answers = await answers_of(session, run.id)  # before adding: one flush, at the commit
     answers[question.code] = level_number
     session.add(
         Answer(

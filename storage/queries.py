@@ -137,6 +137,23 @@ async def answers_of(session: AsyncSession, session_id: int) -> dict[str, int]:
     return dict(result.all())
 
 
+async def run_with_answers(
+    session: AsyncSession, run_id: int
+) -> tuple[SurveySession | None, dict[str, int]]:
+    """A survey run and its answers so far in one query: a press reads both, and on
+    PostgreSQL each statement is a round trip the bot waits on (issue 14). Called after
+    the person's row lock, so it sees what the chat's previous event committed."""
+    query = (
+        select(SurveySession, Answer.question_code, Answer.level)
+        .outerjoin(Answer, col(Answer.session_id) == col(SurveySession.id))
+        .where(col(SurveySession.id) == run_id)
+    )
+    rows = (await session.exec(query)).all()
+    if not rows:
+        return None, {}
+    return rows[0][0], {code: level for _, code, level in rows if code is not None}
+
+
 async def next_page_number(session: AsyncSession, ward_id: int) -> int:
     """Take the ward's next page number inside the caller's transaction (no gaps, no twins)."""
     result = await session.exec(

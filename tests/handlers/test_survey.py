@@ -1,5 +1,6 @@
 """The walk-in and case surveys, driven through the handlers as a citizen would."""
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from handlers.catalogue import LEVELS, NO_OPINION_LABEL
@@ -256,3 +257,30 @@ async def test_redelivered_message_is_ignored(chat: Chat, ward: Ward) -> None:
     assert stored.dialog == Dialog.SURVEY and stored.last_message_id == 10
     async with chat.ctx.db() as session:
         assert len((await session.exec(select(SurveySession))).all()) == 1
+
+
+async def test_a_middle_press_takes_few_statements(chat: Chat, ward: Ward, ctx: Context) -> None:
+    """Issue 14: on PostgreSQL every statement is a round trip the bot waits on. A press
+    between the first and the last question: the person locked, the run read with its
+    answers in one query, the answer inserted, the run's step updated (five before)."""
+    engine = ctx.db.kw["bind"]
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    await chat.command("start", "d_NGHIA-TAN")
+    await chat.press_label("Hài lòng")
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        response = await chat.press_label("Rất hài lòng")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert "Câu 2 — " in response.replies[0].text and "Câu 3/3" in response.replies[0].text
+    assert [a.level for a in await answers(ctx)] == [4, 5]
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == [
+        "SELECT",
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+    ]
