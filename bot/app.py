@@ -32,7 +32,7 @@ from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
 from handlers.context import Context, sync_surveys
 from handlers.survey_library import scan_library
-from storage.db import GroupSync, create_engine, session_maker, upgrade
+from storage.db import GroupSync, create_engine, session_maker, unavailable, upgrade
 from web.state import HttpState
 
 log = logging.getLogger(__name__)
@@ -122,8 +122,11 @@ class Jobs:
         self.running.add(task)
         try:
             await job(self.dispatcher)
-        except Exception:
-            log.exception("scheduled job %s failed", job.__name__)
+        except Exception as exc:
+            if unavailable(exc):  # a restart, a failover: the next run reconnects
+                log.warning("scheduled job %s: the database is away (%r)", job.__name__, exc)
+            else:
+                log.exception("scheduled job %s failed", job.__name__)
         finally:
             self.running.discard(task)
 

@@ -25,6 +25,7 @@ from handlers.catalogue import say
 from handlers.context import Context
 from handlers.events import Address, Incoming, Reply, Response
 from handlers.router import handle
+from storage.db import unavailable
 from storage.queries import person_by_chat
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,15 @@ class Refused(Exception):
 
 
 class HandlingFailed(Exception):
-    """The handlers failed on this event: nothing of it was committed, it may come again."""
+    """The handlers failed on this event: nothing of it was committed, it may come again.
+
+    `again` when the database was away (a restart, a killed connection): the same event
+    is worth handling again once it is back, whereas a handler's own error would fail again.
+    """
+
+    def __init__(self, kind: str, again: bool = False) -> None:
+        super().__init__(kind)
+        self.again = again
 
 
 class RateLimited(Exception):
@@ -62,6 +71,7 @@ class RateLimited(Exception):
 
 class Transport(Protocol):
     platform: str
+    redelivers: bool  # an update that failed comes again (not confirmed, or answered 5xx)
     budget: Budget  # the platform's messages per second, shared by everything sent
 
     async def send(
@@ -153,7 +163,7 @@ class Dispatcher:
         responses = [await self.decide(queued.event) for queued in burst]
         for queued, response in zip(burst, responses, strict=True):
             if response.failed:  # the submitter learns it (a webhook answers 5xx)
-                queued.handled.set_exception(HandlingFailed(queued.event.kind))
+                queued.handled.set_exception(HandlingFailed(queued.event.kind, response.again))
         await self.ctx.durable()
         answers = []
         for queued, response in zip(burst, responses, strict=True):
@@ -178,7 +188,9 @@ class Dispatcher:
 
         An event repeated in a chat this process has answered (every reply sent or kept)
         needs nothing re-sent; after a restart, or a reply lost, it re-sends what the
-        person should now see.
+        person should now see. When the database was away and the platform delivers the
+        event again (a webhook answered 5xx, a polled update not confirmed), nothing is
+        said now: it is answered when it comes back, instead of an apology at each try.
         """
         if event.address not in self._answered:
             event = replace(event, resend=True)
@@ -187,10 +199,18 @@ class Dispatcher:
         started = time.perf_counter()
         try:
             return await handle(event, self.ctx)
-        except Exception:
-            log.exception("handler failed for %s", event.kind)
+        except Exception as exc:
             metrics.ERRORS.labels(platform).inc()
-            return Response([Reply(say("vi", "error"))], notice=say("vi", "error"), failed=True)
+            again = unavailable(exc)
+            if again:
+                log.warning("%s not handled, the database is away: %r", event.kind, exc)
+                transport = self.transports.get(platform)
+                if transport is not None and transport.redelivers:
+                    return Response(failed=True, again=True)
+            else:
+                log.exception("handler failed for %s", event.kind)
+            apology = say("vi", "error")
+            return Response([Reply(apology)], notice=apology, failed=True, again=again)
         finally:
             metrics.LATENCY.labels(platform).observe(time.perf_counter() - started)
 

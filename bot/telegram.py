@@ -62,6 +62,7 @@ DEFAULT_RATE = 25  # messages per second overall (SOGOPY_SEND_RATE); Telegram al
 STOP_GRACE = 2.0  # seconds the chats get to finish what they hold at a stop
 PAGE = 100  # updates getUpdates gives at most
 REPOLL_SECONDS = 0.05  # a poll that brought only updates still in hand: the next one waits
+AGAIN_SECONDS = 1.0  # an update the database was away for is taken again after this
 FIRST = asyncio.FIRST_COMPLETED
 NO_PREVIEW = {"is_disabled": True}
 UPDATE_KINDS = ["message", "callback_query"]
@@ -255,6 +256,7 @@ class Offsets:
     def __init__(self) -> None:
         self.next: int | None = None  # the offset to confirm with
         self._open: dict[int, bool] = {}  # update id -> handled, in increasing order
+        self._released: set[int] = set()  # not handled, out of hand: the next poll retakes them
         self.progress = asyncio.Event()  # set whenever the offset moves
 
     def fresh(self, updates: list[Json]) -> list[Json]:
@@ -266,13 +268,23 @@ class Offsets:
         new = [
             update
             for update in updates
-            if update["update_id"] not in self._open
-            and (self.next is None or update["update_id"] >= self.next)
+            if update["update_id"] in self._released
+            or (
+                update["update_id"] not in self._open
+                and (self.next is None or update["update_id"] >= self.next)
+            )
         ]
         for update in new:
+            self._released.discard(update["update_id"])
             self._open[update["update_id"]] = False
         self._open = dict(sorted(self._open.items()))
         return new
+
+    def release(self, update_id: int) -> None:
+        """Out of hand again, still not handled (the offset stays below it): the next poll
+        brings it back and takes it."""
+        if self._open.get(update_id) is False:
+            self._released.add(update_id)
 
     def handled(self, update_id: int) -> None:
         if update_id in self._open:
@@ -286,6 +298,7 @@ class Offsets:
 
 class TelegramTransport:
     platform = PLATFORM
+    redelivers = True  # a polled update is confirmed, a webhook's answered 200, once handled
 
     def __init__(
         self,
@@ -511,6 +524,9 @@ class TelegramTransport:
     async def poll(self, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, handing each update to its chat's queue.
 
+        An update that failed because the database was away is not confirmed: a moment
+        later it is let go, and the next poll brings it again, as a webhook's 5xx would.
+
         At the stop, the chats get `STOP_GRACE` seconds to finish what they hold; what is
         still unhandled is not confirmed, and comes again after a restart.
         """
@@ -555,8 +571,12 @@ class TelegramTransport:
             in_hand.discard(task)
             if task.cancelled():
                 return  # stopped before it was handled: Telegram gives it again
-            if task.exception() is not None:
-                log.error("update %s failed", update_id, exc_info=task.exception())
+            failure = task.exception()
+            if isinstance(failure, HandlingFailed) and failure.again:  # never confirmed
+                asyncio.get_running_loop().call_later(AGAIN_SECONDS, offsets.release, update_id)
+                return
+            if failure is not None:
+                log.error("update %s failed", update_id, exc_info=failure)
             offsets.handled(update_id)
 
         return done

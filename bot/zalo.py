@@ -218,6 +218,7 @@ def _read(update: Json) -> Incoming | None:
 
 class ZaloTransport:
     platform = PLATFORM
+    redelivers = False  # getUpdates hands each update once: a failure gets an apology
 
     def __init__(self, api: ZaloApi, dispatcher: Dispatcher, rate: float = DEFAULT_RATE) -> None:
         self.api = api

@@ -96,3 +96,4 @@ class Response:
     replies: list[Reply] = field(default_factory=list)
     notice: str = ""
     failed: bool = False  # the handlers failed: an apology, nothing committed
+    again: bool = False  # failed because the database was away: the event may come again

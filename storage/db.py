@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,6 +78,31 @@ def _prepare_sqlite(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+AWAY_STATES = (
+    "08",  # connection exceptions
+    "57P01",  # terminated by an administrator (pg_terminate_backend, a fast shutdown)
+    "57P02",  # crash shutdown
+    "57P03",  # cannot connect now: starting up, shutting down
+    "25006",  # a read-only transaction: writing to a primary demoted by a failover
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether an error is the database's passing absence: a connection killed or refused
+    (a restart, a failover, `pg_terminate_backend`). The same work may succeed once the
+    pool reconnects (`pool_pre_ping` replaces the connections the server dropped)."""
+    if isinstance(exc, DisconnectionError | OSError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return (
+        exc.connection_invalidated
+        or state.startswith(AWAY_STATES)
+        or "not currently accepting connections" in str(exc.orig)  # a database closed to all
+    )
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -17,12 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from storage.models import Answer, BookPage, SurveySession, Ward
-from tests.bot.conftest import BotProcess, in_test_db, until
+from tests.bot.conftest import BotProcess, asogopy, in_test_db, until
+from tests.bot.test_e2e_broadcast import _done, invitations, opted_in, recipients
 from tests.bot.test_e2e_citizen import add_ward, rows
 from tests.bot.test_e2e_leaders import join
 from tests.bot.test_e2e_zalo import free_port
 
 CITIZENS = int(os.environ.get("SOGOPY_ACCEPTANCE_CITIZENS", "30"))  # the issue's: 200
+RECIPIENTS = 150  # a broadcast of 5 s at the leader's 30/s: the leader dies in the middle
 WARDS = {"NGHIA-TAN": "Phường Nghĩa Tân", "DICH-VONG": "Phường Dịch Vọng", "MAI-DICH": "Mai Dịch"}
 SECRET = "three-processes_s3cret"
 PAGE = re.compile(r"trang số (\d+)")
@@ -185,6 +187,14 @@ async def test_three_processes_lose_and_double_nothing_through_kills(
         by_code[code].id: await join(emulator, postgres, by_code[code], 9000 + i, f"Lãnh đạo {i}")
         for i, code in enumerate(WARDS)
     }
+    audience = await opted_in(emulator, postgres, by_code["MAI-DICH"], 50_000, RECIPIENTS)
+    sending = asyncio.Event()  # set at the 20th invitation: the broadcast is under way
+
+    def count_invitations(kind: str, message: EmuMessage) -> None:
+        if kind == "send" and sum(len(invitations(user)) for user in audience) >= 20:
+            sending.set()
+
+    stop_counting = emulator.on_bot_action(count_invitations)
     finished: list[tuple[int, int]] = []  # (ward, page number confirmed)
     reached = {CITIZENS // 3: asyncio.Event(), CITIZENS // 2: asyncio.Event()}
 
@@ -194,15 +204,26 @@ async def test_three_processes_lose_and_double_nothing_through_kills(
         if len(finished) in reached:
             reached[len(finished)].set()
 
-    async def chaos() -> None:
+    at_kill: list[int] = []  # invitations received when each process was killed
+
+    async def chaos() -> int:
+        broadcast = 0
         for share, who in ((3, "worker"), (2, "leader")):
             await reached[CITIZENS // share].wait()
+            if who == "leader":  # a broadcast runs; the leader dies in its middle
+                created = await asogopy(
+                    processes[0].env, "broadcast", "create", "--survey", "sipas"
+                )
+                broadcast = int(created.stdout.split()[0])
+                await sending.wait()
             leading = await leader_index(proxy.ports)
             victim = processes[leading if who == "leader" else (leading + 1) % 3]
             await victim.kill()
+            at_kill.append(sum(len(invitations(user)) for user in audience))
             await victim.start()
+        return broadcast
 
-    await asyncio.gather(chaos(), *(citizen(n) for n in range(CITIZENS)))
+    broadcast, *_ = await asyncio.gather(chaos(), *(citizen(n) for n in range(CITIZENS)))
     await leader_index(proxy.ports)
 
     # every page confirmed is in the book once, numbers without gaps in each ward
@@ -231,4 +252,18 @@ async def test_three_processes_lose_and_double_nothing_through_kills(
     for ward_id, leader in leaders.items():
         of_ward = sum(page.ward_id == ward_id for page in pages)
         assert notified(leader) == Counter(range(1, of_ward + 1))
+    assert emulator.throttled == 0
+
+    # the new leader finished the broadcast: each recipient invited at most once (one in
+    # flight at the kill may be lost, never sent twice), and no 429: only the leader sends
+    await until(lambda: _done(postgres, broadcast))
+    stop_counting()
+    await emulator.wait_idle(timeout=30)
+    assert 20 <= at_kill[-1] < RECIPIENTS  # the dead leader did not finish it
+    invited = [len(invitations(user)) for user in audience]
+    assert set(invited) <= {0, 1} and sum(invited) >= RECIPIENTS - 5
+    assert set((await recipients(postgres, broadcast)).values()) <= {
+        "sent:",
+        "sent:interrupted while sending",
+    }
     assert emulator.throttled == 0

@@ -61,6 +61,19 @@ def test_the_offset_passes_an_update_only_when_every_one_before_it_is_handled() 
     assert offsets.next == 14
 
 
+def test_an_update_the_database_failed_keeps_the_offset_and_is_taken_again() -> None:
+    offsets = Offsets()
+    batch = [{"update_id": n} for n in (10, 11)]
+    assert offsets.fresh(batch) == batch
+    offsets.release(10)  # its handling failed: the database was away
+    offsets.handled(11)
+    assert offsets.next is None  # never confirmed: Telegram keeps it
+    assert offsets.fresh(batch) == [{"update_id": 10}]  # the next poll takes it again, once
+    assert offsets.fresh(batch) == []
+    offsets.handled(10)
+    assert offsets.next == 12
+
+
 async def test_a_waiting_reply_gets_the_next_slot_before_a_waiting_broadcast() -> None:
     budget = Budget(rate=1)
     order: list[str] = []
