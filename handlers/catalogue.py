@@ -426,15 +426,19 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "<b>Lãnh đạo phường</b>\n"
         "/chuaxem — các trang chưa xem\n"
         "/so — đọc sổ góp ý\n"
-        "/baocao — số liệu hài lòng",
+        "/baocao — số liệu hài lòng\n"
+        "/web — đăng nhập trang quản lý trên máy tính",
         "<b>Ward leaders</b>\n"
         "/chuaxem — pages not read yet\n"
         "/so — read the book\n"
-        "/baocao — satisfaction figures",
+        "/baocao — satisfaction figures\n"
+        "/web — log in to the web console",
     ),
     "help_admin": (
-        "<b>Quản trị</b>\n/baocao — số liệu hài lòng\n/guikhaosat — gửi khảo sát tới công dân",
-        "<b>Admins</b>\n/baocao — satisfaction figures\n/guikhaosat — send a survey to citizens",
+        "<b>Quản trị</b>\n/baocao — số liệu hài lòng\n/guikhaosat — gửi khảo sát tới công dân\n"
+        "/web — đăng nhập trang quản lý trên máy tính",
+        "<b>Admins</b>\n/baocao — satisfaction figures\n/guikhaosat — send a survey to citizens\n"
+        "/web — log in to the web console",
     ),
     "menu_gopy": ("Viết góp ý gửi phường", "Write a suggestion"),
     "menu_gopycuatoi": ("Xem góp ý đã gửi", "Your suggestions"),
@@ -448,6 +452,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "menu_so": ("Đọc sổ góp ý", "Read the book"),
     "menu_baocao": ("Số liệu hài lòng", "Satisfaction figures"),
     "menu_guikhaosat": ("Gửi khảo sát tới công dân", "Send a survey to citizens"),
+    "menu_web": ("Đăng nhập trang quản lý", "Log in to the web console"),
     "no_reachable_leader": (
         "⚠️ Không lãnh đạo nào của <b>{ward}</b> nhận được tin của bot "
         "(chưa có, hoặc đã chặn bot): trang số {page} của sổ góp ý chưa có ai đọc. "

@@ -687,8 +687,8 @@ CITIZEN_COMMANDS = (
     "quyenriengtu",
     "help",
 )
-LEADER_COMMANDS = ("chuaxem", "so", "baocao")
-ADMIN_COMMANDS = ("baocao", "guikhaosat")
+LEADER_COMMANDS = ("chuaxem", "so", "baocao", "web")
+ADMIN_COMMANDS = ("baocao", "guikhaosat", "web")
 
 
 async def roles(session: AsyncSession, ctx: Context, person: Person) -> str | None:

@@ -205,12 +205,15 @@ async def test_help_and_menus_follow_the_role(ctx: Context, ward: Ward) -> None:
     assert "/gopy" in text and "/chuaxem" not in text and "/guikhaosat" not in text
     leader = await join(ctx, ward, name="Nguyễn Văn A", title="Chủ tịch UBND phường")
     text = (await leader.command("help")).replies[0].text
-    assert all(c in text for c in ("/gopy", "/chuaxem", "/so", "/baocao"))
-    assert "/guikhaosat" not in text
+    assert all(c in text for c in ("/gopy", "/chuaxem", "/so", "/baocao", "/web"))
+    assert (
+        "/guikhaosat" not in text and "/web" not in (await citizen.command("help")).replies[0].text
+    )
     admin = Chat(replace(ctx, admins=frozenset({"9001"})), chat_id="9001")
     text = (await admin.command("help")).replies[0].text
     assert "/guikhaosat" in text and "/baocao" in text and "/chuaxem" not in text
     assert [name for name, _ in menu(None)][:2] == ["gopy", "gopycuatoi"]
-    assert {"chuaxem", "so", "baocao"} <= {name for name, _ in menu("leader")}
+    assert {"chuaxem", "so", "baocao", "web"} <= {name for name, _ in menu("leader")}
+    assert "web" in {name for name, _ in menu("admin")} and "web" not in dict(menu(None))
     assert "guikhaosat" in {name for name, _ in menu("admin+leader")}
     assert "guikhaosat" not in {name for name, _ in menu("leader")}
