@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from handlers.catalogue import office_text
+from office.links import start_link
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from office.exports import Table
 
 T = TypeVar("T")
-PAYLOAD_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 class CliError(Exception):
@@ -85,11 +85,6 @@ def bot_username(settings: "Settings") -> str:
             await api.close()
 
     return asyncio.run(ask())
-
-
-def start_link(username: str, payload: str) -> str:
-    assert 0 < len(payload) <= 64 and set(payload) <= PAYLOAD_CHARACTERS, payload
-    return f"https://t.me/{username}?start={payload}"
 
 
 def zalo_name(settings: "Settings") -> str:

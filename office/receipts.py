@@ -16,6 +16,7 @@ from fpdf import FPDF
 
 from handlers.catalogue import shorten
 from office.cases import CaseView
+from office.links import start_link
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FONT_BOLD = FONT.with_name("DejaVuSans-Bold.ttf")
@@ -58,7 +59,7 @@ class CaseLinks:
 
 def case_links(case: CaseView, telegram_username: str | None, zalo_bot: str | None) -> CaseLinks:
     payload = f"c_{case.token}"
-    telegram = f"https://t.me/{telegram_username}?start={payload}" if telegram_username else None
+    telegram = start_link(telegram_username, payload) if telegram_username else None
     return CaseLinks(payload, case.short_code, telegram, zalo_bot)
 
 

@@ -18,7 +18,7 @@ from office.cases import CaseView, get_case, mark_case_done, register_case
 from office.figures import span
 from office.keys import key_ward
 from office.receipts import case_links, qr_png, receipt_pdf
-from web.deps import KeyDep, SessionDep, StateDep
+from web.deps import KeyDep, SessionDep, StateDep, pdf_response
 from web.errors import ErrorOut
 from web.schemas import (
     CASE_EXAMPLES,
@@ -142,12 +142,7 @@ async def get_case_receipt(
     case = await get_case(session, code, ward=key.ward_code)
     links = case_links(case, state.telegram_username, state.zalo_name)
     pdf = await run_in_threadpool(receipt_pdf, case, links)
-    name = quote(f"phieu-{case.code}.pdf", safe="")
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
-    )
+    return pdf_response(pdf, f"phieu-{case.code}.pdf")
 
 
 @router.get(

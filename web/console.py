@@ -29,6 +29,7 @@ from office.case_import import import_cases, read_table
 from office.cases import DESKS, get_case, mark_case_done, register_case
 from office.console import STATUSES, recent_cases, recent_procedures, sign_page, ward_book
 from office.errors import Invalid, OfficeError
+from office.links import start_link
 from office.poster import poster_pdf
 from office.receipts import case_links, receipt_pdf
 from office.wards import desk_payload, get_ward
@@ -44,7 +45,7 @@ from office.webusers import (
     set_password,
     use_login_link,
 )
-from web.deps import SessionDep, StateDep
+from web.deps import SessionDep, StateDep, pdf_response
 from web.state import HttpState
 
 SESSION_COOKIE = "sogopy_session"
@@ -425,12 +426,7 @@ async def ward_receipt(
         return not_found(request, state)
     links = case_links(case, state.telegram_username, state.zalo_name)
     pdf = await run_in_threadpool(receipt_pdf, case, links)
-    name = quote(f"phieu-{case.code}.pdf", safe="")
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
-    )
+    return pdf_response(pdf, f"phieu-{case.code}.pdf")
 
 
 @router.get("/ward/{ward}/poster.pdf")
@@ -448,14 +444,9 @@ async def ward_poster(
     kept = await get_ward(session, found[1])
     payload, short_code = await desk_payload(session, kept.code, desk)
     username = state.telegram_username
-    qr_text = f"https://t.me/{username}?start={payload}" if username else payload
+    qr_text = start_link(username, payload) if username else payload
     pdf = await run_in_threadpool(poster_pdf, kept.name, qr_text, short_code, desk)
-    name = quote(f"ap-phich-{kept.code}.pdf", safe="")
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
-    )
+    return pdf_response(pdf, f"ap-phich-{kept.code}.pdf")
 
 
 def _read_upload(name: str, data: bytes) -> list[list[object]]:

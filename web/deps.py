@@ -2,8 +2,9 @@
 
 from collections.abc import AsyncIterator
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,3 +52,12 @@ async def current_key(
 
 
 KeyDep = Annotated[KeyView, Depends(current_key)]
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF the browser opens to print (a slip, a poster), with its Vietnamese file name."""
+    name = quote(filename, safe="")
+    disposition = f"inline; filename*=UTF-8''{name}"
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": disposition}
+    )
