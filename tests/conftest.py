@@ -162,8 +162,12 @@ class Chat:
     def address(self) -> Address:
         return Address(self.platform, self.chat_id)
 
+    def new_message_id(self) -> int:
+        """A message id newer than every one sent so far, as a platform numbers them."""
+        return next(_message_ids)
+
     async def send(self, kind: Kind, **fields: object) -> Response:
-        fields.setdefault("message_id", next(_message_ids))
+        fields.setdefault("message_id", self.new_message_id())
         event = Incoming(address=self.address, kind=kind, user_name=self.name, **fields)  # type: ignore[arg-type]
         return self.remember(await handle(event, self.ctx))
 

@@ -69,8 +69,9 @@ async def test_a_redelivered_suggestion_is_not_added_twice_and_its_page_number_c
     await chat.command("start", "d_NGHIA-TAN")
     await chat.command("thoat")
     await chat.command("gopy")
-    await chat.send(Kind.TEXT, text="Thêm ghế chờ", message_id=80)
-    again = await chat.send(Kind.TEXT, text="Thêm ghế chờ", message_id=80, resend=True)
+    typed = chat.new_message_id()  # a fixed id would be older than earlier tests' ids
+    await chat.send(Kind.TEXT, text="Thêm ghế chờ", message_id=typed)
+    again = await chat.send(Kind.TEXT, text="Thêm ghế chờ", message_id=typed, resend=True)
     (prompt,) = again.replies
     assert "Thêm ghế chờ" in prompt.text and "Gửi ẩn danh" in [c.label for c in prompt.choices]
     (draft,) = await all_rows(chat.ctx, Draft)
