@@ -496,6 +496,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "figures_line": ("• {label}: {figure}", "• {label}: {figure}"),
     "figures_value": ("<b>{percent}%</b> ({count} câu)", "<b>{percent}%</b> ({count} answers)"),
     "figures_none": ("chưa có", "none yet"),
+    "figures_previous": (" · kỳ trước {percent}%", " · previous period {percent}%"),
     "figures_too_few": (
         "{percent}% ({count} câu, ít dữ liệu)",
         "{percent}% ({count} answers, too few)",

@@ -3,7 +3,9 @@
 A leader sees their ward (a leader of several picks one with a button first, as with
 /so); an admin (SOGOPY_ADMINS) sees every ward, ranked. Everything is recomputed from
 the raw answers by `storage.report.build_report`; the period is the last 30 days
-unless the person picks another one with the buttons (`/baocao 90` works too).
+unless the person picks another one with the buttons (`/baocao 90` works too). Each
+share has the same share over the days just before beside it ("kỳ trước"), as the
+office's reports have the previous period.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -28,23 +30,34 @@ LOWEST = 3
 WEEKS = 8  # the trend's last weeks, each on its own line with its answers
 
 
-def _figure(language: str, cell: Cell) -> str:
+def _figure(language: str, cell: Cell, before: Cell | None = None) -> str:
+    """A share with its answers, and the same share over the days before when known."""
     if cell.share is None:
         return say(language, "figures_none")
     percent, count = round(100 * cell.share), f"{cell.answers:,}".replace(",", ".")
     key = "figures_too_few" if cell.too_few else "figures_value"
-    return say(language, key, percent=percent, count=count)
+    shown = say(language, key, percent=percent, count=count)
+    if before is None or before.share is None:
+        return shown
+    return shown + say(language, "figures_previous", percent=round(100 * before.share))
 
 
-def _period(ctx: Context, days: int) -> tuple[date, date]:
-    today = ctx.clock().astimezone(ctx.timezone).date()
-    return today - timedelta(days=days - 1), today
+def _period(ctx: Context, days: int, back: int = 0) -> tuple[date, date]:
+    """The last `days` days, or with `back=1` the `days` days just before them."""
+    until = ctx.clock().astimezone(ctx.timezone).date() - timedelta(days=days * back)
+    return until - timedelta(days=days - 1), until
 
 
 async def _report(
-    session: AsyncSession, ctx: Context, days: int, ward_id: int | None, by: str, language: str
+    session: AsyncSession,
+    ctx: Context,
+    days: int,
+    ward_id: int | None,
+    by: str,
+    language: str,
+    back: int = 0,
 ) -> Report:
-    since, until = _period(ctx, days)
+    since, until = _period(ctx, days, back)
     labels = {code: element_label(language, code) for code in ELEMENTS}
     return await build_report(
         session, zone=ctx.timezone, since=since, until=until, ward_id=ward_id, by=by,
@@ -123,6 +136,8 @@ async def figures(
         ward = wards[0]
     by = "ward" if ward is None else "element"
     report = await _report(session, ctx, days, ward.id if ward else None, by, language)
+    before = await _report(session, ctx, days, ward.id if ward else None, by, language, back=1)
+    earlier = {cell.key: cell for cell in before.rows}
     scope = ward.name if ward else say(language, "figures_city")
     lines = [
         say(
@@ -133,13 +148,17 @@ async def figures(
             until=report.until.strftime("%d/%m/%Y"),
         ),
         "",
-        say(language, "figures_overall", figure=Html(_figure(language, report.overall))),
+        say(
+            language,
+            "figures_overall",
+            figure=Html(_figure(language, report.overall, before.overall)),
+        ),
     ]
     if ward is None:
         lines.append(say(language, "figures_ranking"))
     for cell in report.rows:
-        line = say(language, "figures_line", label=cell.label, figure=Html(_figure(language, cell)))
-        lines.append(line)
+        figure = Html(_figure(language, cell, earlier.get(cell.key)))
+        lines.append(say(language, "figures_line", label=cell.label, figure=figure))
     lines.append("")
     lines.append(_rate(language, report))
     lines.append(say(language, "figures_no_opinion", count=report.overall.no_opinion))

@@ -229,3 +229,19 @@ async def test_no_opinion_and_broadcast_answers_are_apart_in_the_leaders_figures
     assert "Tiếp cận dịch vụ: 100% (2 câu, ít dữ liệu)" in text
     assert "Chưa có ý kiến: 2 câu (không tính vào tỉ lệ hài lòng)" in text
     assert "Khảo sát gửi đi (tính riêng): 0% (3 câu, ít dữ liệu)" in text
+
+
+async def test_each_share_has_the_same_days_before_beside_it(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    await rate_walk_in(ctx, "100", "NGHIA-TAN", "Không hài lòng")  # 30 days before: 0%
+    clock.advance(days=30)
+    for n in range(3):
+        await rate_walk_in(ctx, f"20{n}", "NGHIA-TAN", "Hài lòng")
+    await rate_walk_in(ctx, "300", "NGHIA-TAN", "Không hài lòng")
+    leader = await make_leader(ctx, ward)
+    text = (await leader.command("baocao")).replies[1].text
+    assert "Chung: <b>75%</b> (12 câu) · kỳ trước 0%" in text
+    assert "Tiếp cận dịch vụ: 75% (4 câu, ít dữ liệu) · kỳ trước 0%" in text
+    week = (await leader.press_label("7 ngày")).replies[1].text
+    assert "Chung: <b>75%</b> (12 câu)\n" in week  # nothing in the 7 days before: no figure
