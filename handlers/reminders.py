@@ -5,7 +5,9 @@ Each function decides from the database and the injected clock, records what it
 decided in the same transaction (a page's `reminded_at` or `escalated_at`, a digest's
 `JobRun` for the day), commits, and only then returns the messages: a restart never
 sends the same thing twice, and work missed while the bot was down is done when it
-comes back. Nothing is decided during quiet hours.
+comes back. Nothing is decided during quiet hours. Pages are read `FOR UPDATE SKIP
+LOCKED`: a leader that lost its lock mid-job and its successor may run at once on
+PostgreSQL, and each page is still told once.
 """
 
 from collections import defaultdict
@@ -70,6 +72,7 @@ async def remind_unread(ctx: Context, remind_after: timedelta) -> list[Reply]:
                 | (col(BookPage.reminded_at) <= now - timedelta(days=1)),
             )
             .order_by(col(BookPage.ward_id), col(BookPage.page_no))
+            .with_for_update(of=BookPage, skip_locked=True)  # two runs at once tell a page once
         )
         by_ward: dict[int, tuple[Ward, list[int]]] = {}
         for page, ward in result.all():
@@ -106,6 +109,7 @@ async def escalate_overdue(ctx: Context) -> list[Reply]:
             .join(Ward, col(Ward.id) == BookPage.ward_id)
             .where(col(BookPage.answered_at).is_(None), col(BookPage.escalated_at).is_(None))
             .order_by(col(BookPage.created_at))
+            .with_for_update(of=BookPage, skip_locked=True)  # two runs at once tell a page once
         )
         overdue = [
             (page, ward)

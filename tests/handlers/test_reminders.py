@@ -1,7 +1,10 @@
 """Reminders, escalations and the morning digest, on a clock the test moves."""
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
 
 from handlers.context import Context
 from handlers.reminders import escalate_overdue, morning_digest, remind_unread
@@ -112,3 +115,23 @@ async def test_the_digest_comes_once_a_day_from_0730_even_after_a_restart(
     at_local(clock, 27, 9, 15)  # the bot was down at 07:30: the digest still comes
     (late,) = await morning_digest(ctx)
     assert "27/11/2026" in late.text and "chưa có đánh giá" in late.text
+
+
+async def test_a_job_run_twice_at_once_reminds_and_escalates_once(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    """A leader that lost its lock may still be in the middle of the job its successor
+    starts: on PostgreSQL the two run truly at once, and each page is still told once."""
+    ctx = replace(ctx, admins=frozenset({"9001"}))
+    at_local(clock, 1, 10)
+    await leader_and_page(ctx, ward, clock.now)
+    clock.advance(days=11)
+    for _ in range(5):
+        reminded = await asyncio.gather(*(remind_unread(ctx, DAY) for _ in range(4)))
+        escalated = await asyncio.gather(*(escalate_overdue(ctx) for _ in range(4)))
+        assert sum(map(len, reminded)) == 1 and sum(map(len, escalated)) == 1
+        clock.advance(days=1)
+        async with ctx.db() as session:  # the next round: a page overdue again
+            page = (await session.exec(select(BookPage))).one()
+            page.escalated_at = None
+            await session.commit()
