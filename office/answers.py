@@ -60,7 +60,8 @@ class Preview:
     platform: str
 
 
-def _leader(user: UserView, refusal: str) -> None:
+def may_act(user: UserView, refusal: str = "answer_not_allowed") -> None:
+    """A leader or an admin acts on pages; a clerk is refused."""
     if user.role not in (Role.LEADER, Role.ADMIN):
         raise Forbidden(refusal, office_text(refusal))
 
@@ -70,7 +71,7 @@ async def _leader_page(
 ) -> tuple[Ward, BookPage, str, int | None]:
     """The ward, the page, the name the user signs with (their chat signature when the
     account is tied to a leader's chat) and that leader's person id; a clerk is refused."""
-    _leader(user, refusal)
+    may_act(user, refusal)
     kept = await get_ward(session, ward)
     found = await session.exec(
         select(BookPage).where(BookPage.ward_id == kept.id, BookPage.page_no == page_no)
@@ -178,7 +179,7 @@ async def keep_photo(
 ) -> str:
     """A photo uploaded for an answer's preview, checked and kept; its token. Photos of
     previews left unsent for a day go at the same time."""
-    _leader(user, "answer_not_allowed")
+    may_act(user, "answer_not_allowed")
     kind = photo_type(data)
     kept = await get_ward(session, ward)
     assert kept.id is not None

@@ -17,6 +17,7 @@ from office.answers import (
     close_page,
     drop_photo,
     keep_photo,
+    may_act,
     preview_answer,
     send_answer,
     shared_photo,
@@ -69,6 +70,10 @@ async def answer_form(
     found = await ward_user(request, state, session, ward)
     if isinstance(found, Response):
         return found
+    try:
+        may_act(found[0])
+    except OfficeError as exc:
+        return _failed(request, state, found[0], exc)
     return _form(request, state, found[0], found[1], page_no)
 
 
