@@ -57,9 +57,8 @@ async def web_user(ctx: Context, name: str, role: str, chat: Chat | None = None)
     return user
 
 
-@pytest.fixture
-async def hung(ctx: Context, ward: Ward) -> UserView:
-    """The chairman, on the chat (his notification sent, message 77) and on the web."""
+async def chairman_with_a_page(ctx: Context, ward: Ward) -> Chat:
+    """The chairman on the chat, a page filed and his notification of it sent (message 77)."""
     leader = await join(ctx, ward, name="Trần Văn Hùng", title="Chủ tịch")
     await file_pages(ctx, 1)
     async with ctx.db() as session:
@@ -67,7 +66,13 @@ async def hung(ctx: Context, ward: Ward) -> UserView:
             notice.message_id = 77
             session.add(notice)
         await session.commit()
-    return await web_user(ctx, "Hùng", "leader", leader)
+    return leader
+
+
+@pytest.fixture
+async def hung(ctx: Context, ward: Ward) -> UserView:
+    """The chairman, on the chat and on the web."""
+    return await web_user(ctx, "Hùng", "leader", await chairman_with_a_page(ctx, ward))
 
 
 async def rows(ctx: Context) -> tuple[BookPage, list[PendingReply], list[NoticeRedraw]]:
@@ -260,3 +265,14 @@ async def test_a_failure_after_the_signature_leaves_nothing_signed_and_nothing_t
     await act(hung, ctx)  # and the same act then goes through whole
     page, kept, redraws = await rows(ctx)
     assert page.seen_at is not None and kept and len(redraws) == 1
+
+
+async def test_the_photo_of_a_preview_never_sent_goes_after_a_day(
+    ctx: Context, hung: UserView, clock: Clock
+) -> None:
+    async with ctx.db() as session:
+        left = await keep_photo(session, "NGHIA-TAN", hung, PNG, clock())
+        clock.advance(hours=25)
+        await keep_photo(session, "NGHIA-TAN", hung, JPEG, clock())
+        kept = [photo.token for photo in (await session.exec(select(WebPhoto))).all()]
+    assert left not in kept and len(kept) == 1

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from handlers.context import Context
-from storage.models import BookPage, Notice, NoticeRedraw, PendingReply, Ward, WebPhoto
+from storage.models import BookPage, NoticeRedraw, PendingReply, Ward, WebPhoto
 from tests.conftest import Chat
-from tests.handlers.test_leaders import file_pages, join
-from tests.office.test_answers import PNG
+from tests.handlers.test_leaders import file_pages
+from tests.office.test_answers import PNG, chairman_with_a_page
 from tests.web.test_console import csrf_of, log_in, new_user, set_password
 
 BOOK = "/console/ward/NGHIA-TAN/book"
@@ -22,13 +22,7 @@ ANSWER = f"{BOOK}/1/answer"
 
 async def leader_on_the_web(ctx: Context, ward: Ward, client: httpx.AsyncClient) -> Chat:
     """The chairman on the chat (his notification sent, message 77), logged in with /web."""
-    leader = await join(ctx, ward, name="Trần Văn Hùng", title="Chủ tịch")
-    await file_pages(ctx, 1)
-    async with ctx.db() as session:
-        for notice in (await session.exec(select(Notice))).all():
-            notice.message_id = 77
-            session.add(notice)
-        await session.commit()
+    leader = await chairman_with_a_page(ctx, ward)
     ctx.console_url = "http://sogopy.test"
     link = re.search(r"/console/link/[\w-]+", (await leader.command("web")).replies[0].text)
     assert link
