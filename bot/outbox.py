@@ -6,52 +6,19 @@ between the commit and the send is covered by the update's redelivery instead. R
 sent again in `id` order per chat, and the chat's newer replies queue behind them.
 """
 
-import base64
-import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import col, func, select
 
-from handlers.events import Address, Choice, Reply
+from handlers.events import Address, Reply
+from office.outbox import add
+from office.outbox import from_json as from_json  # the dispatcher reads rows back with it
 from storage.db import SessionMaker
 from storage.models import PendingReply
 
 GIVE_UP_AFTER = timedelta(days=1)  # a reply older than this is stale news: logged and dropped
 MAX_BACKOFF = 60.0  # seconds between two tries of one chat, at most
-
-
-def to_json(reply: Reply) -> str:
-    """A reply as stored (its address is the row's)."""
-    return json.dumps(
-        {
-            "text": reply.text,
-            "choices": [[choice.label, choice.data] for choice in reply.choices],
-            "columns": reply.columns,
-            "edit": reply.edit,
-            "photo": reply.photo,
-            "image": base64.b64encode(reply.image).decode() if reply.image is not None else None,
-            "replaces": reply.replaces,
-            "news": reply.news,
-            "free_text": reply.free_text,
-        },
-        ensure_ascii=False,
-    )
-
-
-def from_json(stored: str) -> Reply:
-    data = json.loads(stored)
-    return Reply(
-        data["text"],
-        tuple(Choice(label, value) for label, value in data["choices"]),
-        columns=data["columns"],
-        edit=data["edit"],
-        photo=data["photo"],
-        image=base64.b64decode(data["image"]) if data["image"] is not None else None,
-        replaces=data.get("replaces", False),  # rows kept before these three existed
-        news=data.get("news"),
-        free_text=data.get("free_text", False),
-    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -63,18 +30,7 @@ async def keep(
 ) -> None:
     """Store replies to send later, in the order given, each chat's after its older ones."""
     async with db() as session:
-        for address, replies in kept.items():
-            for reply in replies:
-                session.add(
-                    PendingReply(
-                        platform=address.platform,
-                        chat_id=address.chat_id,
-                        reply=to_json(reply),
-                        created_at=now,
-                        next_try_at=now,
-                        error=error[:200],
-                    )
-                )
+        add(session, kept, error, now)
         await session.commit()
 
 

@@ -1731,6 +1731,65 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "no_page": ("Không có trang {page} trong sổ", "No page {page} in the book"),
     "web_chat_login": ("Đăng nhập trang quản lý với tên {name}", "Log in to the console as {name}"),
+    # the web console's «Trả lời» and «Không cần trả lời» (issue 13, webanswer)
+    "answer_not_allowed": (
+        "Chỉ lãnh đạo phường/xã trả lời hoặc đóng trang góp ý",
+        "Only the ward's leaders answer or close a page",
+    ),
+    "web_already_answered": (
+        "Trang này đã được trả lời hoặc đã đóng",
+        "This page has been answered or closed already",
+    ),
+    "web_answer_page": ("Trả lời trang {page}", "Answer page {page}"),
+    "web_answer_text": ("Câu trả lời cho công dân", "The answer to the citizen"),
+    "web_answer_hint": (
+        "Công dân nhận được nguyên văn. Có thể kèm một ảnh làm bằng chứng.",
+        "The citizen receives it word for word. A photo may go with it as evidence.",
+    ),
+    "web_answer_photo": ("Ảnh kèm theo (JPEG hoặc PNG)", "Photo (JPEG or PNG)"),
+    "web_answer_photo_kept": ("Ảnh đã chọn", "The photo chosen"),
+    "web_answer_photo_drop": ("Bỏ ảnh này", "Remove this photo"),
+    "web_answer_see": ("Xem trước", "Preview"),
+    "web_answer_preview": (
+        "Xem trước: công dân sẽ nhận đúng như dưới đây. Chưa gửi gì cho tới khi bấm «Gửi».",
+        "Preview: the citizen will get exactly what follows. Nothing is sent until «Gửi».",
+    ),
+    "web_answer_send": ("Gửi", "Gửi (send)"),
+    "web_answer_edit": ("Sửa lại", "Sửa lại (edit)"),
+    "web_answer_cancel": ("Huỷ", "Huỷ (cancel)"),
+    "web_answer_button": ("Trả lời trang {page}", "Answer page {page}"),
+    "web_close_button": (
+        "Không cần trả lời — đóng trang {page}",
+        "No answer needed — close page {page}",
+    ),
+    "web_answer_empty": (
+        "Câu trả lời: còn trống; xin gõ vài chữ hoặc chọn một ảnh",
+        "The answer: empty; please type a few words or choose a photo",
+    ),
+    "web_answer_long": (
+        "Câu trả lời: dài quá {limit} ký tự; xin viết gọn lại",
+        "The answer: longer than {limit} characters; please shorten it",
+    ),
+    "web_photo_bad": (
+        "Ảnh kèm theo: chỉ nhận ảnh JPEG hoặc PNG; xin chọn ảnh khác",
+        "The photo: only JPEG or PNG pictures are taken; please choose another",
+    ),
+    "web_photo_big": (
+        "Ảnh kèm theo: lớn quá {size} MB; xin chọn ảnh nhỏ hơn",
+        "The photo: larger than {size} MB; please choose a smaller one",
+    ),
+    "web_photo_gone": (
+        "Ảnh kèm theo: không còn ảnh này; xin chọn lại",
+        "The photo: it is no longer here; please choose it again",
+    ),
+    "web_answer_photo_alt": (
+        "Ảnh kèm câu trả lời trang {page}",
+        "The photo of page {page}'s answer",
+    ),
+    "web_zalo_no_photo": (
+        "Công dân dùng Zalo: ảnh chỉ tới được khi đã đặt SOGOPY_PUBLIC_URL",
+        "The citizen is on Zalo: the photo reaches them only with SOGOPY_PUBLIC_URL set",
+    ),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),
     "import_done": ("Đã trả kết quả", "Marked done"),

@@ -425,7 +425,7 @@ async def review(session: AsyncSession, person: Person, draft: Draft) -> list[Re
     page = await session.get(BookPage, draft.page_id)
     assert page is not None
     language = person.language
-    shown = await _citizen_answer(session, page, draft.text or "", draft.photo_file_id)
+    shown = await citizen_answer(session, page, draft.text or "", draft.photo_file_id)
     buttons = tuple(
         Choice(say(language, f"btn_answer_{key}"), f"{REVIEW}:{draft.id}:{key[0]}")
         for key in ("send", "edit", "cancel")
@@ -436,15 +436,21 @@ async def review(session: AsyncSession, person: Person, draft: Draft) -> list[Re
     return [Reply(say(language, "answer_preview", page=page.page_no)), *preview]
 
 
-async def _citizen_answer(
-    session: AsyncSession, page: BookPage, text: str, photo: str | None
+async def citizen_answer(
+    session: AsyncSession,
+    page: BookPage,
+    text: str,
+    photo: str | None,
+    image: bytes | None = None,
 ) -> list[Reply]:
-    """The answer's messages as the citizen gets them (the photo first, as evidence)."""
+    """The answer's messages as the citizen gets them (the photo first, as evidence): a
+    photo the platform knows (`photo`: its id or URL), or one to upload (`image`, the web's)."""
     citizen = await session.get(Person, page.person_id)
     ward = await session.get(Ward, page.ward_id)
     assert citizen is not None and ward is not None
     to_citizen = Address(citizen.platform, citizen.chat_id)
-    replies = [Reply("📷", to=to_citizen, photo=photo)] if photo else []
+    shown = photo or image is not None
+    replies = [Reply("📷", to=to_citizen, photo=photo, image=image)] if shown else []
     answer = say(citizen.language, "citizen_answer", ward=ward.name, page=page.page_no, answer=text)
     replies.append(Reply(answer, to=to_citizen))
     return replies
@@ -493,7 +499,7 @@ async def on_review(
     if page.seen_at is None:  # an answered page counts as seen
         page.seen_by_id, page.seen_by_name, page.seen_at = person.id, name, now
     replies = [done, Reply(say(language, "answer_sent", page=page.page_no))]
-    replies.extend(await _citizen_answer(session, page, page.answer_text, draft.photo_file_id))
+    replies.extend(await citizen_answer(session, page, page.answer_text, draft.photo_file_id))
     replies.extend(await _refresh_notices(session, ctx, page))
     return Response(replies)
 

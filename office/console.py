@@ -6,24 +6,17 @@ only reads, for pages that show many cases at once.
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.catalogue import office_text, say
-from handlers.events import Address
-from handlers.leaders import leadership, signature
 from handlers.suggestions import page_status
 from office import audit
+from office.answers import web_photo
 from office.cases import CaseStatus, case_status
-from office.errors import Forbidden, NotFound
 from office.exports import ANONYMOUS, page_author
-from office.privacy import queue_redraws
 from office.wards import get_ward
-from office.webusers import Role, UserView
-from storage.models import ERASED, BookPage, Case, Person, WebUser
+from storage.models import BookPage, Case
 
 RECENT_CASES = 100
 RECENT_PROCEDURES = 20
@@ -90,6 +83,7 @@ class BookLine:
     seen_by: str | None
     answer: str | None
     status: str
+    answer_photo: str | None = None  # the token of a photo attached on the web
 
 
 async def ward_book(
@@ -136,6 +130,7 @@ async def ward_book(
                 page.seen_by_name,
                 page.answer_text,
                 state,
+                web_photo(page),
             )
         )
         if len(lines) == BOOK_SHOWN:
@@ -148,51 +143,3 @@ async def ward_book(
         )  # fmt: skip
         await session.commit()
     return lines
-
-
-@dataclass(frozen=True)
-class Signed:
-    """A page signed «Đã xem» from the console: the signature, and the citizen's line
-    for the bot to send (None when the page was signed already: one signature)."""
-
-    signature: str
-    citizen: Address | None
-    told: str
-
-
-async def sign_page(
-    session: AsyncSession, ward: str, page_no: int, user: UserView, now: datetime, zone: ZoneInfo
-) -> Signed:
-    """«Đã xem» from the web with the chat's rules: a leader of the ward (or an admin)
-    signs once; every leader's notification is redrawn by the running bot."""
-    if user.role not in (Role.LEADER, Role.ADMIN):
-        raise Forbidden("sign_not_allowed", office_text("sign_not_allowed"))
-    kept = await get_ward(session, ward)
-    found = await session.exec(
-        select(BookPage).where(BookPage.ward_id == kept.id, BookPage.page_no == page_no)
-    )
-    page = found.first()
-    if page is None:
-        raise NotFound("no_page", office_text("no_page", page=page_no))
-    account = await session.get(WebUser, user.id)
-    person_id = account.person_id if account is not None else None
-    held = await leadership(session, person_id, kept.id) if person_id and kept.id else None
-    name = signature(held) if held is not None else user.name
-    marked = await session.exec(  # type: ignore[call-overload]
-        update(BookPage)
-        .where(col(BookPage.id) == page.id, col(BookPage.seen_at).is_(None))
-        .values(seen_by_id=person_id, seen_by_name=name, seen_at=now)
-    )
-    await session.refresh(page)
-    if marked.rowcount != 1:
-        await session.commit()
-        return Signed(page.seen_by_name or name, None, "")
-    await queue_redraws(session, [page])
-    citizen = await session.get(Person, page.person_id)
-    await session.commit()
-    if citizen is None or citizen.platform == ERASED:
-        return Signed(name, None, "")
-    time = now.astimezone(zone).strftime("%d/%m/%Y %H:%M")
-    values = {"ward": kept.name, "page": page.page_no, "name": name, "time": time}
-    told = say(citizen.language, "citizen_seen", **values)
-    return Signed(name, Address(citizen.platform, citizen.chat_id), told)

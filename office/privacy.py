@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +36,7 @@ from storage.models import (
     SessionStatus,
     SurveySession,
     Ward,
+    WebPhoto,
 )
 from storage.queries import case_by_code
 
@@ -366,6 +367,9 @@ async def purge(
         await queue_redraws(session, (await erase(session, person, False, now)).pages)
     for page in plan.photos:
         page.photo_file_id, page.answer_photo_file_id = None, None
+    if plan.photos:  # the bytes of photos attached on the web go with their reference
+        dropped = [page.id for page in plan.photos]
+        await session.exec(delete(WebPhoto).where(col(WebPhoto.page_id).in_(dropped)))  # type: ignore[call-overload]
     if plan.people or plan.photos:
         audit.record(
             session, actor=actor, actor_kind=actor_kind, action="retention_purge",

@@ -8,7 +8,7 @@ question codes so that any index can be recomputed and labels may change.
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
 
@@ -268,6 +268,7 @@ class BookPage(SQLModel, table=True):
     seen_by_name: str | None = Field(default=None, max_length=200)
     seen_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     answer_text: str | None = Field(default=None, sa_column=Column(Text))
+    # a Telegram file id, a Zalo photo's URL, or web:<token> of a WebPhoto (the console's)
     answer_photo_file_id: str | None = Field(default=None, max_length=255)
     answered_by_id: int | None = Field(default=None, foreign_key="person.id")
     answered_by_name: str | None = Field(default=None, max_length=200)
@@ -505,4 +506,19 @@ class NoticeRedraw(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     notice_id: int = Field(foreign_key="notice.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class WebPhoto(SQLModel, table=True):
+    """A photo a leader attached to an answer on the web: the bytes themselves, since the
+    citizen's chat, the book page and the archive all need them and no platform holds
+    them yet. `page_id` is set when the answer is sent; until then it is a preview's.
+    `token` names it in URLs (Zalo fetches a photo by URL), so it is random."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=43, unique=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    page_id: int | None = Field(default=None, foreign_key="bookpage.id", index=True)
+    content_type: str = Field(max_length=32)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())

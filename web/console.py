@@ -22,12 +22,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import outbox
 from handlers.catalogue import office_text
-from handlers.events import Reply
+from office.answers import sign_page
 from office.case_import import import_cases, read_table
 from office.cases import DESKS, get_case, mark_case_done, register_case
-from office.console import STATUSES, recent_cases, recent_procedures, sign_page, ward_book
+from office.console import STATUSES, recent_cases, recent_procedures, ward_book
 from office.errors import Invalid, OfficeError
 from office.links import start_link
 from office.poster import poster_pdf
@@ -542,24 +541,20 @@ async def ward_book_seen(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """«Đã xem» from the web: the running bot redraws every leader's notification and
-    sends the citizen's line from its outbox."""
+    sends the citizen's line from its outbox (both written with the signature)."""
     found = await ward_user(request, state, session, ward)
     if isinstance(found, Response):
         return found
     user, code_of_ward = found
     if not csrf_ok(request, state, csrf):
         return refused(request, state, user)
-    now = state.clock()
     try:
-        signed = await sign_page(session, code_of_ward, page_no, user, now, state.zone)
+        await sign_page(session, code_of_ward, page_no, user, state.clock(), state.zone)
     except OfficeError as exc:
         heading = office_text("web_forbidden") if exc.status == 403 else exc.message
         return page(
             request, state, "message.html", user=user, status=exc.status, heading=heading,
             error=exc.message,
         )  # fmt: skip
-    if signed.citizen is not None:
-        reply = Reply(signed.told, to=signed.citizen)
-        await outbox.keep(state.db, {signed.citizen: [reply]}, "console", now)
     await state.durable()
     return RedirectResponse(f"/console/ward/{code_of_ward}/book", status_code=303)
