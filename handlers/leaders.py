@@ -494,10 +494,22 @@ async def on_review(
     assert held is not None
     now = ctx.clock()
     name = signature(held)
-    page.answer_text, page.answer_photo_file_id = draft.text or "", draft.photo_file_id
-    page.answered_by_id, page.answered_by_name, page.answered_at = person.id, name, now
-    if page.seen_at is None:  # an answered page counts as seen
-        page.seen_by_id, page.seen_by_name, page.seen_at = person.id, name, now
+    answered = await session.exec(  # type: ignore[call-overload]
+        update(BookPage)  # one answer, even against the web's at the same moment
+        .where(col(BookPage.id) == page.id, col(BookPage.answered_at).is_(None))
+        .values(
+            answer_text=draft.text or "", answer_photo_file_id=draft.photo_file_id,
+            answered_by_id=person.id, answered_by_name=name, answered_at=now,
+        )
+    )  # fmt: skip
+    if answered.rowcount != 1:
+        return Response([done, Reply(say(language, "already_answered_page"))])
+    await session.exec(  # type: ignore[call-overload]
+        update(BookPage)  # an answered page counts as seen
+        .where(col(BookPage.id) == page.id, col(BookPage.seen_at).is_(None))
+        .values(seen_by_id=person.id, seen_by_name=name, seen_at=now)
+    )
+    await session.refresh(page)
     replies = [done, Reply(say(language, "answer_sent", page=page.page_no))]
     replies.extend(await citizen_answer(session, page, page.answer_text, draft.photo_file_id))
     replies.extend(await _refresh_notices(session, ctx, page))

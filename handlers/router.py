@@ -30,6 +30,7 @@ from handlers.events import Address, Incoming, Kind, Reply, Response, data_id
 from storage.codes import code_target, typed_code
 from storage.models import Case, Dialog, Draft, Person, SessionStatus, Source, SurveySession, Ward
 from storage.queries import (
+    PERSON_LOCK,
     cancel_active_sessions,
     case_by_token,
     get_or_create_person,
@@ -359,7 +360,7 @@ async def case_prompt(ctx: Context, case_id: int) -> tuple[Address, Response] | 
         case = await session.get(Case, case_id)
         if case is None or case.person_id is None or case.done_at is None or case.prompted_at:
             return None
-        person = await session.get(Person, case.person_id, with_for_update=True)  # as `handle`
+        person = await session.get(Person, case.person_id, with_for_update=PERSON_LOCK)
         ward = await session.get(Ward, case.ward_id)
         assert person is not None and ward is not None and case.id is not None
         run = await session_for_case(session, case.id)

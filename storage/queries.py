@@ -40,18 +40,24 @@ async def person_by_chat(session: AsyncSession, platform: str, chat_id: str) -> 
     return result.first()
 
 
+PERSON_LOCK = {"key_share": True}  # FOR NO KEY UPDATE: see `get_or_create_person`
+
+
 async def get_or_create_person(session: AsyncSession, platform: str, chat_id: str) -> Person:
     """The person, created on first contact, locked until the caller's transaction ends.
 
     Several bot processes may receive one chat's events at once (webhooks): on PostgreSQL
-    the row lock (`FOR UPDATE`) makes them decide one at a time, each seeing what the one
-    before committed; SQLite's writers are one at a time anyway (BEGIN IMMEDIATE). Two
-    first contacts at once: the one that loses the insert takes the winner's row.
+    the row lock makes them decide one at a time, each seeing what the one before
+    committed; SQLite's writers are one at a time anyway (BEGIN IMMEDIATE). The lock is
+    `FOR NO KEY UPDATE` (`PERSON_LOCK`): a row written elsewhere that names this person
+    (a page signed on the web by this leader) only key-shares it, and must not wait on
+    the chat, or the two deadlock. Two first contacts at once: the one that loses the
+    insert takes the winner's row.
     """
     query = (
         select(Person)
         .where(Person.platform == platform, Person.chat_id == chat_id)
-        .with_for_update()
+        .with_for_update(**PERSON_LOCK)
     )
     person = (await session.exec(query)).first()
     if person is None:

@@ -1,6 +1,7 @@
 """A leader's «Đã xem», «Trả lời» and «Không cần trả lời» from the web: the chat's rules,
 and the page's change, the citizen's messages and the leaders' redraws in one commit."""
 
+import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable
@@ -276,3 +277,44 @@ async def test_the_photo_of_a_preview_never_sent_goes_after_a_day(
         await keep_photo(session, "NGHIA-TAN", hung, JPEG, clock())
         kept = [photo.token for photo in (await session.exec(select(WebPhoto))).all()]
     assert left not in kept and len(kept) == 1
+
+
+async def test_the_chat_and_the_web_answering_at_once_give_one_answer(
+    ctx: Context, hung: UserView
+) -> None:
+    """On PostgreSQL the two commits race for real: one answer is kept and told, the
+    other leader hears it was already answered."""
+    leader = Chat(ctx, chat_id="7001")  # the chairman on the chat (`join`'s default)
+    for number in range(1, 6):
+        if number > 1:
+            await file_pages(ctx, 1)
+        page_id = (await page_no(ctx, number)).id
+        await leader.press(f"r:{page_id}")
+        await leader.text("Trả lời từ điện thoại")
+        send = next(c.data for c in leader.keyboard if c.label == "📨 Gửi")
+
+        async def on_web(number: int) -> str:
+            async with ctx.db() as session:
+                try:
+                    await send_answer(
+                        session, "NGHIA-TAN", number, hung, "Trả lời từ máy tính", None,
+                        now=ctx.clock(),
+                    )  # fmt: skip
+                except Conflict:
+                    return "refused"
+                return "sent"
+
+        chat, web = await asyncio.gather(
+            leader.press(send, message_id=400 + number), on_web(number)
+        )
+        kept = await page_no(ctx, number)
+        told = [r for r in chat.replies if r.to is not None]  # the chat's words to the citizen
+        if web == "sent":
+            assert kept.answer_text == "Trả lời từ máy tính" and not told
+        else:
+            assert kept.answer_text == "Trả lời từ điện thoại" and told
+
+
+async def page_no(ctx: Context, number: int) -> BookPage:
+    async with ctx.db() as session:
+        return (await session.exec(select(BookPage).where(BookPage.page_no == number))).one()
