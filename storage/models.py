@@ -234,7 +234,7 @@ class Draft(SQLModel, table=True):
     session_id: int | None = Field(default=None, foreign_key="surveysession.id")
     case_id: int | None = Field(default=None, foreign_key="case.id")
     text: str | None = Field(default=None, sa_column=Column(Text))
-    photo_file_id: str | None = Field(default=None, max_length=255)
+    photo_file_id: str | None = Field(default=None, sa_column=Column(Text))  # a Zalo URL: long
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     page_id: int | None = None  # a leader's answer to this page, shown before «Gửi»
 
@@ -256,7 +256,7 @@ class BookPage(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id")
     session_id: int | None = Field(default=None, foreign_key="surveysession.id")
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
-    photo_file_id: str | None = Field(default=None, max_length=255)
+    photo_file_id: str | None = Field(default=None, sa_column=Column(Text))  # a Zalo URL: long
     signed: bool = False
     author_name: str | None = Field(default=None, max_length=200)
     consent_at: datetime = Field(sa_column=_time())
@@ -269,7 +269,7 @@ class BookPage(SQLModel, table=True):
     seen_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     answer_text: str | None = Field(default=None, sa_column=Column(Text))
     # a Telegram file id, a Zalo photo's URL, or web:<token> of a WebPhoto (the console's)
-    answer_photo_file_id: str | None = Field(default=None, max_length=255)
+    answer_photo_file_id: str | None = Field(default=None, sa_column=Column(Text))
     answered_by_id: int | None = Field(default=None, foreign_key="person.id")
     answered_by_name: str | None = Field(default=None, max_length=200)
     answered_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

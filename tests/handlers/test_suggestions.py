@@ -148,3 +148,15 @@ async def test_empty_photo_only_and_stop(chat: Chat, ward: Ward) -> None:
     assert "Đã dừng" in response.replies[0].text
     response = await chat.command("thoat")
     assert "Không có việc" in response.replies[0].text
+
+
+async def test_a_zalo_photo_with_a_long_signed_url_is_kept_whole(ctx: Context, ward: Ward) -> None:
+    url = "https://photo-zalo.example/jpg/" + "a1b2c3d4" * 50  # 431 characters, as Zalo signs
+    chat = Chat(ctx, platform="zalo")
+    await chat.command("start", "d_NGHIA-TAN")
+    await chat.command("thoat")
+    await chat.command("gopy")
+    await chat.photo(caption="Vỉa hè vỡ", file_id=url)
+    await chat.press_label("Gửi ẩn danh")
+    (page,) = await pages(ctx)
+    assert page.photo_file_id == url and page.text == "Vỉa hè vỡ"
