@@ -105,9 +105,7 @@ def texts(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-async def test_a_month_prints_a_cover_and_one_page_per_suggestion(
-    ctx: Context, ward: Ward
-) -> None:
+async def test_a_month_prints_a_cover_and_one_page_per_suggestion(ctx: Context, ward: Ward) -> None:
     await book(ctx, ward)
     archive = await archive_of(ctx)
     assert [page.page for page in archive.pages] == [2, 3, 4, 5, 6]  # the month, local time
