@@ -54,7 +54,7 @@ class ChatPhotos:
                     try:
                         return ref, await self._fetch(client, ref)
                     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                        log.warning("archive: a photo was not fetched (%s)", _why(exc))
+                        log.info("archive: a photo was not fetched (%s)", _why(exc))
                         return ref, None
 
             found = await asyncio.gather(*(one(ref) for ref in wanted))
@@ -88,7 +88,7 @@ async def _download(client: httpx.AsyncClient, url: str) -> bytes | None:
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > MAX_BYTES:
-                log.warning("archive: a photo over %d bytes is left out", MAX_BYTES)
+                log.info("archive: a photo over %d bytes is left out", MAX_BYTES)
                 return None
             chunks.append(chunk)
     return b"".join(chunks)

@@ -171,7 +171,7 @@ async def month_archive(
             subject=f"ward {kept.code}", how=how, at=now,
             detail=f"{named} named pages, {first:%Y-%m}",
         )  # fmt: skip
-        await session.commit()
+    await session.commit()  # also ends the read: fetching the photos holds no connection
     return Archive(kept.code, kept.name, first, pages, now)
 
 

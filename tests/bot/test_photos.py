@@ -46,7 +46,7 @@ async def test_what_cannot_be_fetched_is_left_out_and_the_log_keeps_no_token(
 ) -> None:
     file_id = await sent_photo(emulator)
     gone = f"{emulator.base_file_url}{TOKEN}/photos/file_999.jpg"
-    with caplog.at_level(logging.WARNING, logger="bot.photos"):
+    with caplog.at_level(logging.INFO, logger="bot.photos"):
         found = await ChatPhotos(TOKEN, emulator.base_url)(["AgACAgIAAxkBAA-unknown", gone])
         assert found == {}
         assert await ChatPhotos("", emulator.base_url)([file_id]) == {}  # no token here
