@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import office_text
 from handlers.suggestions import page_status
 from office import audit
+from office.console import STATUSES
 from office.errors import Forbidden, Invalid
 from office.exports import ANONYMOUS, TIME_FORMAT, page_author
 from office.figures import named_period
@@ -44,7 +45,6 @@ TEXT_PT, LINE_MM = 11, 5.5
 PHOTO_MAX_MM = 120  # a photo's height on the page: room for the signature below it
 PHOTO_MIN_MM = 50  # less room than this left on the sheet: the photo goes to the next
 PHOTO_PIXELS = 1600  # a photo is scaled down to this (longest side) to keep the file small
-STATUS_ORDER = ("unread", "seen", "answered", "overdue", "closed")
 
 
 @dataclass(frozen=True)
@@ -308,7 +308,7 @@ def _cover(pdf: _Book, archive: Archive, made: str, zone: str) -> None:
     centred(office_text("archive_count", count=len(pages)), 13)
     if pages:
         centred(office_text("archive_range", first=pages[0].page, last=pages[-1].page), 13)
-        counts = {status: 0 for status in STATUS_ORDER}
+        counts = dict.fromkeys(STATUSES, 0)
         for entry in pages:
             counts[entry.status] += 1
         shown = (f"{office_text(f'web_page_{s}')}: {n}" for s, n in counts.items() if n)
