@@ -41,7 +41,7 @@ from storage.report import utc_bounds
 PhotoSource = Callable[[Sequence[str]], Awaitable[dict[str, bytes]]]
 
 MARGIN_MM = 18
-TEXT_PT, LINE_MM = 11, 5.5
+TEXT_PT = 11
 PHOTO_MAX_MM = 120  # a photo's height on the page: room for the signature below it
 PHOTO_MIN_MM = 50  # less room than this left on the sheet: the photo goes to the next
 PHOTO_PIXELS = 1600  # a photo is scaled down to this (longest side) to keep the file small
@@ -188,6 +188,7 @@ def printable(data: bytes) -> tuple[bytes, int, int] | None:
     size in pixels; None for bytes that are not a picture."""
     try:
         with Image.open(io.BytesIO(data)) as opened:
+            opened.draft("RGB", (PHOTO_PIXELS, PHOTO_PIXELS))  # a JPEG decoded at print size
             image = ImageOps.exif_transpose(opened).convert("RGB")
         image.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
         out = io.BytesIO()

@@ -17,7 +17,14 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from handlers.context import Context
-from office.archive import Archive, may_print, month_archive, parse_month, print_archive
+from office.archive import (
+    Archive,
+    may_print,
+    month_archive,
+    parse_month,
+    print_archive,
+    printable,
+)
 from office.errors import Forbidden, Invalid
 from office.webusers import Role, UserView
 from storage.models import AuditEntry, BookPage, Case, Person, Ward
@@ -205,8 +212,14 @@ def test_only_leaders_and_admins_print_the_archive(role: Role) -> None:
 
 
 def test_a_photo_that_is_no_picture_is_named_not_drawn() -> None:
-    from office.archive import printable
-
     assert printable(b"\xff\xd8\xff\xe0 not a jpeg") is None
     jpeg, width, height = printable(png(4000, 3000)) or (b"", 0, 0)
     assert jpeg.startswith(b"\xff\xd8") and (width, height) == (1600, 1200)
+
+
+def test_a_phone_photo_prints_upright() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned; the pixels lie on their side
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300)).save(out, format="JPEG", exif=exif)
+    assert (printable(out.getvalue()) or (b"", 0, 0))[1:] == (300, 400)
