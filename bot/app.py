@@ -27,6 +27,7 @@ from bot.jobs import (
     send_replies,
     sync_menus,
 )
+from bot.photos import ChatPhotos
 from bot.settings import Settings
 from bot.telegram import TelegramTransport, connect
 from bot.zalo import ZaloTransport, connect_zalo
@@ -187,6 +188,7 @@ async def _serve(settings: Settings, stop: asyncio.Event, election: Election) ->
             durable=rt.ctx.durable,
             public_url=settings.public_url,
             secret_key=settings.console_secret,
+            photos=ChatPhotos(settings.telegram_bot_token, settings.telegram_api_base_url),
         )
         if settings.http_port:  # first: a port in use stops the bot before it connects
             from web.app import create_app  # only here: FastAPI is most of start-up's imports

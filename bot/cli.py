@@ -34,6 +34,7 @@ from bot.cli_common import (
     start_link,
     to_stdout,
     work_begins,
+    write_binary,
     write_table,
     write_text,
 )
@@ -367,6 +368,42 @@ def export_answers(
     write_table(table, fmt, output)
     if not to_stdout(output):
         typer.echo(office_text("cli_answers_written", count=len(table.rows), file=output))
+
+
+@export_app.command("archive", help=office_text("help_export_archive"))
+def export_archive(
+    ward: Annotated[str, typer.Option(help=WARD_HELP)],
+    month: Annotated[str, typer.Option(help=office_text("help_month"))],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=office_text("help_output_pdf"))
+    ] = None,
+) -> None:
+    """A month of the book as a PDF to print and file; the photos fetched from the chats."""
+    from bot.photos import ChatPhotos
+    from office import archive, audit
+    from storage.models import utcnow
+
+    settings = load_settings()
+    zone = settings.zone
+    photos = ChatPhotos(settings.telegram_bot_token, settings.telegram_api_base_url)
+
+    found = office_call(
+        lambda session: archive.month_archive(
+            session, ward, month, zone=zone, now=utcnow(), actor=audit.os_user(),
+            actor_kind="cli", how="cli",
+        )
+    )  # fmt: skip
+    printed = asyncio.run(archive.print_archive(found, zone, photos))
+    target = output or Path(f"so-gop-y-{found.ward_code}-{found.month:%Y-%m}.pdf")
+    write_binary(printed.pdf, target)
+    to_terminal = to_stdout(output) and output is not None  # `-o -`: the PDF is stdout
+    if not to_terminal:
+        values = {"month": found.month_label, "code": found.ward_code, "file": target}
+        count, sheets = len(found.pages), printed.sheets
+        typer.echo(office_text("cli_archive_written", count=count, sheets=sheets, **values))
+    if printed.photos_missing:
+        missing = office_text("cli_archive_photos", count=printed.photos_missing)
+        typer.echo(missing, err=to_terminal)
 
 
 @app.command(help=office_text("help_report"))

@@ -176,3 +176,17 @@ def write_text(text: str, output: Path | None) -> None:
     except OSError as exc:
         why = exc.strerror or exc
         raise CliError(office_text("cli_cannot_write", file=output, why=why)) from exc
+
+
+def write_binary(data: bytes, output: Path) -> None:
+    """A file's bytes (a PDF) to the file named, or to stdout for `-`."""
+    if to_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise CliError(office_text("cli_cannot_write", file=output, why=why)) from exc

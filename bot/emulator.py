@@ -544,9 +544,10 @@ class EmuUser:
             content["entities"] = entities
         return self._emu._user_message(self, content, text)
 
-    async def send_photo(self, caption: str | None = None) -> JSONDict:
-        """Send a photo (with a fresh file_id) and an optional caption."""
-        content: JSONDict = {"photo": self._emu._new_photo(None)}
+    async def send_photo(self, caption: str | None = None, data: bytes | None = None) -> JSONDict:
+        """Send a photo (with a fresh file_id) and an optional caption; `data` is what
+        the file's URL serves (a placeholder that is no real picture without it)."""
+        content: JSONDict = {"photo": self._emu._new_photo(data)}
         if caption:
             content["caption"] = caption
         return self._emu._user_message(self, content, f"<photo> {caption or ''}")

@@ -528,6 +528,7 @@ async def ward_book_page(
         newest=order != "oldest",
         lines=lines,
         when=lambda moment: moment.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+        this_month=f"{state.clock().astimezone(zone):%Y-%m}",  # the archive's month picker
     )
 
 

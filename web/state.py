@@ -1,7 +1,7 @@
 """What the HTTP app shares with the running bot, filled in as the bot connects."""
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -27,4 +27,6 @@ class HttpState:
     telegram_secret: str = ""
     # signs console sessions (SOGOPY_SECRET_KEY); a fresh one ends them at each start
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # fetches pages' photos back from the chats, for the archive (`bot.photos.ChatPhotos`)
+    photos: Callable[[Sequence[str]], Awaitable[dict[str, bytes]]] | None = None
     ready: bool = False  # every transport connected: /health answers 200 from then on

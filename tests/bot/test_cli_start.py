@@ -15,6 +15,7 @@ from storage.db import upgrade_sync
 from tests.bot.conftest import clean_env, sogopy
 
 HEAVY = ("alembic", "telegram", "openpyxl", "matplotlib", "segno", "apscheduler", "aiohttp", "yaml")
+HEAVY += ("fpdf", "PIL", "httpx")  # the archive PDF and its photos: `export archive` alone
 PROBE = (
     "import sys\n"
     "from bot.cli import main\n"
