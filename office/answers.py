@@ -227,6 +227,22 @@ def web_photo(page: BookPage) -> str | None:
     return reference.removeprefix(WEB_PHOTO) if reference.startswith(WEB_PHOTO) else None
 
 
+async def web_photos(
+    session: AsyncSession, ward: Ward, references: list[str | None]
+) -> dict[str, bytes]:
+    """The bytes of the answers' photos attached on the web, by page reference
+    (`web:<token>`), for the archive, which prints them without asking any chat."""
+    tokens = [
+        ref.removeprefix(WEB_PHOTO) for ref in references if ref and ref.startswith(WEB_PHOTO)
+    ]
+    if not tokens:
+        return {}
+    found = await session.exec(
+        select(WebPhoto).where(col(WebPhoto.token).in_(tokens), WebPhoto.ward_id == ward.id)
+    )
+    return {WEB_PHOTO + photo.token: photo.data for photo in found.all()}
+
+
 async def drop_photo(session: AsyncSession, ward: str, token: str) -> None:
     """A preview's photo, cancelled («Huỷ», or removed from the draft)."""
     kept = await get_ward(session, ward)

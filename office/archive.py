@@ -14,7 +14,7 @@ named on its page as kept in the chat, never silently dropped.
 import asyncio
 import io
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import office_text
 from handlers.suggestions import page_status
 from office import audit
+from office.answers import web_photos
 from office.console import STATUSES
 from office.errors import Forbidden, Invalid
 from office.exports import ANONYMOUS, TIME_FORMAT, page_author
@@ -77,15 +78,17 @@ class Archive:
     month: date  # its first day
     pages: list[ArchivePage]
     made_at: datetime
+    kept: Mapping[str, bytes] = field(default_factory=dict)  # photos held in the database
 
     @property
     def month_label(self) -> str:
         return f"{self.month:%m/%Y}"
 
     def photo_refs(self) -> list[str]:
-        """Every photo the pages and their answers carry, once each."""
+        """Every photo the pages and their answers carry that a chat keeps, once each
+        (a photo a leader attached on the web is in `kept`)."""
         refs = (ref for page in self.pages for ref in (page.photo, page.answer_photo) if ref)
-        return list(dict.fromkeys(refs))
+        return [ref for ref in dict.fromkeys(refs) if ref not in self.kept]
 
 
 @dataclass(frozen=True)
@@ -171,8 +174,9 @@ async def month_archive(
             subject=f"ward {kept.code}", how=how, at=now,
             detail=f"{named} named pages, {first:%Y-%m}",
         )  # fmt: skip
+    held = await web_photos(session, kept, [page.answer_photo for page in pages])
     await session.commit()  # also ends the read: fetching the photos holds no connection
-    return Archive(kept.code, kept.name, first, pages, now)
+    return Archive(kept.code, kept.name, first, pages, now, held)
 
 
 async def print_archive(archive: Archive, zone: ZoneInfo, photos: PhotoSource | None) -> Printed:
@@ -180,7 +184,7 @@ async def print_archive(archive: Archive, zone: ZoneInfo, photos: PhotoSource | 
     PDF in a worker thread: a month of pages takes a while to draw."""
     refs = archive.photo_refs()
     fetched = await photos(refs) if photos is not None and refs else {}
-    return await asyncio.to_thread(archive_pdf, archive, fetched, zone)
+    return await asyncio.to_thread(archive_pdf, archive, {**fetched, **archive.kept}, zone)
 
 
 def printable(data: bytes) -> tuple[bytes, int, int] | None:

@@ -27,7 +27,7 @@ from office.archive import (
 )
 from office.errors import Forbidden, Invalid
 from office.webusers import Role, UserView
-from storage.models import AuditEntry, BookPage, Case, Person, Ward
+from storage.models import AuditEntry, BookPage, Case, Person, Ward, WebPhoto
 from tests.conftest import add_ward
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -223,3 +223,21 @@ def test_a_phone_photo_prints_upright() -> None:
     out = io.BytesIO()
     Image.new("RGB", (400, 300)).save(out, format="JPEG", exif=exif)
     assert (printable(out.getvalue()) or (b"", 0, 0))[1:] == (300, 400)
+
+
+async def test_a_photo_a_leader_attached_on_the_web_prints_from_the_database(
+    ctx: Context, ward: Ward
+) -> None:
+    await book(ctx, ward)
+    async with ctx.db() as session:
+        page = (await session.exec(select(BookPage).where(BookPage.page_no == 6))).one()
+        page.answer_text, page.answer_photo_file_id = "Đã dọn", "web:tok-6"
+        page.answered_by_name, page.answered_at = SIGNER, local(2026, 11, 30, 23, 59)
+        session.add(WebPhoto(token="tok-6", ward_id=ward.id, page_id=page.id,
+                             content_type="image/png", data=png()))  # fmt: skip
+        await session.commit()
+    chat = FakeChat()
+    printed = await print_archive(await archive_of(ctx), ZONE, chat)
+    assert "web:tok-6" not in chat.asked  # no chat holds it: nobody is asked for it
+    assert printed.photos_missing == 1  # only the Zalo photo the chat did not give back
+    assert sum(len(page.images) for page in PdfReader(io.BytesIO(printed.pdf)).pages) == 2
