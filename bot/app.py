@@ -187,6 +187,8 @@ async def _serve(settings: Settings, stop: asyncio.Event, election: Election) ->
             durable=rt.ctx.durable,
             public_url=settings.public_url,
             secret_key=settings.console_secret,
+            survey_folders=settings.survey_folders,
+            quiet=settings.quiet,
         )
         if settings.http_port:  # first: a port in use stops the bot before it connects
             from web.app import create_app  # only here: FastAPI is most of start-up's imports
