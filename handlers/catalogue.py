@@ -1793,8 +1793,8 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "web_pending": ("Còn lại", "Pending"),
     "web_answered": ("Đã trả lời khảo sát", "Answered"),
     "web_reload": ("Tải lại số liệu", "Reload the numbers"),
-    "web_pause": ("⏸ Tạm dừng", "⏸ Pause"),
-    "web_resume": ("▶ Tiếp tục", "▶ Resume"),
+    "web_pause": ("Tạm dừng", "Pause"),
+    "web_resume": ("Tiếp tục gửi", "Resume"),
     "web_cancel_broadcast_link": ("Huỷ đợt gửi…", "Cancel the broadcast…"),
     "web_cancel_broadcast_ask": ("Huỷ đợt gửi số {id}?", "Cancel broadcast {id}?"),
     "web_cancel_broadcast_explain": (

@@ -131,11 +131,13 @@ async def list_invites(session: AsyncSession, ward: str, now: datetime) -> list[
 
 
 async def remove_leader(
-    session: AsyncSession, leader_id: int, zone: ZoneInfo
+    session: AsyncSession, leader_id: int, zone: ZoneInfo, in_ward: str | None = None
 ) -> tuple[Leadership, Ward]:
-    """End a leadership; a person left leading no ward is a citizen again (admins stay)."""
+    """End a leadership; a person left leading no ward is a citizen again (admins stay).
+    With `in_ward` (the console's page of one ward), a leadership of another is unknown."""
     leadership = await session.get(Leadership, leader_id)
-    if leadership is None:
+    expected = (await get_ward(session, in_ward)).id if in_ward is not None else None
+    if leadership is None or expected not in (None, leadership.ward_id):
         raise NotFound("unknown_leader", office_text("unknown_leader", id=leader_id), "id")
     ward = await session.get(Ward, leadership.ward_id)
     assert ward is not None

@@ -11,6 +11,7 @@ row that the sending bot reads again within a second, exactly as with the CLI's
 """
 
 import base64
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -315,7 +316,7 @@ async def leader_remove(
     if isinstance(code, Response):
         return code
     try:
-        leadership, kept = await remove_leader(session, leader_id, state.zone)
+        leadership, kept = await remove_leader(session, leader_id, state.zone, code)
     except OfficeError as exc:
         return await ward_admin_page(
             request, state, session, found, code, status=exc.status, error=exc.message
@@ -463,6 +464,12 @@ def progress_json(view: BroadcastView) -> dict[str, object]:
     }
 
 
+async def survey_titles(state: HttpState) -> dict[str, str]:
+    """The library's surveys, key to Vietnamese title (files read off the event loop)."""
+    surveys, _ = await run_in_threadpool(list_surveys, state.survey_folders)
+    return {key: survey.title["vi"] for key, survey in surveys.items()}
+
+
 async def broadcasts_page(
     request: Request,
     state: HttpState,
@@ -472,7 +479,7 @@ async def broadcasts_page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    surveys, _ = await run_in_threadpool(list_surveys, state.survey_folders)
+    titles = await survey_titles(state)
     wards = [row for row in await list_wards(session) if row.removed_at is None]
     return page(
         request,
@@ -481,7 +488,8 @@ async def broadcasts_page(
         user=user,
         status=status,
         broadcasts=await list_broadcasts(session),
-        surveys=sorted((key, survey.title["vi"]) for key, survey in surveys.items()),
+        surveys=sorted(titles.items()),
+        titles=titles,
         wards=wards,
         state_label=state_label,
         when=_when(state),
@@ -539,7 +547,7 @@ async def _broadcast_view(
         return not_found(request, state)
 
 
-def broadcast_page(
+async def broadcast_page(
     request: Request,
     state: HttpState,
     user: UserView,
@@ -560,6 +568,7 @@ def broadcast_page(
         can_pause=current in PAUSABLE,
         can_resume=current == BroadcastStatus.PAUSED,
         finished=current in FINISHED,
+        titles=await survey_titles(state),
         when=_when(state),
         **values,
     )
@@ -580,7 +589,7 @@ async def broadcast(
     if isinstance(view, Response):
         return view
     note = office_text(f"web_broadcast_{done}") if done in DONE_NOTES else None
-    return broadcast_page(request, state, found, view, note=note)
+    return await broadcast_page(request, state, found, view, note=note)
 
 
 @router.get("/admin/broadcasts/{broadcast_id}/progress")
@@ -600,9 +609,14 @@ async def broadcast_progress(
 
 
 async def _control(
-    request: Request, state: HttpState, session: AsyncSession, broadcast_id: int, csrf: str,
-    act: Any, done: str,
-) -> Response:  # fmt: skip
+    request: Request,
+    state: HttpState,
+    session: AsyncSession,
+    broadcast_id: int,
+    csrf: str,
+    act: Callable[[AsyncSession, int], Awaitable[object]],
+    done: str,
+) -> Response:
     """Pause, resume or cancel: refused ones are shown on the broadcast's page."""
     found = await admin_user(request, state, session)
     if isinstance(found, Response):
@@ -615,7 +629,9 @@ async def _control(
         return not_found(request, state)
     except OfficeError as exc:
         view = await broadcast_status(session, broadcast_id)
-        return broadcast_page(request, state, found, view, status=exc.status, error=exc.message)
+        return await broadcast_page(
+            request, state, found, view, status=exc.status, error=exc.message
+        )
     await state.durable()
     return RedirectResponse(
         f"/console/admin/broadcasts/{broadcast_id}?done={done}", status_code=303
