@@ -61,9 +61,10 @@ FINISHED = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED)
 
 
 async def admin_user(
-    request: Request, state: HttpState, session: AsyncSession
+    request: Request, state: HttpState, session: AsyncSession, csrf: str | None = None
 ) -> UserView | Response:
-    """The logged-in admin; else the login page, or 403 for a clerk or a leader."""
+    """The logged-in admin; else the login page, or 403 for a clerk or a leader, or (a
+    POST passes its form's `csrf`) 403 for a form without this browser's token."""
     user = await current_user(request, state, session)
     if user is None:
         return to_login()
@@ -75,7 +76,14 @@ async def admin_user(
             request, state, "message.html", user=user, status=exc.status, heading=heading,
             error=exc.message,
         )  # fmt: skip
+    if csrf is not None and not csrf_ok(request, state, csrf):
+        return refused(request, state, user)
     return user
+
+
+async def open_wards(session: AsyncSession) -> list[Any]:
+    """The wards a new key or broadcast may name: not removed."""
+    return [row for row in await list_wards(session) if row.removed_at is None]
 
 
 def _when(state: HttpState) -> Any:
@@ -214,11 +222,9 @@ async def ward_invite(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A one-time invite, as `sogopy leader invite`: its link and QR code, shown now."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     code = await _ward_or_404(request, state, session, found, ward)
     if isinstance(code, Response):
         return code
@@ -251,11 +257,9 @@ async def ward_invite_revoke(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """An invite not used yet stops working, as `sogopy leader revoke-invite`."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     code = await _ward_or_404(request, state, session, found, ward)
     if isinstance(code, Response):
         return code
@@ -307,11 +311,9 @@ async def leader_remove(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """`sogopy leader remove`: the person loses the ward at once, old buttons included."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     code = await _ward_or_404(request, state, session, found, ward)
     if isinstance(code, Response):
         return code
@@ -338,7 +340,7 @@ async def keys_page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    wards = [row for row in await list_wards(session) if row.removed_at is None]
+    wards = await open_wards(session)
     return page(
         request,
         state,
@@ -372,11 +374,9 @@ async def key_create(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """`sogopy apikey create`: the key is on this page once, never again."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     try:
         if not ward.strip():
             raise Invalid("key_scope", office_text("web_key_scope_missing"), "ward")
@@ -424,11 +424,9 @@ async def key_revoke(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """`sogopy apikey revoke`: refused at once; revoking twice changes nothing."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     try:
         view, _ = await revoke_key(session, key_id)
     except OfficeError as exc:
@@ -480,7 +478,7 @@ async def broadcasts_page(
     **values: Any,
 ) -> HTMLResponse:
     titles = await survey_titles(state)
-    wards = [row for row in await list_wards(session) if row.removed_at is None]
+    wards = await open_wards(session)
     return page(
         request,
         state,
@@ -517,11 +515,9 @@ async def broadcast_create(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """`sogopy broadcast create`: the running bot sends it, now or at its time."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     try:
         # a datetime-local field sends "2026-11-26T08:30"
         when = parse_local_time(at.replace("T", " "), state.zone) if at.strip() else None
@@ -618,11 +614,9 @@ async def _control(
     done: str,
 ) -> Response:
     """Pause, resume or cancel: refused ones are shown on the broadcast's page."""
-    found = await admin_user(request, state, session)
+    found = await admin_user(request, state, session, csrf)
     if isinstance(found, Response):
         return found
-    if not csrf_ok(request, state, csrf):
-        return refused(request, state, found)
     try:
         await act(session, broadcast_id)
     except NotFound:
