@@ -12,7 +12,7 @@ row that the sending bot reads again within a second, exactly as with the CLI's
 
 import base64
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -86,9 +86,13 @@ async def open_wards(session: AsyncSession) -> list[Any]:
     return [row for row in await list_wards(session) if row.removed_at is None]
 
 
-def _when(state: HttpState) -> Any:
-    """Local "dd/mm/yyyy HH:MM" of a UTC instant (a template's filter)."""
-    return lambda moment: moment.astimezone(state.zone).strftime("%d/%m/%Y %H:%M") if moment else ""
+def _when(state: HttpState) -> Callable[[datetime | None], str]:
+    """Local "dd/mm/yyyy HH:MM" of a UTC instant, "" for none (for the templates)."""
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(state.zone).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+    return when
 
 
 def percent(share: float | None) -> str:
@@ -159,6 +163,7 @@ async def ward_admin_page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    """The ward's page with `values` (a note, an error, the invite just made)."""
     kept = await get_ward(session, ward)
     return page(
         request,
@@ -340,6 +345,7 @@ async def keys_page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    """The keys page with `values` (a note, an error, the key just made)."""
     wards = await open_wards(session)
     return page(
         request,
@@ -477,6 +483,7 @@ async def broadcasts_page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    """The broadcasts page with `values` (an error and the form as typed)."""
     titles = await survey_titles(state)
     wards = await open_wards(session)
     return page(
@@ -552,6 +559,8 @@ async def broadcast_page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    """One broadcast's page: the buttons that apply to its state, the script if it may
+    still change."""
     current = view.broadcast.status
     return page(
         request,
