@@ -8,12 +8,14 @@ confirmation page, and the bot sends nothing more. Then the wards' ranking, and 
 ward's page where an invite's QR code is shown to scan.
 """
 
+import asyncio
 import re
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page
 
+from bot.broadcast import CONTROL_SECONDS
 from bot.emulator import BotApiEmulator
 from storage.models import BroadcastStatus, Recipient, Ward
 from tests.bot.conftest import ADMIN, store, until
@@ -40,6 +42,16 @@ async def sent_rows(database_url: str) -> int:
 
 async def nothing_in_flight(database_url: str) -> bool:
     return all(row.status != "sending" for row in await rows(database_url, Recipient))
+
+
+async def stopped_sending(database_url: str, paused: float) -> bool:
+    """The bot no longer sends a broadcast paused (or cancelled) at loop time `paused`.
+
+    The sender looks at the broadcast's row at least every CONTROL_SECONDS: a send that
+    looked just before the pause may still claim its row within that time, none later.
+    No event says when it looked, so that bound is waited for, then no row in flight."""
+    late = asyncio.get_running_loop().time() > paused + 2 * CONTROL_SECONDS
+    return late and await nothing_in_flight(database_url)
 
 
 async def shown_sent(page: Page) -> int:
@@ -88,13 +100,16 @@ async def test_an_admin_follows_pauses_and_cancels_a_broadcast_in_a_browser(
     await page.get_by_role("button", name="Tạm dừng").click()
     await page.get_by_text("Đã tạm dừng đợt gửi.").wait_for()
     assert (await broadcast_row(database_url, 1)).status == BroadcastStatus.PAUSED
-    await until(lambda: nothing_in_flight(database_url))  # the bot stopped within a second
+    paused = asyncio.get_running_loop().time()
+    await until(lambda: stopped_sending(database_url, paused))
     paused_at = await sent_rows(database_url)
     assert 0 < paused_at < PEOPLE
     assert sum(len(invitations(p)) for p in people) == paused_at
-    await page.get_by_role("link", name="Tải lại số liệu").click()
-    assert await shown_sent(page) == paused_at  # without the script: the numbers on reload
-    assert await sent_rows(database_url) == paused_at  # nothing went out while paused
+    async with page.expect_response(lambda answer: answer.url.endswith("/progress")) as polled:
+        await page.get_by_role("link", name="Tải lại số liệu").click()
+        assert await shown_sent(page) == paused_at  # without the script: the numbers on reload
+    assert (await (await polled.value).json())["sent"] == paused_at  # two seconds on: none sent
+    assert await sent_rows(database_url) == paused_at
 
     await page.get_by_role("button", name="Tiếp tục gửi").click()
     await page.locator("#bc-state", has_text="Đang gửi").wait_for()
@@ -108,7 +123,8 @@ async def test_an_admin_follows_pauses_and_cancels_a_broadcast_in_a_browser(
     assert await page.locator("#bc-state").inner_text() == "Đã huỷ"
     cancelled = await broadcast_row(database_url, 1)
     assert cancelled.status == BroadcastStatus.CANCELLED and cancelled.finished_at is not None
-    await until(lambda: nothing_in_flight(database_url))
+    over = asyncio.get_running_loop().time()
+    await until(lambda: stopped_sending(database_url, over))
     final = await sent_rows(database_url)
     assert paused_at < final < PEOPLE
     assert sum(len(invitations(p)) for p in people) == final  # each once, the rest never
