@@ -189,6 +189,8 @@ async def _serve(settings: Settings, stop: asyncio.Event, election: Election) ->
             public_url=settings.public_url,
             secret_key=settings.console_secret,
             photos=ChatPhotos(settings.telegram_bot_token, settings.telegram_api_base_url),
+            survey_folders=settings.survey_folders,
+            quiet=settings.quiet,
         )
         if settings.http_port:  # first: a port in use stops the bot before it connects
             from web.app import create_app  # only here: FastAPI is most of start-up's imports

@@ -26,6 +26,7 @@ from handlers.survey_library import Survey
 from handlers.wards import person_ward, ward_choices
 from storage.broadcasts import (
     ACTIVE,
+    PAUSABLE,
     Progress,
     audience_size,
     largest_audiences,
@@ -421,7 +422,7 @@ async def _control(
     if step == "c" and status in (BroadcastStatus.DRAFT, *ACTIVE):
         broadcast.status, broadcast.finished_at = BroadcastStatus.CANCELLED, ctx.clock()
         person.dialog, person.dialog_ref = Dialog.IDLE, None
-    elif step == "p" and status in (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING):
+    elif step == "p" and status in PAUSABLE:
         broadcast.status = BroadcastStatus.PAUSED
     elif step == "r" and status == BroadcastStatus.PAUSED:
         broadcast.status = BroadcastStatus.SCHEDULED  # picked up again when its time has come
@@ -469,7 +470,7 @@ def progress_reply(
     lines.append(say(language, state or f"bc_state_{broadcast.status}"))
     bid = broadcast.id
     choices: tuple[Choice, ...] = ()
-    if broadcast.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING):
+    if broadcast.status in PAUSABLE:
         choices = (Choice(say(language, "btn_pause"), f"{WIZARD}:{bid}:p"),)
     elif broadcast.status == BroadcastStatus.PAUSED:
         choices = (Choice(say(language, "btn_resume"), f"{WIZARD}:{bid}:r"),)

@@ -1,7 +1,10 @@
-"""Broadcasts of a survey to opted-in citizens: create, follow, cancel.
+"""Broadcasts of a survey to opted-in citizens: create, follow, pause, resume, cancel.
 
 A broadcast is a row the running bot picks up (within seconds, or at its time);
-nothing is sent from here.
+nothing is sent from here. A pause or a cancel is a change of that row, which the
+sending bot reads again at least once a second (`bot.broadcast.CONTROL_SECONDS`), as
+it does for the admin's buttons in the chat: it stops, and its progress message in
+that chat shows the new state.
 """
 
 from collections.abc import Sequence
@@ -19,16 +22,28 @@ from handlers.reminders import quiet_at
 from office.errors import Conflict, Invalid, NotFound
 from office.surveys import list_surveys
 from office.wards import get_ward
-from storage.broadcasts import ACTIVE, Progress, progress, schedule, set_wards, ward_names
+from storage.broadcasts import (
+    ACTIVE,
+    PAUSABLE,
+    Progress,
+    progress,
+    progresses,
+    recent_broadcasts,
+    schedule,
+    set_wards,
+    ward_names,
+    wards_named,
+)
 from storage.models import Broadcast, BroadcastStatus, utcnow
 
+RECENT = 30  # broadcasts a list shows, newest first
 LOCAL_TIME = "%Y-%m-%d %H:%M"
 SHOWN_TIME = "%d/%m/%Y %H:%M"
 
 
 @dataclass(frozen=True)
 class BroadcastView:
-    """A broadcast with its wards (codes; none: city-wide) and where it stands."""
+    """A broadcast with its wards (names; none: city-wide) and where it stands."""
 
     broadcast: Broadcast
     wards: list[str]
@@ -115,9 +130,44 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcas
     """Nothing more is sent (what was sent stays sent); a finished one is refused."""
     broadcast = await _broadcast(session, broadcast_id)
     if broadcast.status not in ACTIVE:
-        state = say("vi", f"bc_state_{broadcast.status}")
-        message = office_text("broadcast_over", id=broadcast_id, state=state)
-        raise Conflict("broadcast_over", message, "id")
+        raise _refuse(broadcast, "broadcast_over")
     broadcast.status, broadcast.finished_at = BroadcastStatus.CANCELLED, utcnow()
+    await session.commit()
+    return broadcast
+
+
+async def list_broadcasts(session: AsyncSession, limit: int = RECENT) -> list[BroadcastView]:
+    """The newest broadcasts with where each stands (five queries, whatever `limit`)."""
+    found = await recent_broadcasts(session, limit)
+    ids = [broadcast.id for broadcast in found if broadcast.id is not None]
+    reports, wards = await progresses(session, ids), await wards_named(session, ids)
+    return [
+        BroadcastView(broadcast, wards[broadcast.id or 0], reports[broadcast.id or 0])
+        for broadcast in found
+    ]
+
+
+def _refuse(broadcast: Broadcast, code: str) -> Conflict:
+    state = say("vi", f"bc_state_{broadcast.status}")
+    return Conflict(code, office_text(code, id=broadcast.id, state=state), "id")
+
+
+async def pause_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    """Stop sending until resumed (a scheduled one waits too); the chat's «Tạm dừng»."""
+    broadcast = await _broadcast(session, broadcast_id)
+    if broadcast.status not in PAUSABLE:
+        raise _refuse(broadcast, "broadcast_not_pausable")
+    broadcast.status = BroadcastStatus.PAUSED
+    await session.commit()
+    return broadcast
+
+
+async def resume_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    """Sending goes on where it stopped, or at its time if that is still to come; the
+    chat's «Tiếp tục»."""
+    broadcast = await _broadcast(session, broadcast_id)
+    if broadcast.status != BroadcastStatus.PAUSED:
+        raise _refuse(broadcast, "broadcast_not_paused")
+    broadcast.status = BroadcastStatus.SCHEDULED
     await session.commit()
     return broadcast

@@ -31,6 +31,18 @@ class LeaderView:
     platform: str
     chat_id: str
     joined_at: datetime
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class InviteView:
+    """An invite not used, revoked nor expired (`id` is what `revoke_invite_id` takes)."""
+
+    id: int
+    name: str | None
+    title: str | None
+    created_at: datetime
+    expires_at: datetime
 
 
 def _signature_part(field: str, value: str | None) -> str | None:
@@ -93,17 +105,39 @@ async def list_leaders(session: AsyncSession, ward: str | None = None) -> list[L
             person.platform,
             person.chat_id,
             leadership.joined_at,
+            leadership.title,
         )
         for leadership, person, found in rows
     ]
 
 
+async def list_invites(session: AsyncSession, ward: str, now: datetime) -> list[InviteView]:
+    """The ward's invites that still work, newest first."""
+    found = await get_ward(session, ward)
+    rows = await session.exec(
+        select(Invite)
+        .where(
+            Invite.ward_id == found.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.revoked_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .order_by(col(Invite.created_at).desc(), col(Invite.id).desc())
+    )
+    return [
+        InviteView(invite.id or 0, invite.name, invite.title, invite.created_at, invite.expires_at)
+        for invite in rows.all()
+    ]
+
+
 async def remove_leader(
-    session: AsyncSession, leader_id: int, zone: ZoneInfo
+    session: AsyncSession, leader_id: int, zone: ZoneInfo, in_ward: str | None = None
 ) -> tuple[Leadership, Ward]:
-    """End a leadership; a person left leading no ward is a citizen again (admins stay)."""
+    """End a leadership; a person left leading no ward is a citizen again (admins stay).
+    With `in_ward` (the console's page of one ward), a leadership of another is unknown."""
     leadership = await session.get(Leadership, leader_id)
-    if leadership is None:
+    expected = (await get_ward(session, in_ward)).id if in_ward is not None else None
+    if leadership is None or expected not in (None, leadership.ward_id):
         raise NotFound("unknown_leader", office_text("unknown_leader", id=leader_id), "id")
     ward = await session.get(Ward, leadership.ward_id)
     assert ward is not None
@@ -148,6 +182,22 @@ async def revoke_invite(
             break
     if found is None:
         raise NotFound("unknown_invite", office_text("unknown_invite"), "invite")
+    return await _revoke(session, found, zone)
+
+
+async def revoke_invite_id(
+    session: AsyncSession, invite_id: int, ward: str, zone: ZoneInfo
+) -> tuple[Invite, Ward]:
+    """`revoke_invite` of the console, which names an invite by its id within a ward."""
+    kept = await get_ward(session, ward)
+    found = await session.get(Invite, invite_id)
+    if found is None or found.ward_id != kept.id:
+        raise NotFound("unknown_invite", office_text("unknown_invite"), "invite")
+    return await _revoke(session, found, zone)
+
+
+async def _revoke(session: AsyncSession, found: Invite, zone: ZoneInfo) -> tuple[Invite, Ward]:
+    """An invite used or revoked already is refused, saying when."""
     ward = await session.get(Ward, found.ward_id)
     assert ward is not None
     for moment, code in ((found.used_at, "invite_used"), (found.revoked_at, "invite_revoked")):

@@ -271,3 +271,10 @@ def check_ward(user: UserView, ward: str) -> str:
     if user.role is not Role.ADMIN and code != user.ward_code:
         raise Forbidden("other_ward_user", office_text("other_ward_user"), "ward")
     return code
+
+
+def check_admin(user: UserView) -> None:
+    """The admin's pages (every ward, leaders, API keys, broadcasts) are the city's
+    alone: a clerk or a leader gets 403, even about their own ward."""
+    if user.role is not Role.ADMIN:
+        raise Forbidden("admin_only", office_text("admin_only"))

@@ -24,6 +24,7 @@ from storage.models import (
 )
 
 ACTIVE = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING, BroadcastStatus.PAUSED)
+PAUSABLE = (BroadcastStatus.SCHEDULED, BroadcastStatus.RUNNING)  # a paused one resumes
 
 
 def _audience_filter(ward_ids: Sequence[int]) -> list[ColumnElement[bool]]:
@@ -144,6 +145,52 @@ async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
         )
     )
     return Progress(dict(counts.all()), int(answered.one()))
+
+
+async def recent_broadcasts(session: AsyncSession, limit: int) -> list[Broadcast]:
+    """The newest broadcasts, drafts left out (a chat's wizard not finished)."""
+    result = await session.exec(
+        select(Broadcast)
+        .where(col(Broadcast.status) != BroadcastStatus.DRAFT)
+        .order_by(col(Broadcast.id).desc())
+        .limit(limit)
+    )
+    return list(result.all())
+
+
+async def progresses(session: AsyncSession, ids: Sequence[int]) -> dict[int, Progress]:
+    """`progress` of many broadcasts in two queries."""
+    counts = await session.exec(
+        select(Recipient.broadcast_id, Recipient.status, func.count())
+        .where(col(Recipient.broadcast_id).in_(ids))
+        .group_by(col(Recipient.broadcast_id), col(Recipient.status))
+    )
+    answered = await session.exec(
+        select(SurveySession.broadcast_id, func.count())
+        .where(col(SurveySession.broadcast_id).in_(ids), col(SurveySession.step) > 0)
+        .group_by(col(SurveySession.broadcast_id))
+    )
+    found = {broadcast_id: Progress({}, 0) for broadcast_id in ids}
+    for broadcast_id, status, count in counts.all():
+        found[broadcast_id].by_status[status] = count
+    for broadcast_id, count in answered.all():
+        if broadcast_id is not None:
+            found[broadcast_id].answered = count
+    return found
+
+
+async def wards_named(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
+    """`ward_names` of many broadcasts in one query."""
+    result = await session.exec(
+        select(BroadcastWard.broadcast_id, Ward.name)
+        .join(BroadcastWard, col(BroadcastWard.ward_id) == Ward.id)
+        .where(col(BroadcastWard.broadcast_id).in_(ids))
+        .order_by(col(Ward.code))
+    )
+    found: dict[int, list[str]] = {broadcast_id: [] for broadcast_id in ids}
+    for broadcast_id, name in result.all():
+        found[broadcast_id].append(name)
+    return found
 
 
 @dataclass(frozen=True)

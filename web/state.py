@@ -3,11 +3,13 @@
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.telegram import TelegramTransport
 from bot.zalo import ZaloTransport
+from handlers.survey_library import PACKAGED
 from storage.db import GroupSync, SessionMaker
 from storage.models import utcnow
 
@@ -30,3 +32,6 @@ class HttpState:
     # fetches pages' photos back from the chats, for the archive (`bot.photos.ChatPhotos`)
     photos: Callable[[Sequence[str]], Awaitable[dict[str, bytes]]] | None = None
     ready: bool = False  # every transport connected: /health answers 200 from then on
+    # what a broadcast made in the console may send, and when not (the CLI's settings)
+    survey_folders: list[Path] = field(default_factory=lambda: [PACKAGED])
+    quiet: tuple[time, time] | None = None  # SOGOPY_QUIET_HOURS
