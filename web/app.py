@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot import metrics, telegram, zalo
 from handlers.catalogue import office_text
-from web import api, console, errors
+from web import api, console, console_figures, errors
 from web.deps import StateDep
 from web.schemas import HealthOut
 from web.state import HttpState
@@ -41,6 +41,7 @@ def create_app(state: HttpState) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(console.router)
+    app.include_router(console_figures.router)
     app.add_api_route(
         "/health",
         health,
