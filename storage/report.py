@@ -304,7 +304,8 @@ async def _response(
 
     No GROUP BY on `answer` can give it (a case done in the period may be answered after
     it), so each case carries its survey's first answer time, written with that answer:
-    both counts come from one range of ix_case_response, no row of `answer` read.
+    both counts come from one range of ix_case_response (the city) or
+    ix_case_ward_response (one ward), no row of `answer` read.
     """
     done_in_period = [col(Case.done_at) >= _instant(start), col(Case.done_at) < _instant(end)]
     if ward_id is not None:
