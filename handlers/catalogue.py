@@ -1757,8 +1757,8 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "web_response": ("Tỉ lệ phản hồi", "Response rate"),
     "web_response_rate": (
-        "{rate}: {answered}/{done} hồ sơ đã trả kết quả có đánh giá",
-        "{rate}: {answered}/{done} returned cases were answered",
+        "{rate}{few}: {answered}/{done} hồ sơ đã trả kết quả có đánh giá",
+        "{rate}{few}: {answered}/{done} returned cases were answered",
     ),
     "web_walkin_answers": (
         "Câu trả lời tại quầy (tính riêng, không vào tỉ lệ phản hồi): {count}",

@@ -4,6 +4,7 @@ worked out by hand and against `/api/v1/figures` on the same rows."""
 import html
 import io
 import re
+import threading
 from datetime import date, datetime, timedelta
 
 import httpx
@@ -12,15 +13,18 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 from sqlmodel import select
 
+from handlers.charts import render_chart
 from handlers.context import Context
 from office.console_figures import Period, figures_page, pick_period
 from office.errors import Invalid
 from office.keys import create_key
 from storage.models import NO_OPINION, AuditEntry, BookPage, Person, SurveyVersion, Ward
+from storage.report import Report
 from tests.conftest import add_ward
 from tests.storage.test_report import City, at
 from tests.web.conftest import bearer
 from tests.web.test_console import log_in, new_user, set_password
+from web import console_figures
 
 FIGURES = "/console/ward/NGHIA-TAN/figures"
 
@@ -105,7 +109,7 @@ async def test_the_page_shows_the_figures_worked_by_hand(
     assert months["11/2026"][:2] == ["6", "66.7%"] and months["10/2026"][:2] == ["1", "0.0%"]
     assert months["11/2026"][4:6] == ["100.0%", "1"]  # November 2025 beside it
     assert months["12/2026"][:2] == ["0", "—"]
-    assert "ít dữ liệu: 1/2 hồ sơ" in page  # two cases returned, one answered: too few
+    assert "50.0%, ít dữ liệu: 1/2 hồ sơ" in page  # two cases returned, one answered
     assert "«Chưa có ý kiến»: 1 câu" in page
     assert "Dịch Vọng" not in page
 
@@ -163,8 +167,8 @@ def test_pick_period_defaults_to_the_month_of_today_and_refuses_the_rest() -> No
             pick_period(*fields, today)
 
 
-async def test_the_charts_are_pngs_with_an_alt_text(
-    ctx: Context, ward: Ward, client: httpx.AsyncClient
+async def test_the_charts_are_pngs_with_an_alt_text_drawn_off_the_event_loop(
+    ctx: Context, ward: Ward, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await fill(ctx, ward)
     await logged_in(client, ctx, "Trần Bình", "leader")
@@ -176,7 +180,15 @@ async def test_the_charts_are_pngs_with_an_alt_text(
     chart = await client.get(html.unescape(source))
     assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    drawn_in: list[threading.Thread] = []
+
+    def drawing(report: Report, title: str) -> bytes:
+        drawn_in.append(threading.current_thread())
+        return render_chart(report, title)
+
+    monkeypatch.setattr(console_figures, "render_chart", drawing)
     month = await client.get(f"{FIGURES}/chart.png?by=month&unit=month&year=2026&month=11")
+    assert drawn_in and drawn_in[0] is not threading.current_thread()  # not on the loop
     assert month.status_code == 200 and month.content != chart.content
     assert (await client.get(f"{FIGURES}/chart.png?by=ward")).status_code == 422
 
