@@ -2014,6 +2014,68 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Công dân dùng Zalo: ảnh chỉ tới được khi đã đặt SOGOPY_PUBLIC_URL",
         "The citizen is on Zalo: the photo reaches them only with SOGOPY_PUBLIC_URL set",
     ),
+    # the console's figures page and its xlsx downloads (issue 13, webfigures)
+    "web_figures": ("Mức độ hài lòng (số liệu SIPAS)", "Satisfaction figures (SIPAS)"),
+    "web_figures_of": ("Mức độ hài lòng — {ward}", "Satisfaction — {ward}"),
+    "web_figures_clerk": (
+        "Số liệu mức độ hài lòng dành cho lãnh đạo và quản trị viên",
+        "The satisfaction figures are for leaders and admins",
+    ),
+    "web_figures_period": ("Kỳ báo cáo", "Period"),
+    "web_period_unit": ("Xem theo", "By"),
+    "web_unit_month": ("Tháng", "Month"),
+    "web_unit_quarter": ("Quý", "Quarter"),
+    "web_unit_year": ("Năm", "Year"),
+    "web_period_year": ("Năm", "Year"),
+    "web_period_month": ("Tháng (khi xem theo tháng)", "Month (when by month)"),
+    "web_period_quarter": ("Quý (khi xem theo quý)", "Quarter (when by quarter)"),
+    "web_period_show": ("Xem", "Show"),
+    "web_month_of": ("Tháng {month}/{year}", "{month}/{year}"),
+    "web_year_of": ("Năm {year}", "Year {year}"),
+    "web_period_days": ("{period}: {first} – {last}", "{period}: {first} – {last}"),
+    "web_previous_period": ("← Kỳ trước", "← Previous period"),
+    "web_next_period": ("Kỳ sau →", "Next period →"),
+    "web_compared_with": (
+        "So với kỳ trước: {first} – {last}",
+        "Against the period before: {first} – {last}",
+    ),
+    "web_response": ("Tỉ lệ phản hồi", "Response rate"),
+    "web_figures_rate": (
+        "{rate}{few}: {answered}/{done} hồ sơ đã trả kết quả có đánh giá",
+        "{rate}{few}: {answered}/{done} returned cases were answered",
+    ),
+    "web_walkin_answers": (
+        "Câu trả lời tại quầy (tính riêng, không vào tỉ lệ phản hồi): {count}",
+        "Walk-in answers (apart, not in the response rate): {count}",
+    ),
+    "web_no_opinion_count": (
+        "«Chưa có ý kiến»: {count} câu (không tính vào tỉ lệ hài lòng)",
+        "«No opinion yet»: {count} answers (not in the share)",
+    ),
+    "web_satisfied_note": (
+        "Hài lòng = mức 4 «Hài lòng» hoặc mức 5 «Rất hài lòng»; "
+        "dưới {count} câu trả lời là ít dữ liệu.",
+        "Satisfied = level 4 or 5; under {count} answers is too few to judge.",
+    ),
+    "web_table_element": ("Theo yếu tố SIPAS", "By SIPAS element"),
+    "web_table_procedure": ("Theo thủ tục", "By procedure"),
+    "web_table_desk": ("Theo quầy", "By desk"),
+    "web_table_month": ("Theo tháng trong năm {year}", "Month by month in {year}"),
+    "web_table_month_before": (
+        "Kỳ trước: cùng tháng năm {year}",
+        "Previous period: the same month of {year}",
+    ),
+    "web_chart_alt": (
+        "Biểu đồ tỉ lệ hài lòng theo {by}, {scope}, {first} – {last}: chung {overall}; "
+        "số liệu chi tiết ở bảng bên trên",
+        "Chart of the share satisfied by {by}, {scope}, {first} – {last}: overall {overall}; "
+        "the table above gives every figure",
+    ),
+    "web_chart_none": ("chưa có câu trả lời", "no answers yet"),
+    "web_chart_share": ("{share} trên {answers} câu trả lời", "{share} of {answers} answers"),
+    "web_download_figures": ("Tải bảng này (Excel .xlsx)", "Download this table (Excel .xlsx)"),
+    "web_download_book": ("Tải sổ góp ý (Excel .xlsx)", "Download the book (Excel .xlsx)"),
+    "web_no_rows": ("Chưa có câu trả lời trong kỳ.", "No answers in the period."),
     # case import (sogopy case import): the summary and why a row is refused
     "import_new": ("Hồ sơ mới", "New cases"),
     "import_done": ("Đã trả kết quả", "Marked done"),

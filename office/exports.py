@@ -133,24 +133,34 @@ async def book_table(session: AsyncSession, ward: Ward, zone: ZoneInfo, now: dat
 
 
 async def export_book(
-    session: AsyncSession, ward: str, zone: ZoneInfo, now: datetime | None = None, how: str = "cli"
+    session: AsyncSession,
+    ward: str,
+    zone: ZoneInfo,
+    now: datetime | None = None,
+    how: str = "cli",
+    actor: tuple[str, str] | None = None,
 ) -> tuple[Ward, Table]:
     """The book of the ward with this code, with each page's status as of `now`; an export
-    that shows authors' names is recorded in the audit trail."""
+    that shows authors' names is recorded in the audit trail, under `actor` (name, kind)
+    or, at the terminal, the OS user."""
     found = await get_ward(session, ward)
     table = await book_table(session, found, zone, now or utcnow())
-    await record_book_export(session, found, table, how)
+    await record_book_export(session, found, table, how, actor)
     await session.commit()
     return found, table
 
 
-async def record_book_export(session: AsyncSession, ward: Ward, table: Table, how: str) -> None:
-    """An export that shows authors' names goes into the audit trail, under the OS user."""
+async def record_book_export(
+    session: AsyncSession, ward: Ward, table: Table, how: str, actor: tuple[str, str] | None = None
+) -> None:
+    """An export that shows authors' names goes into the audit trail, under `actor` (name,
+    kind: a console account) or the OS user."""
     author = BOOK_HEADER.index("Người viết")
     named = sum(1 for row in table.rows if row[author] != ANONYMOUS)
     if named:
+        name, kind = actor or (audit.os_user(), "cli")
         audit.record(
-            session, actor=audit.os_user(), actor_kind="cli", action="export_book",
+            session, actor=name, actor_kind=kind, action="export_book",
             subject=f"ward {ward.code}", how=how, at=utcnow(), detail=f"{named} named pages",
         )  # fmt: skip
 
@@ -314,7 +324,7 @@ def _days(first: date, last: date) -> str:
     return f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
 
 
-def _report_cells(report: Report) -> list[tuple[str, Cell, Cell | None]]:
+def report_lines(report: Report) -> list[tuple[str, Cell, Cell | None]]:
     """Every line of a report: (what people read, its cell, the previous period's)."""
     before = report.previous
     earlier = {cell.key: cell for cell in before.rows} if before else {}
@@ -345,7 +355,7 @@ def report_table(report: Report, made: date | None = None) -> Table:
               word("report_no_opinion"), word("report_col_previous_share"),
               word("report_col_previous_answers"), word("report_col_note")]  # fmt: skip
     rows: list[Row] = []
-    for label, cell, earlier in _report_cells(report):
+    for label, cell, earlier in report_lines(report):
         rows.append(
             [
                 label,

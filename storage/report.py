@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, bindparam, case, cast, func, literal, literal_column
+from sqlalchemy import Date, and_, bindparam, case, cast, func, literal, literal_column
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -304,7 +304,8 @@ async def _response(
 
     No GROUP BY on `answer` can give it (a case done in the period may be answered after
     it), so each case carries its survey's first answer time, written with that answer:
-    both counts come from one range of ix_case_response, no row of `answer` read.
+    both counts come from one range of ix_case_response (the city) or
+    ix_case_ward_response (one ward), no row of `answer` read.
     """
     done_in_period = [col(Case.done_at) >= _instant(start), col(Case.done_at) < _instant(end)]
     if ward_id is not None:
@@ -400,9 +401,14 @@ async def build_report(
     if by == "procedure":
         query = query.select_from(Answer).outerjoin(Case, col(Answer.case_id) == col(Case.id))
     elif by == "desk":
+        runs = [col(Answer.session_id) == col(SurveySession.id)]
+        if ward_id is not None:
+            # a run's answers carry its ward: said here, PostgreSQL reads the ward's runs
+            # instead of hashing every run of the city (71 -> 28 ms for a ward's month)
+            runs.append(col(SurveySession.ward_id) == ward_id)
         query = (
             query.select_from(Answer)
-            .join(SurveySession, col(Answer.session_id) == col(SurveySession.id))
+            .join(SurveySession, and_(*runs))
             .outerjoin(Case, col(Answer.case_id) == col(Case.id))
         )
     tally = _Tally(SOURCES[source])

@@ -10,7 +10,15 @@ from sqlalchemy import text
 
 from bot import metrics, telegram, zalo
 from handlers.catalogue import office_text
-from web import api, console, console_admin, console_answer, console_archive, errors
+from web import (
+    api,
+    console,
+    console_admin,
+    console_answer,
+    console_archive,
+    console_figures,
+    errors,
+)
 from web.deps import StateDep
 from web.schemas import HealthOut
 from web.state import HttpState
@@ -44,6 +52,7 @@ def create_app(state: HttpState) -> FastAPI:
     app.include_router(console_answer.router)
     app.include_router(console_archive.router)  # the month's archive PDF
     app.include_router(console_admin.router)
+    app.include_router(console_figures.router)
     app.add_api_route(
         "/health",
         health,
