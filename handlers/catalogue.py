@@ -1943,7 +1943,15 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "web_page_answered": ("Đã trả lời", "Answered"),
     "web_page_overdue": ("Quá hạn", "Overdue"),
     "web_page_closed": ("Đã đóng", "Closed"),
-    "web_has_photo": ("Có ảnh kèm theo (xem trong chat)", "A photo is attached (see the chat)"),
+    "web_has_photo": ("Ảnh công dân gửi kèm", "The citizen's photo"),
+    "web_page_photo_alt": (
+        "Ảnh kèm trang {page} (nếu không hiện: ảnh chỉ còn trong cuộc trò chuyện)",
+        "The photo of page {page} (if it does not show: it is only in the chat now)",
+    ),
+    "web_photo_in_chat": (
+        "Ảnh: không lấy lại được từ cuộc trò chuyện",
+        "The photo: it could not be fetched back from the chat",
+    ),
     "web_author": ("Người viết", "Author"),
     "web_answer": ("Trả lời", "Answer"),
     "web_no_pages": ("Không có trang nào.", "No page."),

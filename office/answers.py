@@ -14,6 +14,7 @@ else the line saying Zalo cannot show it.
 """
 
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from office.wards import get_ward
 from office.webusers import Role, UserView
 from storage.models import ERASED, BookPage, Person, Ward, WebPhoto, WebUser
 
+PhotoSource = Callable[[Sequence[str]], Awaitable[dict[str, bytes]]]  # `bot.photos.ChatPhotos`
 WEB_PHOTO = "web:"  # BookPage.answer_photo_file_id of a photo attached on the web
 MAX_PHOTO = 5 * 1024 * 1024  # bytes; Telegram takes 10 MB, the outbox row holds it as text
 MAX_ANSWER = 4000  # characters: one Telegram message, with the ward's heading
@@ -218,6 +220,30 @@ async def shared_photo(session: AsyncSession, token: str) -> WebPhoto:
     if photo is None:
         raise NotFound("no_photo", office_text("web_photo_gone"), "photo")
     return photo
+
+
+async def chat_photo(
+    session: AsyncSession, ward: str, page_no: int, photos: PhotoSource | None
+) -> tuple[str, bytes]:
+    """A page's photo (the citizen's, as the chat keeps it: a Telegram file id or a Zalo
+    URL) for the book page: its type and bytes, fetched back from the chat, since the bot
+    stores no picture. NotFound when the page has none or the chat no longer gives it."""
+    kept = await get_ward(session, ward)
+    found = await session.exec(
+        select(BookPage.photo_file_id).where(
+            BookPage.ward_id == kept.id, BookPage.page_no == page_no
+        )
+    )
+    reference = found.first()
+    await session.commit()  # the read ends here: fetching holds no connection
+    fetched = await photos([reference]) if photos is not None and reference else {}
+    data = fetched.get(reference or "")
+    if data is None:
+        raise NotFound("no_photo", office_text("web_photo_in_chat"), "photo")
+    try:
+        return photo_type(data), data
+    except Invalid:
+        raise NotFound("no_photo", office_text("web_photo_in_chat"), "photo") from None
 
 
 def web_photo(page: BookPage) -> str | None:

@@ -13,7 +13,7 @@ named on its page as kept in the chat, never silently dropped.
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import office_text
 from handlers.suggestions import page_status
 from office import audit
-from office.answers import web_photos
+from office.answers import PhotoSource, web_photos
 from office.console import STATUSES
 from office.errors import Forbidden, Invalid
 from office.exports import ANONYMOUS, TIME_FORMAT, page_author
@@ -36,10 +36,6 @@ from office.wards import get_ward
 from office.webusers import Role, UserView
 from storage.models import BookPage, Case
 from storage.report import utc_bounds
-
-# fetches photos by their stored reference (`bot.photos.ChatPhotos`); those it could not
-# fetch are absent from the answer
-PhotoSource = Callable[[Sequence[str]], Awaitable[dict[str, bytes]]]
 
 MARGIN_MM = 18
 TEXT_PT = 11

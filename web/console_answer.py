@@ -14,6 +14,7 @@ from handlers.catalogue import office_text
 from handlers.markup import html, parse, plain
 from office.answers import (
     MAX_PHOTO,
+    chat_photo,
     close_page,
     drop_photo,
     keep_photo,
@@ -203,6 +204,21 @@ async def photo(
     except OfficeError:
         return not_found(request, state)
     return _image(kept.content_type, kept.data, "private, max-age=3600")
+
+
+@router.get("/ward/{ward}/book/{page_no}/photo")
+async def page_photo(
+    request: Request, ward: str, page_no: int, state: StateDep, session: SessionDep
+) -> Response:
+    """The citizen's photo of a page, fetched back from the chat that keeps it."""
+    found = await ward_user(request, state, session, ward)
+    if isinstance(found, Response):
+        return found
+    try:
+        content_type, data = await chat_photo(session, found[1], page_no, state.photos)
+    except OfficeError:
+        return not_found(request, state)
+    return _image(content_type, data, "private, max-age=3600")
 
 
 @router.get("/shared/{token}")

@@ -334,7 +334,7 @@ async def test_the_book_is_filtered_by_status_and_text_and_ordered_both_ways(
     assert order == [4, 3, 2, 1]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; đèn đường hỏng" in newest.text
     assert "<script>" not in newest.text and "Ẩn danh" in newest.text
-    assert "Có ảnh kèm theo" in newest.text
+    assert "Ảnh công dân gửi kèm" in newest.text
     oldest = await client.get("/console/ward/NGHIA-TAN/book?order=oldest")
     assert [int(n) for n in re.findall(r"Trang (\d+) —", oldest.text)] == [1, 2, 3, 4]
     found = await client.get("/console/ward/NGHIA-TAN/book", params={"q": "ĐÈN đường"})

@@ -4,6 +4,7 @@ clerk refused, markup shown literally."""
 
 import json
 import re
+from collections.abc import Sequence
 
 import httpx
 import pytest
@@ -13,8 +14,9 @@ from handlers.context import Context
 from storage.models import BookPage, NoticeRedraw, PendingReply, Ward, WebPhoto
 from tests.conftest import Chat
 from tests.handlers.test_leaders import file_pages
-from tests.office.test_answers import PNG, chairman_with_a_page
+from tests.office.test_answers import JPEG, PNG, chairman_with_a_page
 from tests.web.test_console import csrf_of, log_in, new_user, set_password
+from web.state import HttpState
 
 BOOK = "/console/ward/NGHIA-TAN/book"
 ANSWER = f"{BOOK}/1/answer"
@@ -164,3 +166,26 @@ async def test_a_clerk_cannot_answer_nor_close(
     assert page.answered_at is None and not kept
     async with ctx.db() as session:
         assert not (await session.exec(select(WebPhoto))).all()
+
+
+async def test_the_citizens_photo_is_fetched_back_from_the_chat_for_the_book_page(
+    ctx: Context, ward: Ward, state: HttpState, client: httpx.AsyncClient
+) -> None:
+    asked: list[str] = []
+
+    async def chat_photos(refs: Sequence[str]) -> dict[str, bytes]:
+        asked.extend(refs)
+        return {ref: JPEG for ref in refs if ref == "PHOTO-1"}
+
+    state.photos = chat_photos
+    await leader_on_the_web(ctx, ward, client)  # page 1: words only
+    await file_pages(ctx, 2, photo_every=1)  # pages 2 and 3 with photos; 3's is gone
+    book = await client.get(BOOK)
+    assert f'src="{BOOK}/2/photo"' in book.text and f'src="{BOOK}/1/photo"' not in book.text
+    shown = await client.get(f"{BOOK}/2/photo")
+    assert shown.content == JPEG and shown.headers["content-type"] == "image/jpeg"
+    assert (await client.get(f"{BOOK}/3/photo")).status_code == 404  # the chat lost it
+    assert (await client.get(f"{BOOK}/1/photo")).status_code == 404  # no photo at all
+    assert asked == ["PHOTO-1", "PHOTO-2"]  # Telegram is asked only for pages with one
+    other = await client.get("/console/ward/DICH-VONG/book/2/photo")
+    assert other.status_code in (403, 404)
