@@ -211,6 +211,8 @@ class Answer(SQLModel, table=True):
         UniqueConstraint("session_id", "question_code"),
         # reports: every figure is a count of this index's entries, in GROUP BY order
         Index("ix_answer_report", "ward_id", "element", "level", "source", "answered_at"),
+        # …and a ward's month (the console's figures) a range of this one's
+        Index("ix_answer_ward_time", "ward_id", "answered_at", "element", "level", "source"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
