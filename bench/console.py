@@ -120,12 +120,12 @@ class Ward2y:
 
 def generate(answers: int, pages: int, today: date) -> Ward2y:
     """Everything but the answers, over the `MONTHS` months up to yesterday, busier lately."""
-    rng = random.Random(13)
     start = (today.replace(day=1) - timedelta(days=MONTHS * 31)).replace(day=1)
+    data = Ward2y(answers, pages, start, today - timedelta(days=1))
+    rng = random.Random(data.seed)
     days = [start + timedelta(n) for n in range((today - start).days)]
     workdays = [day for day in days if day.weekday() < 5]
     growth = [1 + (index / len(workdays)) * 0.5 for index in range(len(workdays))]
-    data = Ward2y(answers, pages, start, today - timedelta(days=1))
     people = max(answers // 20, 100)
     created = datetime.combine(start, datetime.min.time())
     recently = datetime.combine(today, datetime.min.time()) - timedelta(days=30)
