@@ -32,7 +32,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -268,7 +268,14 @@ def _rows(data: Dataset, table: str) -> Iterator[Row] | list[Row]:
     }[table]
 
 
-def load_sqlite(path: Path, data: Dataset) -> None:
+Tables = dict[str, tuple[tuple[str, ...], Iterable[Row]]]  # table: its columns, its rows
+
+
+def tables_of(data: Dataset) -> Tables:
+    return {table: (COLUMNS[table], _rows(data, table)) for table in TABLES}
+
+
+def load_sqlite(path: Path, tables: Tables) -> None:
     """Schema by the migrations, rows by the sqlite3 module in one transaction."""
     upgrade_sync(f"sqlite:///{path}")
     # the stored form of SQLAlchemy's SQLite DateTime: microseconds always written
@@ -276,20 +283,17 @@ def load_sqlite(path: Path, data: Dataset) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("BEGIN")
-        for table in TABLES:
-            columns = COLUMNS[table]
+        for table, (columns, rows) in tables.items():
             names = ", ".join(f'"{name}"' for name in columns)
             marks = ", ".join("?" for _ in columns)
-            connection.executemany(
-                f'INSERT INTO "{table}" ({names}) VALUES ({marks})', _rows(data, table)
-            )
+            connection.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
 
 
-async def load_postgres(url: str, data: Dataset) -> None:
+async def load_postgres(url: str, tables: Tables) -> None:
     """A fresh schema by the migrations, rows by COPY, then VACUUM ANALYZE as autovacuum
     would do in time (index-only scans need the visibility map)."""
     import asyncpg  # the driver itself: COPY
@@ -299,10 +303,8 @@ async def load_postgres(url: str, data: Dataset) -> None:
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         await asyncio.to_thread(upgrade_sync, url)
-        for table in TABLES:
-            await connection.copy_records_to_table(
-                table, records=_rows(data, table), columns=list(COLUMNS[table])
-            )
+        for table, (columns, rows) in tables.items():
+            await connection.copy_records_to_table(table, records=rows, columns=list(columns))
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"
                 f' (SELECT max(id) FROM "{table}"))'
@@ -417,13 +419,13 @@ async def main() -> None:
         path = args.keep or Path(folder) / "report.db"
         path.unlink(missing_ok=True)
         started = time.perf_counter()
-        await asyncio.to_thread(load_sqlite, path, data)
+        await asyncio.to_thread(load_sqlite, path, tables_of(data))
         size = path.stat().st_size / 2**20
         print(f"SQLite: loaded in {time.perf_counter() - started:.1f} s, {size:.0f} MiB")
         await time_database(f"sqlite+aiosqlite:///{path}", args.rounds)
     if args.postgres:
         started = time.perf_counter()
-        await load_postgres(args.postgres, data)
+        await load_postgres(args.postgres, tables_of(data))
         print(f"PostgreSQL: loaded in {time.perf_counter() - started:.1f} s (COPY, VACUUM)")
         await time_database(args.postgres, args.rounds)
 

@@ -25,6 +25,7 @@ from bot.jobs import (
     retention,
     send_notices,
     send_replies,
+    statistics,
     sync_menus,
 )
 from bot.photos import ChatPhotos
@@ -108,6 +109,7 @@ class Jobs:
             (redraw_notices, OUTBOX_SECONDS),  # data protection: pages changed at the desk
             (sync_menus, OUTBOX_SECONDS),  # issue 11: leaders' and admins' command menus
             (forget_handled, SCHEDULE_SECONDS),
+            (statistics, SCHEDULE_SECONDS),  # issue 13: the planner's statistics, once a day
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))

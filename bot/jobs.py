@@ -13,6 +13,7 @@ from handlers import leaders, reminders
 from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
 from office import audit, privacy
+from storage.db import gather_statistics
 from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
 from storage.queries import due_case_prompts, forget_seen
 
@@ -151,6 +152,22 @@ async def retention(dispatcher: Dispatcher) -> int:
     if people or photos:
         log.info("retention: %d people anonymized, %d photos dropped", people, photos)
     return people + photos
+
+
+async def statistics(dispatcher: Dispatcher) -> int:
+    """Once a local day: the query planner's statistics, as the data grows (SQLite)."""
+    ctx = dispatcher.ctx
+    day = ctx.clock().astimezone(ctx.timezone).strftime("%Y-%m-%d")
+    async with ctx.db() as session:
+        done = await session.exec(
+            select(JobRun.id).where(JobRun.job == "statistics", JobRun.day == day)
+        )
+        if done.first() is not None:
+            return 0
+        await (await session.connection()).run_sync(gather_statistics)
+        session.add(JobRun(job="statistics", key="all", day=day, done_at=ctx.clock()))
+        await session.commit()
+    return 1
 
 
 async def redraw_notices(dispatcher: Dispatcher) -> int:

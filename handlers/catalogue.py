@@ -2107,6 +2107,10 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "import_no_procedure": ("thiếu tên thủ tục", "no procedure"),
     "import_bad_date": ("ngày «{value}» không đọc được", "cannot read the date «{value}»"),
     "import_repeated": ("mã hồ sơ {code} lặp lại dòng {first}", "case {code} repeats row {first}"),
+    # webbench: the console's book, a screen at a time
+    "web_later": ("Trang sau »", "Next »"),
+    "web_earlier": ("« Trang trước", "« Previous"),
+    "web_book_turn": ("Chuyển trang sổ", "Turn the book's screens"),
 }
 
 

@@ -8,22 +8,13 @@ names none of them is asked again, never taken as words (a suggestion that read
 """
 
 import json
-import unicodedata
 from dataclasses import replace
 
 from handlers.catalogue import say
 from handlers.events import Choice, Incoming, Kind, Reply
 from storage.codes import typed_code
 from storage.models import Person
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, emoji or punctuation: "Rất hài lòng" → "rat hai long"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    kept = "".join(c if c.isalnum() and c.isascii() else " " for c in bare)
-    return " ".join(kept.split())
+from storage.text import fold
 
 
 def stored(choices: tuple[Choice, ...]) -> str | None:

@@ -8,7 +8,8 @@ same transaction as that choice, and the confirmation goes out after the commit.
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import ColumnElement, and_, false, not_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import broadcasts, drafts, leaders, survey
@@ -294,6 +295,22 @@ def page_status(page: BookPage, deadline_days: int, now: datetime) -> str:
     if now > page.created_at + timedelta(days=deadline_days):
         return "overdue"
     return "seen" if page.seen_at is not None else "unread"
+
+
+def page_status_is(status: str, deadline_days: int, now: datetime) -> ColumnElement[bool]:
+    """`page_status(page, …) == status` as SQL, so a book of 10,000 pages is filtered by
+    the database and read a screen at a time; an unknown status matches no page."""
+    answered = col(BookPage.answered_at).is_not(None)
+    late = col(BookPage.created_at) < now - timedelta(days=deadline_days)
+    waiting = and_(col(BookPage.answered_at).is_(None), not_(late))
+    conditions = {
+        "closed": and_(col(BookPage.no_answer), answered),
+        "answered": and_(not_(col(BookPage.no_answer)), answered),
+        "overdue": and_(col(BookPage.answered_at).is_(None), late),
+        "seen": and_(waiting, col(BookPage.seen_at).is_not(None)),
+        "unread": and_(waiting, col(BookPage.seen_at).is_(None)),
+    }
+    return conditions.get(status, false())
 
 
 async def my_pages(session: AsyncSession, ctx: Context, person: Person) -> Response:

@@ -7,16 +7,18 @@ only reads, for pages that show many cases at once.
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.suggestions import page_status
+from handlers.suggestions import page_status, page_status_is
 from office import audit
 from office.answers import web_photo
 from office.cases import CaseStatus, case_status
 from office.exports import ANONYMOUS, page_author
 from office.wards import get_ward
 from storage.models import BookPage, Case
+from storage.text import fold
 
 RECENT_CASES = 100
 RECENT_PROCEDURES = 20
@@ -65,7 +67,7 @@ async def recent_procedures(
     return list(found.all())
 
 
-BOOK_SHOWN = 200  # pages on one screen, newest or oldest first
+BOOK_SHOWN = 50  # pages on one screen; «Trang sau» and «Trang trước» turn the rest
 STATUSES = ("unread", "seen", "answered", "overdue", "closed")
 
 
@@ -86,6 +88,28 @@ class BookLine:
     answer_photo: str | None = None  # the token of a photo attached on the web
 
 
+@dataclass(frozen=True)
+class BookScreen:
+    """One screen of the filtered book, and where the screens beside it start: `later`
+    is the page number to continue after (None at the end), `earlier` the one to go back
+    before (None on the first screen), both in the order shown."""
+
+    lines: list[BookLine]
+    later: int | None
+    earlier: int | None
+
+
+def _matching(text: str) -> ColumnElement[bool] | None:
+    """Pages whose text holds the words typed, whatever their case and diacritics ("den
+    duong" finds "Đèn đường"); typed text with no letter or digit (a "%", an emoji) is
+    looked for as typed. LIKE's wildcards in it are escaped."""
+    words = fold(text)
+    if words:
+        return col(BookPage.folded).contains(words, autoescape=True)
+    typed = " ".join(text.split())
+    return col(BookPage.text).contains(typed, autoescape=True) if typed else None
+
+
 async def ward_book(
     session: AsyncSession,
     ward: str,
@@ -96,45 +120,76 @@ async def ward_book(
     status: str | None = None,
     text: str = "",
     newest_first: bool = True,
-) -> list[BookLine]:
-    """The ward's book filtered by status and by words in the text; shown authors' names
-    are recorded in the audit trail as the API's reads are."""
+    after: int | None = None,
+    before: int | None = None,
+) -> BookScreen:
+    """A screen of the ward's book filtered by status and words, from the page after
+    `after` (or the screen ending before `before`) in the order asked; shown authors'
+    names are recorded in the audit trail as the API's reads are.
+
+    The filters are SQL (`page_status_is`, the `folded` column) and a screen is at most
+    BOOK_SHOWN pages found by page number, so a book of 10,000 pages costs one screen.
+    """
     kept = await get_ward(session, ward)
-    order = col(BookPage.page_no).desc() if newest_first else col(BookPage.page_no)
+    number = col(BookPage.page_no)
+    chosen = [col(BookPage.ward_id) == kept.id]
+    if status is not None:
+        chosen.append(page_status_is(status, kept.deadline_days, now))
+    if (words := _matching(text)) is not None:
+        chosen.append(words)
+
+    def further(mark: int) -> ColumnElement[bool]:  # past `mark` in the order shown
+        return number < mark if newest_first else number > mark
+
+    def sooner(mark: int) -> ColumnElement[bool]:
+        return number > mark if newest_first else number < mark
+
+    backwards = before is not None and after is None
+    where = [*chosen]
+    if after is not None:
+        where.append(further(after))
+    elif before is not None:
+        where.append(sooner(before))
+    forward = newest_first != backwards
     query = (
         select(BookPage, Case)
         .outerjoin(Case, col(Case.id) == BookPage.case_id)
-        .where(BookPage.ward_id == kept.id)
-        .order_by(order)
+        .where(*where)
+        .order_by(number.desc() if forward else number)
+        .limit(BOOK_SHOWN + 1)
     )
-    # matched here, not with LIKE: SQLite folds the case of ASCII letters only ("ĐÈN")
-    words = " ".join(text.split()).casefold()
-    if not words and status is None:
-        query = query.limit(BOOK_SHOWN)
-    lines = []
-    for page, case in (await session.exec(query)).all():
-        if words and words not in " ".join(page.text.split()).casefold():
-            continue
-        state = page_status(page, kept.deadline_days, now)
-        if status is not None and state != status:
-            continue
-        lines.append(
-            BookLine(
-                page.page_no,
-                page.created_at,
-                page.text,
-                page.photo_file_id is not None,
-                case.code if case is not None else None,
-                case.procedure if case is not None else None,
-                page_author(page),
-                page.seen_by_name,
-                page.answer_text,
-                state,
-                web_photo(page),
-            )
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > BOOK_SHOWN
+    rows = rows[:BOOK_SHOWN]
+    if backwards:
+        rows.reverse()
+    lines = [
+        BookLine(
+            page.page_no,
+            page.created_at,
+            page.text,
+            page.photo_file_id is not None,
+            case.code if case is not None else None,
+            case.procedure if case is not None else None,
+            page_author(page),
+            page.seen_by_name,
+            page.answer_text,
+            page_status(page, kept.deadline_days, now),
+            web_photo(page),
         )
-        if len(lines) == BOOK_SHOWN:
-            break
+        for page, case in rows
+    ]
+    later = earlier = None
+    if lines:
+        first, last = lines[0].page, lines[-1].page
+        if backwards:
+            earlier = first if more else None
+            later = last
+        else:
+            later = last if more else None
+            if after is not None:  # the first screen has nothing before it
+                sooner_page = select(BookPage.id).where(*chosen, sooner(first)).limit(1)
+                earlier = first if (await session.exec(sooner_page)).first() else None
     named = sum(1 for line in lines if line.author != ANONYMOUS)
     if named:
         audit.record(
@@ -142,4 +197,4 @@ async def ward_book(
             subject=f"ward {kept.code}", how="console", at=now, detail=f"{named} named pages",
         )  # fmt: skip
         await session.commit()
-    return lines
+    return BookScreen(lines, later, earlier)

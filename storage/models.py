@@ -7,9 +7,12 @@ question codes so that any index can be recomputed and labels may change.
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlalchemy import DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint, event, inspect
 from sqlmodel import Column, Field, SQLModel, Text
+
+from storage.text import fold
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -212,6 +215,8 @@ class Answer(SQLModel, table=True):
         UniqueConstraint("session_id", "question_code"),
         # reports: every figure is a count of this index's entries, in GROUP BY order
         Index("ix_answer_report", "ward_id", "element", "level", "source", "answered_at"),
+        # …and a ward's month (the console's figures) a range of this one's
+        Index("ix_answer_ward_time", "ward_id", "answered_at", "element", "level", "source"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -260,6 +265,9 @@ class BookPage(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id")
     session_id: int | None = Field(default=None, foreign_key="surveysession.id")
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # `text` folded (`storage.text.fold`: no case, diacritics or punctuation), kept in step
+    # on every ORM write: the console's search matches "den duong" in "Đèn đường" in SQL
+    folded: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     photo_file_id: str | None = Field(default=None, sa_column=Column(Text))  # a Zalo URL: long
     signed: bool = False
     author_name: str | None = Field(default=None, max_length=200)
@@ -281,6 +289,18 @@ class BookPage(SQLModel, table=True):
     no_answer: bool = False
     reminded_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     escalated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+@event.listens_for(BookPage, "before_insert")
+def _fold_new_page(mapper: Any, connection: Any, page: BookPage) -> None:
+    page.folded = fold(page.text)
+
+
+@event.listens_for(BookPage, "before_update")
+def _fold_changed_text(mapper: Any, connection: Any, page: BookPage) -> None:
+    """Only when the text changed (an erasure): no other update loads or rewrites it."""
+    if inspect(page).attrs.text.history.has_changes():
+        page.folded = fold(page.text)
 
 
 class Invite(SQLModel, table=True):

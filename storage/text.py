@@ -37,3 +37,16 @@ def clip(value: str, limit: int = NAME_LENGTH) -> str:
     while cut > 0 and (_continues(value[cut]) or value[cut - 1] == "\u200d"):
         cut -= 1
     return value[:cut]
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, emoji or punctuation: "Rất hài lòng" → "rat hai long".
+
+    How people type Vietnamese when they are in a hurry, so a typed answer, a ward's name
+    or a search matches the words however they were accented.
+    """
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = "".join(c if c.isalnum() and c.isascii() else " " for c in bare)
+    return " ".join(kept.split())

@@ -13,7 +13,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -500,19 +500,23 @@ async def ward_book_page(
     status: str = "",
     q: str = "",
     order: str = "newest",
+    after: int | None = None,
+    before: int | None = None,
 ) -> Response:
-    """The book: filtered by status and text, newest or oldest first; «Ẩn danh» unless signed."""
+    """The book: filtered by status and text, newest or oldest first, a screen at a time
+    (`after`/`before` a page number); «Ẩn danh» unless signed."""
     found = await ward_user(request, state, session, ward)
     if isinstance(found, Response):
         return found
     user, code_of_ward = found
     kept = await get_ward(session, code_of_ward)
     chosen = status if status in STATUSES else None
-    lines = await ward_book(
+    screen = await ward_book(
         session, code_of_ward, now=state.clock(), reader=user.name,
         reader_kind=user.role.value, status=chosen, text=q,
-        newest_first=order != "oldest",
+        newest_first=order != "oldest", after=after, before=before,
     )  # fmt: skip
+    kept_filters = {"status": chosen or "", "q": q, "order": order}
     zone = state.zone
     return page(
         request,
@@ -526,7 +530,11 @@ async def ward_book_page(
         can_sign=user.role is not Role.CLERK,
         q=q,
         newest=order != "oldest",
-        lines=lines,
+        lines=screen.lines,
+        later=f"?{urlencode({**kept_filters, 'after': screen.later})}" if screen.later else None,
+        earlier=(
+            f"?{urlencode({**kept_filters, 'before': screen.earlier})}" if screen.earlier else None
+        ),
         when=lambda moment: moment.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
         this_month=f"{state.clock().astimezone(zone):%Y-%m}",  # the archive's month picker
     )
