@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
+from sqlalchemy import update
 from sqlmodel import col, or_, select
 
 from bot import outbox
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 
 CASE_BATCH = 50
 NOTICE_BATCH = 100
+# a notice claimed this long ago and not sent was cut off by a dying process: it may have
+# arrived, so it is not sent again (the page stays unread, in /chuaxem and the reminders)
+INTERRUPTED_AFTER = timedelta(seconds=15)
+INTERRUPTED = "interrupted while sending"
 SEEN_KEPT = timedelta(days=3)  # Telegram keeps an update it could not deliver for 24 hours
 
 
@@ -78,11 +83,26 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                 notice = await session.get(Notice, notice_id)
                 if notice is None or notice.sent_at is not None or notice.failed:
                     continue
+                if notice.claimed_at is not None:  # a send of it began and never ended
+                    if notice.claimed_at > ctx.clock() - INTERRUPTED_AFTER:
+                        continue  # perhaps still under way, in a leader that lost its lock
+                    notice.failed = INTERRUPTED  # it may have arrived: never sent twice
+                    await session.commit()
+                    log.warning("notice %s was interrupted mid-send; not sent again", notice_id)
+                    continue
                 decided = await leaders.notice_message(session, ctx, notice)
                 if decided is None:
                     notice.failed = "not a leader any more"
                     await session.commit()
                     continue
+                claimed = await session.exec(  # type: ignore[call-overload]
+                    update(Notice)
+                    .where(col(Notice.id) == notice_id, col(Notice.claimed_at).is_(None))
+                    .values(claimed_at=ctx.clock())
+                )
+                await session.commit()
+                if claimed.rowcount != 1:
+                    continue  # another leader's send has it
             try:
                 message_id = await dispatcher.send_all(address, decided[1])
                 if decided[2]:  # the rest of a long page, after the notice that is edited
@@ -92,6 +112,7 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                 continue
             except Exception:
                 log.exception("notice %s not sent; retrying later", notice_id)
+                await _notice_unclaimed(dispatcher, notice_id)
                 continue
             async with ctx.db() as session:
                 notice = await session.get(Notice, notice_id)
@@ -104,6 +125,15 @@ async def send_notices(dispatcher: Dispatcher) -> int:
                 await session.commit()
             sent += 1
     return sent
+
+
+async def _notice_unclaimed(dispatcher: Dispatcher, notice_id: int) -> None:
+    """The platform refused the notice: its next run sends it again."""
+    async with dispatcher.ctx.db() as session:
+        await session.exec(  # type: ignore[call-overload]
+            update(Notice).where(col(Notice.id) == notice_id).values(claimed_at=None)
+        )
+        await session.commit()
 
 
 async def _notice_failed(dispatcher: Dispatcher, notice_id: int, reason: str) -> None:

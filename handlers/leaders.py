@@ -178,7 +178,7 @@ async def notify_again(session: AsyncSession, person: Person) -> None:
             col(Notice.failed) == BLOCKED,
             col(Notice.sent_at).is_(None),
         )
-        .values(failed=None)
+        .values(failed=None, claimed_at=None)
     )
 
 

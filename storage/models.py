@@ -336,8 +336,9 @@ class Leadership(SQLModel, table=True):
 class Notice(SQLModel, table=True):
     """A page's notification to one leader: the outbox row, then the message to edit.
 
-    Written in the page's own transaction, so a crash cannot lose it; `sent_at` and
-    `message_id` are set once Telegram took it, so it is not sent twice.
+    Written in the page's own transaction, so a crash cannot lose it; `claimed_at` is
+    committed just before it leaves and `sent_at` and `message_id` once Telegram took it,
+    so it is never sent twice, not even by the next leader when this one dies mid-send.
     """
 
     __table_args__ = (UniqueConstraint("page_id", "person_id"),)
@@ -349,6 +350,7 @@ class Notice(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     message_id: int | None = None
     failed: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class JobRun(SQLModel, table=True):

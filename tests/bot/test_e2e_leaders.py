@@ -419,3 +419,41 @@ async def test_a_leader_signs_officially_pages_through_unread_previews_answers_a
 
 async def _true(value: object) -> bool:
     return bool(value)
+
+
+async def test_a_notice_cut_off_mid_send_is_never_sent_twice(
+    emulator: BotApiEmulator, in_process_env: None, database_url: str
+) -> None:
+    """A leader that dies between Telegram taking a notice and marking it sent leaves it
+    claimed: the next leader leaves it alone while a send may be under way, then marks it
+    interrupted; a notice Telegram refused is sent again."""
+    ward = await setup_ward(database_url)
+    async with talking_runtime(emulator) as rt:
+        leader = await join_directly(rt, emulator, ward)
+        await file_page(rt, ward, utcnow())
+        async with rt.ctx.db() as session:
+            (page,) = (await session.exec(select(BookPage))).all()
+            await queue_notices(session, page)
+            (notice,) = (await session.exec(select(Notice))).all()
+            notice.claimed_at = rt.ctx.clock() - timedelta(seconds=5)  # another's send
+            await session.commit()
+        assert await send_notices(rt.dispatcher) == 0
+        async with rt.ctx.db() as session:
+            notice = (await session.exec(select(Notice))).one()
+            assert notice.failed is None  # perhaps still under way: left alone
+            notice.claimed_at = rt.ctx.clock() - timedelta(seconds=20)
+            await session.commit()
+        assert await send_notices(rt.dispatcher) == 0
+        async with rt.ctx.db() as session:
+            notice = (await session.exec(select(Notice))).one()
+            assert notice.failed == "interrupted while sending" and notice.sent_at is None
+            notice.failed, notice.claimed_at = None, None  # a new notice, as it were
+            await session.commit()
+        emulator.fail("sendMessage", status=502)
+        assert await send_notices(rt.dispatcher) == 0
+        async with rt.ctx.db() as session:
+            notice = (await session.exec(select(Notice))).one()
+            assert notice.claimed_at is None and notice.failed is None  # refused: unclaimed
+        emulator.heal()
+        assert await send_notices(rt.dispatcher) == 1
+    assert len([m for m in leader.messages if "Rác chưa thu" in m.text]) == 1
