@@ -162,6 +162,13 @@ class ChatPace:
             self._chats[chat] = (left, at + self.clock() - sent + WINDOW_MARGIN)
             self._prune()
 
+    def full_in(self) -> float:
+        """Seconds until every chat's bucket is full again."""
+        return max(
+            ((self.burst - self._tokens(chat)) * self.interval for chat in self._chats),
+            default=0.0,
+        )
+
     def _tokens(self, chat: str) -> float:
         tokens, at = self._chats.get(chat, (self.burst, 0.0))
         return min(float(self.burst), tokens + max(0.0, self.clock() - at) / self.interval)

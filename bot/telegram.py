@@ -313,6 +313,13 @@ class TelegramTransport:
         self.budget = Budget(rate)
         self.pace = ChatPace()
 
+    async def settle(self) -> None:
+        """At a stop, wait until every chat may have a burst again (a few seconds at most,
+        only for chats written to in the last ones): the next process to start, a restart
+        or a rolling update, answers them at once and Telegram, which counts per chat
+        whoever sends, answers it no 429."""
+        await asyncio.sleep(self.pace.full_in())
+
     async def set_commands(self) -> None:
         """The citizens' command menu (the default scope); a network failure only leaves the
         previous menu, never stops us."""

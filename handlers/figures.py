@@ -14,7 +14,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import ELEMENTS, Html, element_label, say
-from handlers.charts import render_chart
 from handlers.context import Context
 from handlers.events import Choice, Reply, Response, data_id
 from handlers.leaders import led_wards
@@ -169,6 +168,8 @@ async def figures(
         lines.append(await _broadcasts_line(session, ctx, report, language))
     if ward is not None:
         lines.extend(await _ward_details(session, ctx, ward, report, days, language))
+    from handlers.charts import render_chart  # here: matplotlib is a third of start-up
+
     chart = render_chart(report, scope, language)
     return Response(
         [

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from pwdlib import PasswordHash
 from sqlmodel import col, select
@@ -31,8 +32,18 @@ MIN_PASSWORD = 10
 NAME_LENGTH = 200
 
 _HASHER = PasswordHash.recommended()
-# Checked when the name is unknown, so a wrong name costs the same time as a wrong password.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Made at the first login with an unknown name, not at start: argon2 takes a tenth
+    of a second, on the way to the bot's first answer."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def _verify_unknown(password: str) -> None:
+    """A wrong name costs the same time as a wrong password: no name is confirmed."""
+    _HASHER.verify(password, _dummy_hash())
 
 
 class Role(StrEnum):
@@ -178,7 +189,7 @@ async def log_in(session: AsyncSession, name: str, password: str, now: datetime)
     found = await session.exec(select(WebUser).where(WebUser.name == " ".join(name.split())))
     user = found.first()
     if user is None or not user.password_hash:
-        await asyncio.to_thread(_HASHER.verify, password, _DUMMY_HASH)
+        await asyncio.to_thread(_verify_unknown, password)
         raise Invalid("bad_login", office_text("bad_login"))
     if user.locked_until is not None and user.locked_until > now:
         raise Forbidden("locked", office_text("locked"))

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from bot.pacing import Budget, merge
+from bot.pacing import Budget, ChatPace, merge
 from bot.telegram import Offsets
 from handlers.events import Address, Choice, Reply, Response
 
@@ -88,3 +88,20 @@ async def test_a_waiting_reply_gets_the_next_slot_before_a_waiting_broadcast() -
     reply = asyncio.create_task(send("reply", background=False))
     await asyncio.gather(broadcast, reply)
     assert order == ["first reply", "reply", "broadcast"]
+
+
+async def test_a_stopping_process_knows_how_long_until_every_chat_may_have_a_burst() -> None:
+    """What `TelegramTransport.settle` waits at a stop, so the next process, whose buckets
+    start full, provokes no 429: the emptiest chat's refill, nothing once all are full."""
+    now = [100.0]
+    pace = ChatPace(interval=1.0, burst=3, clock=lambda: now[0])
+    assert pace.full_in() == 0.0
+    for chat, sends in (("a", 1), ("b", 3)):
+        for _ in range(sends):
+            async with pace.turn(chat):
+                pass
+    assert pace.full_in() == pytest.approx(3.0, abs=0.02)  # "b" used its whole burst
+    now[0] += 2.5
+    assert pace.full_in() == pytest.approx(0.5, abs=0.02)
+    now[0] += 1.0
+    assert pace.full_in() == 0.0
