@@ -18,6 +18,7 @@ import aiosqlite
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,14 +87,16 @@ AWAY_STATES = (
     "57P02",  # crash shutdown
     "57P03",  # cannot connect now: starting up, shutting down
     "25006",  # a read-only transaction: writing to a primary demoted by a failover
+    "53300",  # too many connections: the server's or the role's limit, for a moment
 )
 
 
 def unavailable(exc: BaseException) -> bool:
     """Whether an error is the database's passing absence: a connection killed or refused
-    (a restart, a failover, `pg_terminate_backend`). The same work may succeed once the
-    pool reconnects (`pool_pre_ping` replaces the connections the server dropped)."""
-    if isinstance(exc, DisconnectionError | OSError):
+    (a restart, a failover, `pg_terminate_backend`), the server's connections all taken,
+    or none free in our pool in time (a flood). The same work may succeed once the pool
+    reconnects (`pool_pre_ping` replaces the connections the server dropped)."""
+    if isinstance(exc, DisconnectionError | OSError | PoolTimeout):
         return True
     if not isinstance(exc, DBAPIError):
         return False

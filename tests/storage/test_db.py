@@ -6,9 +6,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
 from sqlmodel import select
 
-from storage.db import DatabaseUrlError, create_engine, normalize_url, session_maker, upgrade_sync
+from storage.db import (
+    DatabaseUrlError,
+    create_engine,
+    normalize_url,
+    session_maker,
+    unavailable,
+    upgrade_sync,
+)
 from storage.models import Person, UTCDateTime, Ward
 from storage.queries import get_or_create_person, next_page_number
 
@@ -161,3 +169,34 @@ async def test_a_command_knows_when_the_schema_needs_an_upgrade(tmp_path: Path) 
         assert not await schema_is_current(engine)  # an older schema
     finally:
         await engine.dispose()
+
+
+async def test_a_full_pool_and_a_full_server_are_the_database_away(database_url: str) -> None:
+    """Both pass: a flood that takes every connection is answered as the database away
+    (a webhook 503, redelivered), never as a failed event with an apology."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+    try:
+        async with engine.connect():
+            with pytest.raises(Exception) as caught:
+                async with engine.connect():
+                    pass
+        assert unavailable(caught.value)
+    finally:
+        await engine.dispose()
+    if not database_url.startswith("postgresql"):
+        return
+    admin = create_engine(database_url)
+    try:
+        async with admin.begin() as connection:  # a role with no connection left: 53300
+            await connection.execute(text("DROP ROLE IF EXISTS sogopy_full"))
+            await connection.execute(text("CREATE ROLE sogopy_full LOGIN CONNECTION LIMIT 0"))
+        full = create_engine(make_url(database_url).set(username="sogopy_full").render_as_string())
+        with pytest.raises(Exception) as caught:
+            async with full.connect():
+                pass
+        await full.dispose()
+        assert unavailable(caught.value), caught.value
+    finally:
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP ROLE IF EXISTS sogopy_full"))
+        await admin.dispose()
