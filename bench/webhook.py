@@ -14,9 +14,10 @@ sogopy run a fresh database.
     python -m bench.webhook --database postgresql://postgres@127.0.0.1/whbench
                             [--people 20] [--presses 1000] [--rounds 3]
 
-Prints the rates (best and median of the rounds), their ratios to the echo bot (target:
-one process >= 0.7), the share of a CPU the bot's processes used while timed, the load
-average, and the 429s and failed deliveries the emulator saw (both should be 0).
+Prints each round's rates, then the best and median of the rounds and their ratios to the
+echo bot, best to best and the median of each round's own (target: one process >= 0.7),
+the share of a CPU the bot's processes used while timed, the load average, and the 429s
+and failed deliveries the emulator saw (both should be 0).
 """
 
 import argparse
@@ -168,12 +169,14 @@ async def press_rate(people: int, presses: int, database: str, processes: int) -
 
 
 def _line(name: str, runs: list[Run], echo: list[Run]) -> str:
+    """Best and median rate; ratios to the echo bot: best to best, and the median of each
+    round's own (the fairer one when the machine's load drifts between rounds)."""
     best, median = max(r.rate for r in runs), statistics.median(r.rate for r in runs)
-    echo_best, echo_median = max(r.rate for r in echo), statistics.median(r.rate for r in echo)
+    in_round = statistics.median(r.rate / e.rate for r, e in zip(runs, echo, strict=True))
     cpu = statistics.median(r.cpu for r in runs)
     return (
-        f"{name:<30} {best:7.1f} {median:7.1f}   {best / echo_best:5.2f} "
-        f"{median / echo_median:6.2f}   {cpu:6.0%}"
+        f"{name:<28} {best:7.1f} {median:7.1f}   {best / max(e.rate for e in echo):5.2f} "
+        f"{in_round:6.2f}   {cpu:6.0%}"
     )
 
 
@@ -196,7 +199,10 @@ async def main() -> None:
         for name, measure in bench.items():
             runs[name].append(await measure())
         loads.append(os.getloadavg()[0])
-        rates = ", ".join(f"{name} {one[-1].rate:.1f}" for name, one in runs.items())
+        echo = next(iter(runs.values()))[-1].rate
+        rates = ", ".join(
+            f"{name} {one[-1].rate:.1f} ({one[-1].rate / echo:.2f})" for name, one in runs.items()
+        )
         print(f"round {number}: {rates}; load {loads[-1]:.1f}", flush=True)
 
     done = args.presses // QUESTIONS * QUESTIONS
@@ -204,13 +210,15 @@ async def main() -> None:
         f"\npeople acting at once: {args.people}; {done} presses or "
         f"{args.presses // args.people * args.people} echoes, {args.rounds} rounds, PostgreSQL"
     )
-    print(f"{'updates/s':<30} {'best':>7} {'median':>7}   {'ratio to echo':>12}   on a CPU")
-    echo = next(iter(runs.values()))
+    print(f"{'updates/s':<28} {'best':>7} {'median':>7}   ratio: best, in round   on a CPU")
+    echoes = next(iter(runs.values()))
     for name, one in runs.items():
-        print(_line(name, one, echo))
-    one_process = max(r.rate for r in runs["sogopy, 1 process"]) / max(r.rate for r in echo)
-    verdict = "met" if one_process >= 0.7 else "not met"
-    print(f"target, one process >= 0.70 x the echo bot (best): {one_process:.2f}, {verdict}")
+        print(_line(name, one, echoes))
+    single = runs["sogopy, 1 process"]
+    best = max(r.rate for r in single) / max(r.rate for r in echoes)
+    in_round = statistics.median(r.rate / e.rate for r, e in zip(single, echoes, strict=True))
+    verdict = "met" if min(best, in_round) >= 0.7 else "not met"
+    print(f"target, one process >= 0.70 x the echo bot: {best:.2f} / {in_round:.2f}, {verdict}")
     each = ", ".join(f"{load:.1f}" for load in loads)
     print(f"load average (1 min), at the start and after each round: {each}")
     every = [run for one in runs.values() for run in one]
