@@ -16,8 +16,8 @@ sogopy run a fresh database.
 
 Prints each round's rates, then the best and median of the rounds and their ratios to the
 echo bot, best to best and the median of each round's own (target: one process >= 0.7),
-the share of a CPU the bot's processes used while timed, the load average, and the 429s
-and failed deliveries the emulator saw (both should be 0).
+the share of a CPU the bot's processes and the emulator used while timed, the load
+average, and the 429s and failed deliveries the emulator saw (both should be 0).
 """
 
 import argparse
@@ -59,6 +59,7 @@ class Run:
 
     rate: float  # updates handled per second
     cpu: float  # seconds on a CPU per second, the bot's processes together
+    emulator_cpu: float  # the same for this process: the emulator and the people
     throttled: int  # 429s the emulator answered
     failed: int  # webhook POSTs not answered 2xx
     calls: Counter[str]  # Bot API calls, by method
@@ -91,13 +92,14 @@ async def _timed(
     emulator.reset_counters()
     failed = emulator.webhook_failures
     cpu = sum(_cpu(process.pid) for process in processes)
-    started = time.perf_counter()
+    started, own = time.perf_counter(), time.process_time()
     await work
-    elapsed = time.perf_counter() - started
+    elapsed, own = time.perf_counter() - started, time.process_time() - own
     busy = sum(_cpu(process.pid) for process in processes) - cpu
     return Run(
         rate=count / elapsed,
         cpu=busy / elapsed,
+        emulator_cpu=own / elapsed,
         throttled=emulator.throttled,
         failed=emulator.webhook_failures - failed,
         calls=Counter(emulator.method_counts),
@@ -173,10 +175,13 @@ def _line(name: str, runs: list[Run], echo: list[Run]) -> str:
     round's own (the fairer one when the machine's load drifts between rounds)."""
     best, median = max(r.rate for r in runs), statistics.median(r.rate for r in runs)
     in_round = statistics.median(r.rate / e.rate for r, e in zip(runs, echo, strict=True))
-    cpu = statistics.median(r.cpu for r in runs)
+    cpu, emulator = (
+        statistics.median(r.cpu for r in runs),
+        statistics.median(r.emulator_cpu for r in runs),
+    )
     return (
         f"{name:<28} {best:7.1f} {median:7.1f}   {best / max(e.rate for e in echo):5.2f} "
-        f"{in_round:6.2f}   {cpu:6.0%}"
+        f"{in_round:6.2f}   {cpu:6.0%} {emulator:6.0%}"
     )
 
 
@@ -210,7 +215,10 @@ async def main() -> None:
         f"\npeople acting at once: {args.people}; {done} presses or "
         f"{args.presses // args.people * args.people} echoes, {args.rounds} rounds, PostgreSQL"
     )
-    print(f"{'updates/s':<28} {'best':>7} {'median':>7}   ratio: best, in round   on a CPU")
+    print(
+        f"{'updates/s':<28} {'best':>7} {'median':>7}   ratio: best, in round"
+        "   on a CPU: bot, emulator"
+    )
     echoes = next(iter(runs.values()))
     for name, one in runs.items():
         print(_line(name, one, echoes))
