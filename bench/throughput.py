@@ -26,11 +26,12 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import make_url, text
 
-from bot.emulator import BotApiEmulator, EmuUser
+from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from storage.db import create_engine, normalize_url, session_maker, upgrade
 from storage.models import Ward
 
@@ -78,24 +79,39 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(process.wait(), 30)
 
 
+async def talk(user: EmuUser, messages: int) -> None:
+    """Send texts one after the other, each when the echo of the one before has come."""
+    for n in range(messages):
+        await user.send_text(f"tin nhắn {n}")
+        await user.next_message(timeout=60)
+
+
+async def open_survey(user: EmuUser, surveys: dict[int, EmuMessage]) -> None:
+    """The citizen opens the desk's survey; its message, to press on, goes to `surveys`."""
+    await user.send_text("/start d_BENCH")
+    await user.next_message(timeout=60)
+    surveys[user.id] = await user.next_message(timeout=60)
+
+
+async def answer_survey(user: EmuUser, survey: EmuMessage) -> None:
+    """Press a level for each question, each once the bot has shown the one before."""
+    for number in range(1, QUESTIONS + 1):
+        await user.press(survey, LEVELS[(user.id + number) % 5])
+        await user.wait_for(
+            lambda m, n=number: m.message_id == survey.message_id and f"Câu {n} — " in m.text,
+            timeout=60,
+        )
+
+
 async def echo_rate(people: int, messages: int) -> float:
     """Updates per second of PTB's echo example (default Application) on the emulator."""
     async with BotApiEmulator(TOKEN, record_calls=False) as emulator:
         env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url}
         process = await _start(emulator, [sys.executable, "-m", "bench.echo_bot"], env)
         per_user = messages // people
-
-        def talk(user: EmuUser) -> Job:
-            async def run() -> None:
-                for n in range(per_user):
-                    await user.send_text(f"tin nhắn {n}")
-                    await user.next_message(timeout=60)
-
-            return run
-
         users = [emulator.user(10_000 + i) for i in range(people)]
         started = time.perf_counter()
-        await _limited(people, [talk(user) for user in users])
+        await _limited(people, [partial(talk, user, per_user) for user in users])
         elapsed = time.perf_counter() - started
         await _stop(process)
     return per_user * people / elapsed
@@ -157,34 +173,11 @@ async def press_rate(
                 command = [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bot", "run"]
             process = await _start(emulator, command, env)
             users = [emulator.user(20_000 + i) for i in range(citizens)]
-            surveys = {}
-
-            def open_survey(user: EmuUser) -> Job:
-                async def run() -> None:
-                    await user.send_text("/start d_BENCH")
-                    await user.next_message(timeout=60)
-                    surveys[user.id] = await user.next_message(timeout=60)
-
-                return run
-
-            def answer(user: EmuUser) -> Job:
-                async def run() -> None:
-                    survey = surveys[user.id]
-                    for number in range(1, QUESTIONS + 1):
-                        await user.press(survey, LEVELS[(user.id + number) % 5])
-                        await user.wait_for(
-                            lambda m, n=number: (
-                                m.message_id == survey.message_id and f"Câu {n} — " in m.text
-                            ),
-                            timeout=60,
-                        )
-
-                return run
-
-            await _limited(people, [open_survey(user) for user in users])
+            surveys: dict[int, EmuMessage] = {}
+            await _limited(people, [partial(open_survey, user, surveys) for user in users])
             emulator.reset_counters()
             started, cpu = time.perf_counter(), _cpu(process.pid)
-            await _limited(people, [answer(user) for user in users])
+            await _limited(people, [partial(answer_survey, u, surveys[u.id]) for u in users])
             elapsed = time.perf_counter() - started
             busy = (_cpu(process.pid) - cpu) / elapsed
             calls = Counter(emulator.method_counts)

@@ -857,6 +857,8 @@ class BotApiEmulator:
     several connections at once (so one chat's updates may arrive out of order), each
     kept and tried again after a growing delay until the bot answers 2xx
     (:attr:`webhook_failures` counts the other answers, :attr:`webhook_posts` every POST).
+    With :attr:`webhook_spread` set to several URLs, each POST goes to the next of them
+    instead of the webhook's URL, as a reverse proxy in front of several processes would.
 
     ``record_calls=False`` (benchmarks) disables the :attr:`calls` log and, unless
     ``history_limit`` says otherwise, keeps only the last 100 bot messages per chat.
@@ -945,6 +947,8 @@ class BotApiEmulator:
         self.webhook_retry = 0.05  # seconds before a failed delivery's first retry (doubling)
         self.webhook_failures = 0
         self.webhook_posts: Counter[int] = Counter()  # update id -> POSTs made
+        self.webhook_spread: list[str] = []  # URLs taking the POSTs in turn (see the class)
+        self._spread_turn = itertools.count()
         self._webhook_tasks: list[asyncio.Task[None]] = []
         self._webhook_session: aiohttp.ClientSession | None = None
 
@@ -1762,6 +1766,13 @@ class BotApiEmulator:
             soonest = wait if soonest is None else min(soonest, wait)
         return soonest
 
+    def _delivery_url(self) -> str:
+        """Where the next POST goes: the webhook's URL, or the next URL of the spread."""
+        assert self.webhook is not None
+        if not self.webhook_spread:
+            return str(self.webhook["url"])
+        return self.webhook_spread[next(self._spread_turn) % len(self.webhook_spread)]
+
     async def _post_updates(self, session: aiohttp.ClientSession) -> None:
         """One webhook connection: POST the next update, keep it until the bot answers 2xx."""
         loop = asyncio.get_running_loop()
@@ -1784,7 +1795,7 @@ class BotApiEmulator:
             headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
             try:
                 async with session.post(
-                    self.webhook["url"], json=entry.update, headers=headers
+                    self._delivery_url(), json=entry.update, headers=headers
                 ) as response:
                     await response.read()
                     delivered = 200 <= response.status < 300

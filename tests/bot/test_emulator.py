@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import telegram
+from aiohttp import web
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
@@ -615,3 +616,31 @@ async def test_full_ptb_application_round_trip(emu: BotApiEmulator) -> None:
         await app.updater.stop()
         await app.stop()
     assert emu.updates_pending == 0
+
+
+async def test_webhook_spread_takes_the_posts_in_turn(emu: BotApiEmulator, bot: telegram.Bot):
+    """Several processes behind one webhook URL: each POST goes to the next of them."""
+    received: dict[str, list[int]] = {"a": [], "b": []}
+
+    async def take(request: web.Request) -> web.Response:
+        received[request.match_info["name"]].append((await request.json())["update_id"])
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/{name}", take)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        emu.webhook_spread = [f"http://127.0.0.1:{port}/a", f"http://127.0.0.1:{port}/b"]
+        await bot.set_webhook("https://gopy.example.vn/telegram/webhook", max_connections=1)
+        user = emu.user(CHAT)
+        for n in range(4):
+            await user.send_text(f"tin {n}")
+        await emu.wait_idle(timeout=5)
+    finally:
+        await runner.cleanup()
+    assert len(received["a"]) == len(received["b"]) == 2
+    assert sorted(received["a"] + received["b"]) == sorted(emu.webhook_posts)
