@@ -200,3 +200,40 @@ async def test_a_full_pool_and_a_full_server_are_the_database_away(database_url:
         async with admin.begin() as connection:
             await connection.execute(text("DROP ROLE IF EXISTS sogopy_full"))
         await admin.dispose()
+
+
+async def test_a_rested_connection_is_pinged_and_a_busy_one_fails_as_away(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection the server dropped (a restart, `pg_terminate_backend`) is
+    replaced unseen when it rested in the pool; in steady use it is not pinged (three
+    round trips each time), so its first statement fails as the database away, and the
+    next one gets a new connection."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection")
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    admin = create_engine(database_url)
+
+    async def drop_the_pooled_connection() -> None:
+        async with engine.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with admin.connect() as connection:
+            await connection.execute(text(f"SELECT pg_terminate_backend({pid})"))
+
+    try:
+        monkeypatch.setattr("storage.db.PING_RESTED", 0.0)  # it rested long enough
+        await drop_the_pooled_connection()
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+
+        monkeypatch.setattr("storage.db.PING_RESTED", 3600.0)  # in steady use
+        await drop_the_pooled_connection()
+        with pytest.raises(Exception) as caught:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        assert unavailable(caught.value), caught.value
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
+        await admin.dispose()
