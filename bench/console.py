@@ -15,10 +15,10 @@ server's, from the request sent to the last byte of the answer. `/health` (a `SE
 
   - the book: newest first, one status (unread, overdue), words without diacritics
     ("den duong"), the screen after page 5,000;
-  - the figures page, `/console/ward/BENCH/figures?period=…` (the last whole month), when
-    the running code has it; until then `/api/v1/figures` for that month by element,
-    procedure, desk and month (each the office's figures with the month before), and the
-    four office calls together in this process, as a page showing them all would make.
+  - the figures page, `/console/ward/BENCH/figures?unit=month&year=…&month=…` (the last
+    whole month: its tables, the month before beside, and the year by month), and its
+    office call (`figures_page`) in this process; beside them `/api/v1/figures` for that
+    month by element, procedure, desk and month (each with the month before).
 
     python -m bench.console [--database postgresql://…/own_db] [--answers 1000000]
                             [--pages 10000] [--requests 40] [--keep FILE.db]
@@ -61,8 +61,8 @@ from bench.report import (
 from bench.throughput import TOKEN, _start, _stop, free_port
 from bot.emulator import BotApiEmulator
 from handlers.survey_library import scan_library
+from office.console_figures import Period, figures_page
 from office.errors import Conflict
-from office.figures import figures, named_period
 from office.keys import create_key
 from office.webusers import add_user, set_password
 from storage.db import create_engine, gather_statistics, normalize_url, session_maker
@@ -351,12 +351,12 @@ async def run(url: str, requests: int, month: str) -> None:
         create_async_engine(normalize_url(url)) if url.startswith("sqlite") else create_engine(url)
     )
     sessions = session_maker(engine)
-    first, last = named_period(month)
+    year, number = month.split("-")
+    picked = Period("month", int(year), int(number))
 
-    async def office_figures() -> None:  # what a page showing every grouping asks
+    async def office_figures() -> None:  # the page's tables, as the page asks them
         async with sessions() as session:
-            for by in ("element", "procedure", "desk", "month"):
-                await figures(session, zone=ZONE, since=first, until=last, ward=WARD, by=by)
+            await figures_page(session, WARD, picked, ZONE)
 
     async with BotApiEmulator(TOKEN, record_calls=False) as emulator:
         env = {
@@ -384,14 +384,14 @@ async def run(url: str, requests: int, month: str) -> None:
                         _get(http, f"{book}?q=đèn+đường&order=oldest"),
                     "book, the screen after page 5,000": _get(http, f"{book}?after=5000"),
                 }  # fmt: skip
-                page = f"{base}/console/ward/{WARD}/figures?period={month}"
+                page = f"{base}/console/ward/{WARD}/figures?{picked.query}"  # the picker's fields
                 async with http.get(page, allow_redirects=False) as probe:
                     has_page = probe.status == 200
                 if has_page:
                     jobs[f"figures page, {month}"] = _get(http, page)
                 for by in ("element", "procedure", "desk", "month"):
                     jobs[f"/api/v1/figures {month} by={by}"] = _get(http, f"{api}&by={by}", bearer)
-                jobs["office figures x4 (in this process)"] = office_figures
+                jobs["office figures_page (in this process)"] = office_figures
                 print(f"load average before: {os.getloadavg()}")
                 spent = await measure(jobs, requests)
                 print(f"load average after:  {os.getloadavg()}")
