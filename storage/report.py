@@ -18,7 +18,17 @@ from sqlalchemy import Date, and_, bindparam, case, cast, func, literal, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import NO_OPINION, Answer, Case, Source, SurveySession, UTCDateTime, Ward
+from storage.models import (
+    NO_OPINION,
+    Answer,
+    AnswerMonth,
+    Case,
+    RollUp,
+    Source,
+    SurveySession,
+    UTCDateTime,
+    Ward,
+)
 
 ELEMENT_ORDER = ("access", "procedure", "officer", "result", "feedback")
 TOO_FEW = 10
@@ -155,7 +165,7 @@ def offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tupl
     return segments
 
 
-def _local_day(column: Any, segments: list[tuple[datetime, int]], dialect: str) -> Any:
+def local_day(column: Any, segments: list[tuple[datetime, int]], dialect: str) -> Any:
     """SQL for the local date of a UTC column: the column shifted by the zone's offset.
 
     Portable between SQLite (naive UTC text, no zones) and PostgreSQL (timestamp without
@@ -315,6 +325,98 @@ async def _response(
     return done, with_answers
 
 
+# what `AnswerMonth` (storage.answer_months) counts each grouping by; a week may span
+# two months, so weeks are always counted from the answers
+_KIND = {
+    "element": "element", "ward": "element", "procedure": "procedure", "desk": "desk",
+    "month": "element", "quarter": "element", "year": "element",
+}  # fmt: skip
+
+
+async def _counted_months(
+    session: AsyncSession, zone: ZoneInfo, since: date, until: date
+) -> tuple[date, date] | None:
+    """The whole local months within `since`..`until` that `AnswerMonth` counts, as [first
+    day of the first, first day after the last); None when there are none."""
+    first = since if since.day == 1 else _next_start(_period_start(since, "month"), "month")
+    end = _period_start(until + timedelta(days=1), "month")
+    if first >= end:
+        return None
+    through = await session.exec(select(RollUp.through).where(RollUp.zone == zone.key))
+    counted = through.first()
+    if counted is None or first >= min(end, counted):
+        return None
+    return first, min(end, counted)
+
+
+async def _month_counts(
+    session: AsyncSession, by: str, months: tuple[date, date], ward_id: int | None
+) -> list[tuple[Any, int, str, int]]:
+    """(key, level, source, answers) of the counted months [first, end), keyed as the
+    answers' GROUP BY rows are for `by`: (ward, element), procedure, desk or month."""
+    kind = _KIND[by]
+    if by in PERIODS:
+        keys: list[Any] = [col(AnswerMonth.month)]
+    elif by in ("element", "ward"):
+        keys = [col(AnswerMonth.ward_id), col(AnswerMonth.code)]
+    else:
+        keys = [col(AnswerMonth.code)]
+    query = (
+        select(*keys, col(AnswerMonth.level), col(AnswerMonth.source),
+               func.sum(col(AnswerMonth.answers)))
+        .where(col(AnswerMonth.kind) == kind, col(AnswerMonth.month) >= months[0],
+               col(AnswerMonth.month) < months[1])
+        .group_by(*keys, col(AnswerMonth.level), col(AnswerMonth.source))
+    )  # fmt: skip
+    if ward_id is not None:
+        query = query.where(col(AnswerMonth.ward_id) == ward_id)
+    rows = []
+    for *key, level, source, answers in await session.exec(query):
+        value: Any = tuple(key) if len(key) > 1 else key[0]
+        if kind == "desk" and value is not None:
+            value = int(value)  # a desk number, kept as text beside procedures
+        rows.append((value, level, source, int(answers)))
+    return rows
+
+
+def _answer_counts(
+    by: str, zone: ZoneInfo, start: datetime, end: datetime, ward_id: int | None, dialect: str
+) -> Any:
+    """The GROUP BY of the answers of [start, end) for `by`: (key..., level, source, count)."""
+    in_scope = [col(Answer.answered_at) >= _instant(start), col(Answer.answered_at) < _instant(end)]
+    if ward_id is not None:
+        in_scope.append(col(Answer.ward_id) == ward_id)
+    level, answer_source, count = col(Answer.level), col(Answer.source), func.count()
+    if by in ("element", "ward"):
+        # by ward even for the elements: ix_answer_report's order, so the count streams
+        keys: list[Any] = [col(Answer.ward_id), col(Answer.element)]
+    elif by == "procedure":
+        keys = [col(Case.procedure)]
+    elif by == "desk":
+        keys = [func.coalesce(col(SurveySession.desk), col(Case.desk))]
+    else:
+        keys = [local_day(col(Answer.answered_at), offset_segments(zone, start, end), dialect)]
+    query = (
+        select(*keys, level, answer_source, count)
+        .where(*in_scope)
+        .group_by(*keys, level, answer_source)
+    )
+    if by == "procedure":
+        query = query.select_from(Answer).outerjoin(Case, col(Answer.case_id) == col(Case.id))
+    elif by == "desk":
+        runs = [col(Answer.session_id) == col(SurveySession.id)]
+        if ward_id is not None:
+            # a run's answers carry its ward: said here, PostgreSQL reads the ward's runs
+            # instead of hashing every run of the city (71 -> 28 ms for a ward's month)
+            runs.append(col(SurveySession.ward_id) == ward_id)
+        query = (
+            query.select_from(Answer)
+            .join(SurveySession, and_(*runs))
+            .outerjoin(Case, col(Answer.case_id) == col(Case.id))
+        )
+    return query
+
+
 async def responses_by_ward(
     session: AsyncSession, *, zone: ZoneInfo, since: date, until: date
 ) -> dict[int, tuple[int, int]]:
@@ -358,6 +460,9 @@ async def build_report(
     `overall` is keyed "all", labelled with the ward's name (or "all" for the city).
     Raises LookupError for an unknown ward, ValueError for a bad grouping, source or period.
 
+    Whole months that `storage.answer_months.roll_up` has counted are summed from
+    `AnswerMonth` (weeks excepted); the other days are counted from the answers.
+
     The response rate counts cases, not survey runs: cases done in the period, and of
     them those with at least one answer from their case survey (whenever answered);
     walk-in answers are counted apart in `walkin_answers`.
@@ -379,41 +484,19 @@ async def build_report(
         raise LookupError(f"no ward with id {ward_id}")
     scope = wards[0] if ward_id is not None else None  # (id, code, name)
 
-    in_scope = [col(Answer.answered_at) >= _instant(start), col(Answer.answered_at) < _instant(end)]
-    if ward_id is not None:
-        in_scope.append(col(Answer.ward_id) == ward_id)
-    level, answer_source, count = col(Answer.level), col(Answer.source), func.count()
-    if by in ("element", "ward"):
-        # by ward even for the elements: ix_answer_report's order, so the count streams
-        keys: list[Any] = [col(Answer.ward_id), col(Answer.element)]
-    elif by == "procedure":
-        keys = [col(Case.procedure)]
-    elif by == "desk":
-        keys = [func.coalesce(col(SurveySession.desk), col(Case.desk))]
-    else:
-        dialect = session.get_bind().dialect.name
-        keys = [_local_day(col(Answer.answered_at), offset_segments(zone, start, end), dialect)]
-    query = (
-        select(*keys, level, answer_source, count)
-        .where(*in_scope)
-        .group_by(*keys, level, answer_source)
-    )
-    if by == "procedure":
-        query = query.select_from(Answer).outerjoin(Case, col(Answer.case_id) == col(Case.id))
-    elif by == "desk":
-        runs = [col(Answer.session_id) == col(SurveySession.id)]
-        if ward_id is not None:
-            # a run's answers carry its ward: said here, PostgreSQL reads the ward's runs
-            # instead of hashing every run of the city (71 -> 28 ms for a ward's month)
-            runs.append(col(SurveySession.ward_id) == ward_id)
-        query = (
-            query.select_from(Answer)
-            .join(SurveySession, and_(*runs))
-            .outerjoin(Case, col(Answer.case_id) == col(Case.id))
-        )
     tally = _Tally(SOURCES[source])
-    for *key, row_level, row_source, row_count in await session.exec(query):
-        tally.add(tuple(key) if len(key) > 1 else key[0], row_level, row_source, row_count)
+    months = await _counted_months(session, zone, since, until) if by in _KIND else None
+    live = [(since, until)]
+    if months is not None:
+        for code, level, row_source, answers in await _month_counts(session, by, months, ward_id):
+            tally.add(code, level, row_source, answers)
+        live = [(since, months[0] - timedelta(days=1)), (months[1], until)]
+    dialect = session.get_bind().dialect.name
+    for first, last in live:
+        if first <= last:
+            query = _answer_counts(by, zone, *utc_bounds(zone, first, last), ward_id, dialect)
+            for *key, row_level, row_source, row_count in await session.exec(query):
+                tally.add(tuple(key) if len(key) > 1 else key[0], row_level, row_source, row_count)
 
     elements: dict[str, list[Cell]] = {}
     if by == "element":
