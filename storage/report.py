@@ -380,40 +380,47 @@ async def _month_counts(
 
 
 def _answer_counts(
-    by: str, zone: ZoneInfo, start: datetime, end: datetime, ward_id: int | None, dialect: str
+    groupings: Sequence[str],
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    ward_id: int | None,
+    dialect: str,
 ) -> Any:
-    """The GROUP BY of the answers of [start, end) for `by`: (key..., level, source, count)."""
+    """The GROUP BY of the answers of [start, end) by the keys of each of `groupings` at
+    once: (keys..., level, source, count), two keys (ward, element) for "element" and
+    "ward", one for the others."""
     in_scope = [col(Answer.answered_at) >= _instant(start), col(Answer.answered_at) < _instant(end)]
     if ward_id is not None:
         in_scope.append(col(Answer.ward_id) == ward_id)
     level, answer_source, count = col(Answer.level), col(Answer.source), func.count()
-    if by in ("element", "ward"):
-        # by ward even for the elements: ix_answer_report's order, so the count streams
-        keys: list[Any] = [col(Answer.ward_id), col(Answer.element)]
-    elif by == "procedure":
-        keys = [col(Case.procedure)]
-    elif by == "desk":
-        keys = [func.coalesce(col(SurveySession.desk), col(Case.desk))]
-    else:
-        keys = [local_day(col(Answer.answered_at), offset_segments(zone, start, end), dialect)]
+    keys: list[Any] = []
+    for by in groupings:
+        if by in ("element", "ward"):
+            # by ward even for the elements: ix_answer_report's order, so the count streams
+            keys += [col(Answer.ward_id), col(Answer.element)]
+        elif by == "procedure":
+            keys.append(col(Case.procedure))
+        elif by == "desk":
+            keys.append(func.coalesce(col(SurveySession.desk), col(Case.desk)))
+        else:
+            segments = offset_segments(zone, start, end)
+            keys.append(local_day(col(Answer.answered_at), segments, dialect))
     query = (
         select(*keys, level, answer_source, count)
         .where(*in_scope)
         .group_by(*keys, level, answer_source)
+        .select_from(Answer)
     )
-    if by == "procedure":
-        query = query.select_from(Answer).outerjoin(Case, col(Answer.case_id) == col(Case.id))
-    elif by == "desk":
+    if "desk" in groupings:
         runs = [col(Answer.session_id) == col(SurveySession.id)]
         if ward_id is not None:
             # a run's answers carry its ward: said here, PostgreSQL reads the ward's runs
             # instead of hashing every run of the city (71 -> 28 ms for a ward's month)
             runs.append(col(SurveySession.ward_id) == ward_id)
-        query = (
-            query.select_from(Answer)
-            .join(SurveySession, and_(*runs))
-            .outerjoin(Case, col(Answer.case_id) == col(Case.id))
-        )
+        query = query.join(SurveySession, and_(*runs))
+    if "desk" in groupings or "procedure" in groupings:
+        query = query.outerjoin(Case, col(Answer.case_id) == col(Case.id))
     return query
 
 
@@ -507,11 +514,20 @@ async def build_reports(
     if any(by in _KIND for by in groupings):
         months = await _counted_months(session, zone, since, until)
     cases_done, cases_answered = await _response(session, *utc_bounds(zone, since, until), ward_id)
+    tallies = {by: _Tally(SOURCES[source]) for by in groupings}
+    # a ward's elements, procedures and desks from one read of its answers; the city's
+    # would multiply its rows by its wards
+    together = [by for by in groupings if by in ("element", "procedure", "desk")]
+    if ward_id is None or len(together) < 2:
+        together = []
+    batches = ([together] if together else []) + [[by] for by in groupings if by not in together]
+    for batch in batches:
+        counted = months if batch[0] in _KIND else None
+        batch_tallies = {by: tallies[by] for by in batch}
+        await _count(session, batch_tallies, zone, since, until, ward_id, counted)
     reports = []
     for by in groupings:
-        tally = _Tally(SOURCES[source])
-        counted = months if by in _KIND else None
-        await _count(session, tally, by, zone, since, until, ward_id, counted)
+        tally = tallies[by]
         rows, elements = _rows(by, tally, wards, element_labels or {}, since, until)
         reports.append(
             Report(
@@ -535,27 +551,52 @@ async def build_reports(
 
 async def _count(
     session: AsyncSession,
-    tally: _Tally,
-    by: str,
+    tallies: dict[str, _Tally],
     zone: ZoneInfo,
     since: date,
     until: date,
     ward_id: int | None,
     months: tuple[date, date] | None,
 ) -> None:
-    """Fill `tally` with the counts of the months counted (`months`) and the answers of the
-    other days."""
+    """Fill each grouping's tally with the counts of the months counted (`months`) and the
+    answers of the other days, the answers read once for every grouping."""
     live = [(since, until)]
     if months is not None:
-        for code, level, row_source, answers in await _month_counts(session, by, months, ward_id):
-            tally.add(code, level, row_source, answers)
+        for by, tally in tallies.items():
+            for code, level, source, answers in await _month_counts(session, by, months, ward_id):
+                tally.add(code, level, source, answers)
         live = [(since, months[0] - timedelta(days=1)), (months[1], until)]
     dialect = session.get_bind().dialect.name
+    if list(tallies) in (["month"], ["quarter"], ["year"]):
+        # a month's answers all have its key: counted month by month, no local day computed
+        # for each answer (half the time of the GROUP BY on SQLite)
+        (tally,) = tallies.values()
+        for first, last in (month for days in live for month in _months_of(*days)):
+            query = _answer_counts([], zone, *utc_bounds(zone, first, last), ward_id, dialect)
+            for level, source, count in await session.exec(query):
+                tally.add(first, level, source, count)
+        return
+    widths = [(tally, 2 if by in ("element", "ward") else 1) for by, tally in tallies.items()]
     for first, last in live:
-        if first <= last:
-            query = _answer_counts(by, zone, *utc_bounds(zone, first, last), ward_id, dialect)
-            for *key, row_level, row_source, row_count in await session.exec(query):
-                tally.add(tuple(key) if len(key) > 1 else key[0], row_level, row_source, row_count)
+        if first > last:
+            continue
+        bounds = utc_bounds(zone, first, last)
+        query = _answer_counts(list(tallies), zone, *bounds, ward_id, dialect)
+        for *keys, level, source, count in await session.exec(query):
+            for tally, width in widths:
+                key = tuple(keys[:width]) if width > 1 else keys[0]
+                tally.add(key, level, source, count)
+                keys = keys[width:]
+
+
+def _months_of(first: date, last: date) -> list[tuple[date, date]]:
+    """The days `first`..`last` cut at the start of each month; none if `last` < `first`."""
+    parts = []
+    while first <= last:
+        month_end = _next_start(_period_start(first, "month"), "month") - timedelta(days=1)
+        parts.append((first, min(last, month_end)))
+        first = month_end + timedelta(days=1)
+    return parts
 
 
 def _rows(

@@ -16,7 +16,7 @@ from handlers.context import Context
 from storage.answer_months import roll_up
 from storage.db import create_engine, session_maker
 from storage.models import AnswerMonth, RollUp, Ward
-from storage.report import GROUPINGS, Report, build_report
+from storage.report import GROUPINGS, Report, build_report, build_reports
 from tests.conftest import Clock
 from tests.storage.test_report import HANOI, PARIS, City, at
 
@@ -136,3 +136,22 @@ async def test_the_bot_counts_each_month_once_it_has_ended(ctx: Context, clock: 
     assert await count_months(dispatcher) == 1  # November
     async with ctx.db() as session:
         assert (await session.exec(select(RollUp.through))).one() == date(2026, 12, 1)
+
+
+async def test_groupings_counted_together_are_each_the_same(city: City) -> None:
+    """A ward's elements, procedures and desks read from one pass over its answers."""
+    ward = await _busy_ward(city)
+    groupings = ("element", "procedure", "desk", "month")
+    for counted in (False, True):
+        if counted:
+            await roll_up(city.session, zone=HANOI, now=NOW)
+        for first, last in PERIODS:
+            together = await build_reports(
+                city.session, zone=HANOI, since=first, until=last, ward_id=ward.id,
+                groupings=groupings, source="all",
+            )  # fmt: skip
+            assert together == [
+                await build_report(city.session, zone=HANOI, since=first, until=last,
+                                   ward_id=ward.id, by=by, source="all")
+                for by in groupings
+            ]  # fmt: skip
