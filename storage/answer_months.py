@@ -59,10 +59,12 @@ def _counts(kind: str, month: Any, start: datetime | None, end: datetime) -> Any
 
 async def roll_up(session: AsyncSession, *, zone: ZoneInfo, now: datetime) -> int:
     """Count the months of `zone` that ended (`SETTLED` ago) since the last roll-up; how
-    many months are newly counted. Counted from scratch for a zone not counted yet.
+    many months are newly counted. A zone not counted yet is counted from scratch, and
+    the months of any other zone are dropped (the bot has one zone).
 
-    Two processes rolling up at once: the second finds `through` moved (or the row
-    there) and counts nothing.
+    Two processes rolling up at once: the second finds `through` moved and counts
+    nothing, or, on the first run, fails to add the `RollUp` row (its transaction is
+    rolled back, as any failed job's).
     """
     through = (now - SETTLED).astimezone(zone).date().replace(day=1)
     kept = (await session.exec(select(RollUp))).all()
