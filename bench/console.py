@@ -15,10 +15,14 @@ server's, from the request sent to the last byte of the answer. `/health` (a `SE
 
   - the book: newest first, one status (unread, overdue), words without diacritics
     ("den duong"), the screen after page 5,000;
-  - the figures page, `/console/ward/BENCH/figures?period=…` (the last whole month), when
-    the running code has it; until then `/api/v1/figures` for that month by element,
-    procedure, desk and month (each the office's figures with the month before), and the
-    four office calls together in this process, as a page showing them all would make.
+  - the figures page, `/console/ward/BENCH/figures?unit=month&year=…&month=…` (the last
+    whole month: its tables, the month before beside, and the year by month), and its
+    office call (`figures_page`) in this process; beside them `/api/v1/figures` for that
+    month by element, procedure, desk and month (each with the month before); then, the
+    server stopped, that office call as on the month's last day, its month not counted.
+
+The months that have ended are counted first (`storage.answer_months.roll_up`), as the
+running bot's job does on its first run.
 
     python -m bench.console [--database postgresql://…/own_db] [--answers 1000000]
                             [--pages 10000] [--requests 40] [--keep FILE.db]
@@ -45,7 +49,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import col
 
 from bench.api import _ready
 from bench.report import (
@@ -61,11 +67,13 @@ from bench.report import (
 from bench.throughput import TOKEN, _start, _stop, free_port
 from bot.emulator import BotApiEmulator
 from handlers.survey_library import scan_library
+from office.console_figures import Period, figures_page
 from office.errors import Conflict
-from office.figures import figures, named_period
 from office.keys import create_key
 from office.webusers import add_user, set_password
+from storage.answer_months import roll_up
 from storage.db import create_engine, gather_statistics, normalize_url, session_maker
+from storage.models import AnswerMonth, RollUp
 from storage.report import ELEMENT_ORDER
 from storage.text import fold
 
@@ -297,6 +305,17 @@ async def log_in(http: aiohttp.ClientSession, base: str) -> None:
         assert answer.status == 303, await answer.text()
 
 
+async def count_past_months(url: str) -> None:
+    """The months that have ended, counted as the running bot's job does on its first run."""
+    engine = create_engine(url)
+    started = time.perf_counter()
+    async with session_maker(engine)() as session:
+        months = await roll_up(session, zone=ZONE, now=datetime.now(UTC))
+        await session.commit()
+    print(f"{months} months counted in {time.perf_counter() - started:.1f} s")
+    await engine.dispose()
+
+
 async def gather(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as connection:
@@ -351,12 +370,12 @@ async def run(url: str, requests: int, month: str) -> None:
         create_async_engine(normalize_url(url)) if url.startswith("sqlite") else create_engine(url)
     )
     sessions = session_maker(engine)
-    first, last = named_period(month)
+    year, number = month.split("-")
+    picked = Period("month", int(year), int(number))
 
-    async def office_figures() -> None:  # what a page showing every grouping asks
+    async def office_figures() -> None:  # the page's tables, as the page asks them
         async with sessions() as session:
-            for by in ("element", "procedure", "desk", "month"):
-                await figures(session, zone=ZONE, since=first, until=last, ward=WARD, by=by)
+            await figures_page(session, WARD, picked, ZONE)
 
     async with BotApiEmulator(TOKEN, record_calls=False) as emulator:
         env = {
@@ -384,14 +403,14 @@ async def run(url: str, requests: int, month: str) -> None:
                         _get(http, f"{book}?q=đèn+đường&order=oldest"),
                     "book, the screen after page 5,000": _get(http, f"{book}?after=5000"),
                 }  # fmt: skip
-                page = f"{base}/console/ward/{WARD}/figures?period={month}"
+                page = f"{base}/console/ward/{WARD}/figures?{picked.query}"  # the picker's fields
                 async with http.get(page, allow_redirects=False) as probe:
                     has_page = probe.status == 200
                 if has_page:
                     jobs[f"figures page, {month}"] = _get(http, page)
                 for by in ("element", "procedure", "desk", "month"):
                     jobs[f"/api/v1/figures {month} by={by}"] = _get(http, f"{api}&by={by}", bearer)
-                jobs["office figures x4 (in this process)"] = office_figures
+                jobs["office figures_page (in this process)"] = office_figures
                 print(f"load average before: {os.getloadavg()}")
                 spent = await measure(jobs, requests)
                 print(f"load average after:  {os.getloadavg()}")
@@ -400,7 +419,34 @@ async def run(url: str, requests: int, month: str) -> None:
         finally:
             await _stop(process)
             await engine.dispose()
+    spent["office figures_page, its month not counted"] = await month_not_counted(
+        url, picked, requests
+    )
     _print(spent)
+
+
+async def month_not_counted(url: str, picked: Period, requests: int) -> list[float]:
+    """The page's office call on its month's last day, when the month is not counted yet
+    and its answers are all counted from `answer` (the server stopped, so that its job
+    does not count the month again); ms."""
+    first = picked.days[0]
+    engine = create_engine(url)
+    async with session_maker(engine)() as session:
+        await session.exec(delete(AnswerMonth).where(col(AnswerMonth.month) >= first))  # type: ignore[call-overload]
+        await session.exec(update(RollUp).values(through=first))  # type: ignore[call-overload]
+        await session.commit()
+    await engine.dispose()
+    reader = (
+        create_async_engine(normalize_url(url)) if url.startswith("sqlite") else create_engine(url)
+    )
+
+    async def office_figures() -> None:
+        async with session_maker(reader)() as session:
+            await figures_page(session, WARD, picked, ZONE)
+
+    spent = await measure({"page": office_figures}, requests)
+    await reader.dispose()
+    return spent["page"]
 
 
 async def main() -> None:
@@ -431,8 +477,10 @@ async def main() -> None:
                 await load_postgres(args.database, tables(data))
             else:
                 await asyncio.to_thread(load_sqlite, path, tables(data))
-                await gather(url)  # the statistics the running bot gathers once a day
             print(f"loaded in {time.perf_counter() - started:.1f} s")
+            await count_past_months(url)
+            if not args.database:
+                await gather(url)  # the statistics the running bot gathers once a day
         if not args.database:
             print(f"SQLite file: {path.stat().st_size / 2**20:.0f} MiB")
         await run(url, args.requests, month)

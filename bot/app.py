@@ -21,6 +21,7 @@ from bot.dispatch import Dispatcher
 from bot.election import Election
 from bot.jobs import (
     book_schedule,
+    count_months,
     forget_handled,
     prompt_done_cases,
     redraw_notices,
@@ -116,6 +117,7 @@ class Jobs:
             (sync_menus, OUTBOX_SECONDS),  # issue 11: leaders' and admins' command menus
             (forget_handled, SCHEDULE_SECONDS),
             (statistics, SCHEDULE_SECONDS),  # issue 13: the planner's statistics, once a day
+            (count_months, SCHEDULE_SECONDS),  # issue 13: the figures of months that ended
         ]
         if broadcasts is not None:
             jobs.append((broadcasts.send_broadcasts, OUTBOX_SECONDS))

@@ -14,6 +14,7 @@ from handlers import leaders, reminders
 from handlers.events import Address, Response
 from handlers.router import case_prompt, mark_prompted
 from office import audit, privacy
+from storage.answer_months import roll_up
 from storage.db import gather_statistics
 from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
 from storage.queries import due_case_prompts, forget_seen
@@ -198,6 +199,18 @@ async def statistics(dispatcher: Dispatcher) -> int:
         session.add(JobRun(job="statistics", key="all", day=day, done_at=ctx.clock()))
         await session.commit()
     return 1
+
+
+async def count_months(dispatcher: Dispatcher) -> int:
+    """Count each local month into `AnswerMonth` once it has ended, for the figures: the
+    months already counted cost one read of `rollup`; the first run counts them all."""
+    ctx = dispatcher.ctx
+    async with ctx.db() as session:
+        months = await roll_up(session, zone=ctx.timezone, now=ctx.clock())
+        await session.commit()
+    if months:
+        log.info("figures: %d months counted", months)
+    return months
 
 
 async def redraw_notices(dispatcher: Dispatcher) -> int:

@@ -28,7 +28,7 @@ from office.exports import (
     scope_of,
     write_xlsx,
 )
-from office.figures import figures, named_period
+from office.figures import figures, figures_grouped, named_period
 from office.webusers import Role, UserView
 from storage.report import PERIODS, Cell, Report
 
@@ -166,8 +166,18 @@ async def figures_table(
 async def figures_page(
     session: AsyncSession, ward: str, period: Period, zone: ZoneInfo
 ) -> list[FiguresTable]:
-    """Every table of the page, in TABLES' order."""
-    return [await figures_table(session, ward, period, zone, by) for by in TABLES]
+    """Every table of the page, in TABLES' order; the tables of the same days are counted
+    together (`figures_grouped`)."""
+    by_days: dict[tuple[date, date], list[str]] = {}
+    for by in TABLES:
+        by_days.setdefault(table_days(period, by), []).append(by)
+    reports: dict[str, Report] = {}
+    for (first, last), groupings in by_days.items():
+        grouped = await figures_grouped(
+            session, zone=zone, since=first, until=last, ward=ward, groupings=groupings
+        )
+        reports.update(zip(groupings, grouped, strict=True))
+    return [FiguresTable(by, reports[by], _lines(reports[by])) for by in TABLES]
 
 
 def chart_title(report: Report) -> str:

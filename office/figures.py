@@ -1,6 +1,7 @@
 """Satisfaction figures: the period's rules and the report, as the CLI and the API give it."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from handlers.catalogue import ELEMENTS, element_label, office_text
 from office.errors import Invalid
 from office.exports import cell_dict
 from office.wards import get_ward
-from storage.report import GROUPINGS, NO_DESK, SOURCES, Cell, Report, build_report
+from storage.report import GROUPINGS, NO_DESK, SOURCES, Cell, Report, build_reports
 
 DEFAULT_DAYS = 30  # a report's period when none is given
 DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -156,25 +157,46 @@ async def figures(
 ) -> Report:
     """Satisfaction per ward and SIPAS element for the period, of one ward or all, in
     Vietnamese, with the same figures over the period before (`previous_span`) beside."""
-    check_grouping(by)
+    (report,) = await figures_grouped(
+        session, zone=zone, since=since, until=until, ward=ward, groupings=(by,), source=source
+    )
+    return report
+
+
+async def figures_grouped(
+    session: AsyncSession,
+    *,
+    zone: ZoneInfo,
+    since: date,
+    until: date,
+    ward: str | None = None,
+    groupings: Sequence[str] = ("element",),
+    source: str = "visit",
+) -> list[Report]:
+    """`figures` grouped each of these ways, over the same days, counted together
+    (`build_reports`): what a page of several tables asks."""
+    for by in groupings:
+        check_grouping(by)
     check_source(source)
     found = await get_ward(session, ward) if ward else None
     labels = {code: element_label("vi", code) for code in ELEMENTS}
-    reports = [
-        await build_report(
+    current, previous = [
+        await build_reports(
             session,
             zone=zone,
             since=first,
             until=last,
             ward_id=found.id if found else None,
-            by=by,
+            groupings=groupings,
             element_labels=labels,
             source=source,
         )
         for first, last in ((since, until), previous_span(since, until))
     ]
-    current, previous = (labelled(report) for report in reports)
-    return replace(current, previous=previous)
+    return [
+        replace(labelled(report), previous=labelled(before))
+        for report, before in zip(current, previous, strict=True)
+    ]
 
 
 def _row_label(by: str, cell: Cell, language: str) -> str:

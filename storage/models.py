@@ -5,7 +5,7 @@ only when a person reads them. Answers keep the raw five-level value and stable
 question codes so that any index can be recomputed and labels may change.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -229,6 +229,35 @@ class Answer(SQLModel, table=True):
     element: str = Field(max_length=32)
     level: int
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class AnswerMonth(SQLModel, table=True):
+    """How many answers a ward had in a whole local month that has ended, per element,
+    procedure or desk, level and source: derived from `answer` (`storage.answer_months`),
+    never written otherwise, so a year of figures sums a few hundred rows per month
+    instead of recounting every answer. `RollUp` says which months are counted."""
+
+    __table_args__ = (
+        Index("ix_answermonth_ward", "ward_id", "kind", "month", "code", "level", "source"),
+        Index("ix_answermonth_city", "kind", "month", "ward_id", "code", "level", "source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    month: date  # its first local day
+    kind: str = Field(max_length=16)  # "element", "procedure" or "desk": what `code` names
+    code: str | None = Field(default=None, max_length=500)  # None: no case, or no desk known
+    level: int
+    source: str = Field(max_length=16)
+    answers: int
+
+
+class RollUp(SQLModel, table=True):
+    """The months `AnswerMonth` counts: every local month of `zone` before `through`."""
+
+    zone: str = Field(primary_key=True, max_length=64)
+    through: date  # the first day of the first month not counted
+    done_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
 class Draft(SQLModel, table=True):
