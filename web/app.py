@@ -46,7 +46,7 @@ def create_app(state: HttpState) -> FastAPI:
         redoc_url=None,
     )
     app.state.http = state
-    errors.install(app)
+    errors.install(app, console.error_page)
     app.include_router(api.router)
     app.include_router(console.router)
     app.include_router(console_answer.router)

@@ -178,6 +178,17 @@ def logged_in(state: HttpState, user: UserView) -> RedirectResponse:
     return response
 
 
+def error_page(
+    request: Request, status: int, heading: str, error: str | None, headers: dict[str, str] | None
+) -> HTMLResponse:
+    """The page `web.errors` answers with under `/console`: a person reads it, not a program."""
+    response = page(
+        request, request.app.state.http, "message.html", status=status, heading=heading, error=error
+    )
+    response.headers.update(headers or {})
+    return response
+
+
 def not_found(request: Request, state: HttpState) -> HTMLResponse:
     heading = office_text("web_not_found")
     return page(request, state, "message.html", status=404, heading=heading)
