@@ -4,12 +4,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.catalogue import office_text
 from office.keys import KeyView, authenticate
+from storage.models import MAX_INTEGER
 from web.errors import Unauthorized
 from web.state import HttpState
 
@@ -31,6 +32,11 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+# An id or a page number in a path or a query: beyond the column's range it names no
+# row, and PostgreSQL (SQLite too, past 64 bits) would refuse the query: a 500.
+RowNumber = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+RowQuery = Annotated[int | None, Query(ge=1, le=MAX_INTEGER)]
 
 _bearer = HTTPBearer(
     auto_error=False,
