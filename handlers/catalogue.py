@@ -946,6 +946,10 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Giá trị không hợp lệ ở trường '{field}': {reason}",
         "Invalid value in field '{field}': {reason}",
     ),
+    "not_storable": (
+        "Giá trị ở trường '{field}' chứa ký tự không lưu được (NUL hoặc mã UTF-8 hỏng)",
+        "The value of field '{field}' holds a character no database stores (NUL, broken UTF-8)",
+    ),
     "too_large": (
         "Dữ liệu gửi lên quá lớn (tối đa {limit} byte)",
         "The request body is too large (at most {limit} bytes)",

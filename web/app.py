@@ -4,7 +4,7 @@ import hmac
 import json
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
@@ -19,7 +19,7 @@ from web import (
     console_figures,
     errors,
 )
-from web.deps import StateDep
+from web.deps import StateDep, storable_text
 from web.schemas import HealthOut
 from web.state import HttpState
 
@@ -47,12 +47,13 @@ def create_app(state: HttpState) -> FastAPI:
     )
     app.state.http = state
     errors.install(app, console.error_page)
-    app.include_router(api.router)
-    app.include_router(console.router)
-    app.include_router(console_answer.router)
-    app.include_router(console_archive.router)  # the month's archive PDF
-    app.include_router(console_admin.router)
-    app.include_router(console_figures.router)
+    checked = [Depends(storable_text)]  # what people type: never a NUL into PostgreSQL
+    app.include_router(api.router, dependencies=checked)
+    app.include_router(console.router, dependencies=checked)
+    app.include_router(console_answer.router, dependencies=checked)
+    app.include_router(console_archive.router, dependencies=checked)  # the month's archive PDF
+    app.include_router(console_admin.router, dependencies=checked)
+    app.include_router(console_figures.router, dependencies=checked)
     app.add_api_route(
         "/health",
         health,
