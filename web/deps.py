@@ -42,7 +42,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 RowNumber = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 RowQuery = Annotated[int | None, Query(ge=1, le=MAX_INTEGER)]
 
-FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _strings(value: object, field: str) -> Iterator[tuple[str, str]]:
@@ -65,7 +65,7 @@ async def storable_text(request: Request) -> None:
     given: list[tuple[str, str]] = [*request.path_params.items()]
     given += request.query_params.multi_items()
     kind = request.headers.get("content-type", "")
-    if kind.startswith(FORMS):
+    if kind.startswith(_FORMS):
         form = await request.form()  # read once: FastAPI has parsed it already
         given += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     elif kind.startswith("application/json"):
@@ -75,7 +75,8 @@ async def storable_text(request: Request) -> None:
             pass  # FastAPI names the body as not JSON
     for field, value in given:
         if storable(value) != value:
-            raise Invalid("not_storable", office_text("not_storable", field=field), field)
+            named = field or "body"  # a JSON body that is a bare string or list
+            raise Invalid("not_storable", office_text("not_storable", field=named), named)
 
 
 _bearer = HTTPBearer(
