@@ -5,7 +5,7 @@ import json
 import logging
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from bot import metrics, telegram, zalo
@@ -62,6 +62,7 @@ def create_app(state: HttpState) -> FastAPI:
         responses={503: {"model": HealthOut}},
         tags=["health"],
     )
+    app.add_api_route("/", to_console, methods=["GET"], include_in_schema=False)
     app.add_api_route("/metrics", prometheus, methods=["GET"], include_in_schema=False)
     app.add_api_route(zalo.WEBHOOK_PATH, zalo_webhook, methods=["POST"], include_in_schema=False)
     app.add_api_route(
@@ -81,6 +82,12 @@ async def health(state: StateDep) -> JSONResponse:
             log.warning("health: the database does not answer", exc_info=True)
             ok = False
     return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+
+async def to_console() -> RedirectResponse:
+    """`GET /`: the console, as CONTRACT.md promises (a person typing the bare address got
+    the API's JSON 404)."""
+    return RedirectResponse("/console", status_code=303)
 
 
 async def prometheus(state: StateDep) -> Response:

@@ -312,7 +312,8 @@ async def test_the_api_keeps_its_json_errors_naming_the_field(
     client: httpx.AsyncClient, keys: Keys
 ) -> None:
     """A NUL in a case (a 500 on PostgreSQL before) is refused as the API refuses any bad
-    field; a console address the app lacks is a page, an API one stays JSON."""
+    field; a console address the app lacks is a page, an API one stays JSON; `/` leads
+    to the console."""
     case = {"ward": "NGHIA-TAN", "code": "HS-1", "procedure": "Khai\x00 sinh"}
     refused = await client.post("/api/v1/cases", json=case, headers=bearer(keys.ward))
     assert refused.status_code == 422
@@ -322,6 +323,8 @@ async def test_the_api_keeps_its_json_errors_naming_the_field(
     assert path.status_code == 422 and path.json()["error"]["field"] == "code"
     lost = await client.get("/api/v1/nowhere", headers=bearer(keys.ward))
     assert lost.status_code == 404 and lost.json()["error"]["code"] == "not_found"
+    root = await client.get("/")
+    assert root.status_code == 303 and root.headers["location"] == "/console"
     page = await client.get("/console/nowhere")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "Không tìm thấy" in page.text
