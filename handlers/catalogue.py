@@ -946,6 +946,10 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Giá trị không hợp lệ ở trường '{field}': {reason}",
         "Invalid value in field '{field}': {reason}",
     ),
+    "not_storable": (
+        "Giá trị ở trường '{field}' chứa ký tự không lưu được (NUL hoặc mã UTF-8 hỏng)",
+        "The value of field '{field}' holds a character no database stores (NUL, broken UTF-8)",
+    ),
     "too_large": (
         "Dữ liệu gửi lên quá lớn (tối đa {limit} byte)",
         "The request body is too large (at most {limit} bytes)",
@@ -1821,6 +1825,16 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "web_ward": ("Phường/xã: {ward}", "Ward: {ward}"),
     "web_forbidden": ("Không được phép", "Forbidden"),
     "web_not_found": ("Không tìm thấy", "Not found"),
+    "web_bad_input": ("Dữ liệu gửi lên không hợp lệ", "The data sent is not valid"),
+    "web_bad_field": (
+        "Giá trị ở trường «{field}» không hợp lệ: xin kiểm tra lại",
+        "The value of field «{field}» is not valid: please check it",
+    ),
+    "web_bad_body": (
+        "Không đọc được dữ liệu của biểu mẫu: xin mở lại trang và gửi lại",
+        "The form's data cannot be read: please open the page again and resend",
+    ),
+    "web_error": ("Có lỗi xảy ra", "Something went wrong"),
     "web_home": ("← Trang đầu", "← Home"),
     "web_ward_cases": ("Hồ sơ một cửa của phường/xã", "The ward's one-stop cases"),
     "web_new_case": ("Đăng ký hồ sơ", "Register a case"),

@@ -14,6 +14,8 @@ from sqlmodel import Column, Field, SQLModel, Text
 
 from storage.text import fold
 
+MAX_INTEGER = 2**31 - 1  # PostgreSQL's INTEGER, the type of every id and page number
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in Python, naive UTC in the database (SQLite has no zones)."""

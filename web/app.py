@@ -4,8 +4,8 @@ import hmac
 import json
 import logging
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from bot import metrics, telegram, zalo
@@ -19,7 +19,7 @@ from web import (
     console_figures,
     errors,
 )
-from web.deps import StateDep
+from web.deps import StateDep, storable_text
 from web.schemas import HealthOut
 from web.state import HttpState
 
@@ -46,13 +46,14 @@ def create_app(state: HttpState) -> FastAPI:
         redoc_url=None,
     )
     app.state.http = state
-    errors.install(app)
-    app.include_router(api.router)
-    app.include_router(console.router)
-    app.include_router(console_answer.router)
-    app.include_router(console_archive.router)  # the month's archive PDF
-    app.include_router(console_admin.router)
-    app.include_router(console_figures.router)
+    errors.install(app, console.error_page)
+    checked = [Depends(storable_text)]  # what people type: never a NUL into PostgreSQL
+    app.include_router(api.router, dependencies=checked)
+    app.include_router(console.router, dependencies=checked)
+    app.include_router(console_answer.router, dependencies=checked)
+    app.include_router(console_archive.router, dependencies=checked)  # the month's archive PDF
+    app.include_router(console_admin.router, dependencies=checked)
+    app.include_router(console_figures.router, dependencies=checked)
     app.add_api_route(
         "/health",
         health,
@@ -61,6 +62,7 @@ def create_app(state: HttpState) -> FastAPI:
         responses={503: {"model": HealthOut}},
         tags=["health"],
     )
+    app.add_api_route("/", to_console, methods=["GET"], include_in_schema=False)
     app.add_api_route("/metrics", prometheus, methods=["GET"], include_in_schema=False)
     app.add_api_route(zalo.WEBHOOK_PATH, zalo_webhook, methods=["POST"], include_in_schema=False)
     app.add_api_route(
@@ -80,6 +82,12 @@ async def health(state: StateDep) -> JSONResponse:
             log.warning("health: the database does not answer", exc_info=True)
             ok = False
     return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+
+async def to_console() -> RedirectResponse:
+    """`GET /`: the console, as CONTRACT.md promises (a person typing the bare address got
+    the API's JSON 404)."""
+    return RedirectResponse("/console", status_code=303)
 
 
 async def prometheus(state: StateDep) -> Response:

@@ -44,7 +44,7 @@ from office.webusers import (
     set_password,
     use_login_link,
 )
-from web.deps import SessionDep, StateDep, pdf_response
+from web.deps import RowNumber, RowQuery, SessionDep, StateDep, pdf_response
 from web.state import HttpState
 
 SESSION_COOKIE = "sogopy_session"
@@ -175,6 +175,17 @@ def logged_in(state: HttpState, user: UserView) -> RedirectResponse:
     response = RedirectResponse("/console", status_code=303)
     cookie = _signer(state, "session").dumps([user.id, user.generation])
     _cookie(response, state, SESSION_COOKIE, cookie, SESSION_AGE)
+    return response
+
+
+def error_page(
+    request: Request, status: int, heading: str, error: str | None, headers: dict[str, str] | None
+) -> HTMLResponse:
+    """The page `web.errors` answers with under `/console`: a person reads it, not a program."""
+    response = page(
+        request, request.app.state.http, "message.html", status=status, heading=heading, error=error
+    )
+    response.headers.update(headers or {})
     return response
 
 
@@ -362,7 +373,7 @@ async def ward_register(
         return refused(request, state, user)
     form = {"code": code, "procedure": procedure, "desk": desk}
     try:
-        if desk.strip() and not desk.strip().isdigit():
+        if desk.strip() and not desk.strip().isdecimal():  # isdigit() takes "²", int() not
             raise Invalid("bad_desk", office_text("web_bad_desk"), "desk")
         case, _ = await register_case(
             session,
@@ -500,8 +511,8 @@ async def ward_book_page(
     status: str = "",
     q: str = "",
     order: str = "newest",
-    after: int | None = None,
-    before: int | None = None,
+    after: RowQuery = None,
+    before: RowQuery = None,
 ) -> Response:
     """The book: filtered by status and text, newest or oldest first, a screen at a time
     (`after`/`before` a page number); «Ẩn danh» unless signed."""
@@ -544,7 +555,7 @@ async def ward_book_page(
 async def ward_book_seen(
     request: Request,
     ward: str,
-    page_no: int,
+    page_no: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",

@@ -50,7 +50,7 @@ from office.webusers import UserView, check_admin
 from storage.broadcasts import PAUSABLE
 from storage.models import BroadcastStatus, RecipientStatus
 from web.console import csrf_ok, current_user, not_found, page, refused, to_login
-from web.deps import SessionDep, StateDep
+from web.deps import RowNumber, SessionDep, StateDep
 from web.state import HttpState
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -235,7 +235,7 @@ async def ward_invite(
         return code
     form = {"name": name, "title": title, "days": days}
     try:
-        if not days.strip().isdigit():
+        if not days.strip().isdecimal():  # isdigit() takes "²", int() does not
             raise Invalid("bad_days", office_text("web_bad_days"), "days")
         invite = await invite_leader(
             session, code, int(days), state.clock(), name=name.strip() or None,
@@ -256,7 +256,7 @@ async def ward_invite(
 async def ward_invite_revoke(
     request: Request,
     ward: str,
-    invite_id: int,
+    invite_id: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",
@@ -281,7 +281,7 @@ async def ward_invite_revoke(
 
 @router.get("/admin/wards/{ward}/leaders/{leader_id}/remove")
 async def leader_remove_confirm(
-    request: Request, ward: str, leader_id: int, state: StateDep, session: SessionDep
+    request: Request, ward: str, leader_id: RowNumber, state: StateDep, session: SessionDep
 ) -> Response:
     """Ask first: removing a leader ends their access at once."""
     found = await admin_user(request, state, session)
@@ -310,7 +310,7 @@ async def leader_remove_confirm(
 async def leader_remove(
     request: Request,
     ward: str,
-    leader_id: int,
+    leader_id: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",
@@ -398,7 +398,7 @@ async def key_create(
 
 @router.get("/admin/keys/{key_id}/revoke")
 async def key_revoke_confirm(
-    request: Request, key_id: int, state: StateDep, session: SessionDep
+    request: Request, key_id: RowNumber, state: StateDep, session: SessionDep
 ) -> Response:
     """Ask first: the one-stop software using the key is refused from then on."""
     found = await admin_user(request, state, session)
@@ -424,7 +424,7 @@ async def key_revoke_confirm(
 @router.post("/admin/keys/{key_id}/revoke")
 async def key_revoke(
     request: Request,
-    key_id: int,
+    key_id: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",
@@ -584,7 +584,7 @@ DONE_NOTES = ("paused", "resumed", "cancelled")  # after a POST: what the page s
 
 @router.get("/admin/broadcasts/{broadcast_id}")
 async def broadcast(
-    request: Request, broadcast_id: int, state: StateDep, session: SessionDep, done: str = ""
+    request: Request, broadcast_id: RowNumber, state: StateDep, session: SessionDep, done: str = ""
 ) -> Response:
     """One broadcast: its numbers (kept fresh by a small script), pause, resume, cancel."""
     found = await admin_user(request, state, session)
@@ -599,7 +599,7 @@ async def broadcast(
 
 @router.get("/admin/broadcasts/{broadcast_id}/progress")
 async def broadcast_progress(
-    request: Request, broadcast_id: int, state: StateDep, session: SessionDep
+    request: Request, broadcast_id: RowNumber, state: StateDep, session: SessionDep
 ) -> Response:
     """The numbers as JSON, for the page's script; 401/403/404 as JSON too."""
     user = await current_user(request, state, session)
@@ -644,7 +644,7 @@ async def _control(
 @router.post("/admin/broadcasts/{broadcast_id}/pause")
 async def broadcast_pause(
     request: Request,
-    broadcast_id: int,
+    broadcast_id: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",
@@ -655,7 +655,7 @@ async def broadcast_pause(
 @router.post("/admin/broadcasts/{broadcast_id}/resume")
 async def broadcast_resume(
     request: Request,
-    broadcast_id: int,
+    broadcast_id: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",
@@ -665,7 +665,7 @@ async def broadcast_resume(
 
 @router.get("/admin/broadcasts/{broadcast_id}/cancel")
 async def broadcast_cancel_confirm(
-    request: Request, broadcast_id: int, state: StateDep, session: SessionDep
+    request: Request, broadcast_id: RowNumber, state: StateDep, session: SessionDep
 ) -> Response:
     """Ask first: a cancelled broadcast cannot be taken up again."""
     found = await admin_user(request, state, session)
@@ -694,7 +694,7 @@ async def broadcast_cancel_confirm(
 @router.post("/admin/broadcasts/{broadcast_id}/cancel")
 async def broadcast_cancel(
     request: Request,
-    broadcast_id: int,
+    broadcast_id: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",

@@ -27,7 +27,7 @@ from office.answers import (
 from office.errors import OfficeError
 from office.webusers import UserView
 from web.console import csrf_ok, not_found, page, refused, ward_user
-from web.deps import SessionDep, StateDep
+from web.deps import RowNumber, SessionDep, StateDep
 from web.state import HttpState
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -66,7 +66,7 @@ def _form(
 
 @router.get("/ward/{ward}/book/{page_no}/answer")
 async def answer_form(
-    request: Request, ward: str, page_no: int, state: StateDep, session: SessionDep
+    request: Request, ward: str, page_no: RowNumber, state: StateDep, session: SessionDep
 ) -> Response:
     found = await ward_user(request, state, session, ward)
     if isinstance(found, Response):
@@ -82,7 +82,7 @@ async def answer_form(
 async def answer_preview(
     request: Request,
     ward: str,
-    page_no: int,
+    page_no: RowNumber,
     state: StateDep,
     session: SessionDep,
     text: Annotated[str, Form()] = "",
@@ -128,7 +128,7 @@ async def answer_preview(
 async def answer_confirm(
     request: Request,
     ward: str,
-    page_no: int,
+    page_no: RowNumber,
     state: StateDep,
     session: SessionDep,
     text: Annotated[str, Form()] = "",
@@ -167,7 +167,7 @@ async def answer_confirm(
 async def close(
     request: Request,
     ward: str,
-    page_no: int,
+    page_no: RowNumber,
     state: StateDep,
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",
@@ -208,7 +208,7 @@ async def photo(
 
 @router.get("/ward/{ward}/book/{page_no}/photo")
 async def page_photo(
-    request: Request, ward: str, page_no: int, state: StateDep, session: SessionDep
+    request: Request, ward: str, page_no: RowNumber, state: StateDep, session: SessionDep
 ) -> Response:
     """The citizen's photo of a page, fetched back from the chat that keeps it."""
     found = await ward_user(request, state, session, ward)
