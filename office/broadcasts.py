@@ -34,7 +34,7 @@ from storage.broadcasts import (
     ward_names,
     wards_named,
 )
-from storage.models import Broadcast, BroadcastStatus, utcnow
+from storage.models import MAX_INTEGER, Broadcast, BroadcastStatus, utcnow
 
 RECENT = 30  # broadcasts a list shows, newest first
 LOCAL_TIME = "%Y-%m-%d %H:%M"
@@ -114,7 +114,10 @@ async def _view(session: AsyncSession, broadcast: Broadcast) -> BroadcastView:
 
 
 async def _broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast:
-    broadcast = await session.get(Broadcast, broadcast_id)
+    """The broadcast numbered so; a number beyond the ids' range names none (PostgreSQL
+    would refuse the query)."""
+    in_range = 1 <= broadcast_id <= MAX_INTEGER
+    broadcast = await session.get(Broadcast, broadcast_id) if in_range else None
     if broadcast is None or broadcast.status == BroadcastStatus.DRAFT:
         message = office_text("unknown_broadcast", id=broadcast_id)
         raise NotFound("unknown_broadcast", message, "id")

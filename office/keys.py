@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.catalogue import office_text
 from office.errors import Conflict, Forbidden, Invalid, NotFound
 from office.wards import get_ward, remember_ward
-from storage.models import ApiKey, Ward, utcnow
+from storage.models import MAX_INTEGER, ApiKey, Ward, utcnow
 
 KEY_START = "sgp_"  # tells a sogopy key apart in a config file or a leak scanner
 PREFIX_LENGTH = 12  # "sgp_" and 8 characters of the random part: shown, never enough to use
@@ -92,6 +92,8 @@ async def list_keys(session: AsyncSession) -> list[KeyView]:
 
 async def revoke_key(session: AsyncSession, key_id: int) -> tuple[KeyView, bool]:
     """Stop a key at once; returns (the key, whether it changed): revoking twice is fine."""
+    if not 1 <= key_id <= MAX_INTEGER:  # names no key; PostgreSQL would refuse the query
+        raise NotFound("unknown_key", office_text("unknown_key", id=key_id), "id")
     result = await session.exec(
         select(ApiKey, Ward.code)
         .outerjoin(Ward, col(Ward.id) == ApiKey.ward_id)
