@@ -57,8 +57,7 @@ def drawn(operation: object, mode: GenerationMode) -> list[schemathesis.Case]:
     return cases
 
 
-@pytest.mark.fuzz
-@pytest.mark.any_database
+@pytest.mark.fuzz  # on PostgreSQL too: a NUL or an id beyond INTEGER fails only there
 async def test_no_server_error_and_every_answer_fits_the_schema(
     state: HttpState, client: httpx.AsyncClient, keys: Keys, ctx: Context
 ) -> None:
