@@ -234,7 +234,8 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     tests is the answer to a forged form, not the hash's strength."""
     hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
     monkeypatch.setattr(webusers, "_HASHER", hasher)
-    monkeypatch.setattr(webusers, "_DUMMY_HASH", hasher.hash("dummy"))
+    dummy = hasher.hash("dummy")
+    monkeypatch.setattr(webusers, "_dummy_hash", lambda: dummy)
 
 
 @pytest.fixture
