@@ -278,6 +278,7 @@ async def visitor(ctx: Context, client: httpx.AsyncClient, role: str) -> dict[st
     return cookies | {"csrf": csrf}
 
 
+@pytest.mark.strictest_database  # a thousand requests a role: once, where most can fail
 @pytest.mark.parametrize("role", ROLES)
 async def test_no_forged_input_gets_a_server_error_or_a_page_not_in_vietnamese(
     ctx: Context,
