@@ -3,18 +3,15 @@
 Rows are inserted directly, as in test_report, on every backend of `database_url`.
 """
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlmodel import col, delete, func, select
 
 from bot.dispatch import Dispatcher
 from bot.jobs import count_months
 from handlers.context import Context
 from storage.answer_months import roll_up
-from storage.db import create_engine, session_maker
 from storage.models import AnswerMonth, RollUp, Ward
 from storage.report import GROUPINGS, Report, build_report, build_reports
 from tests.conftest import Clock
@@ -28,14 +25,6 @@ PERIODS = [
     (date(2026, 10, 2), date(2026, 10, 30)),  # within one month: no whole month
 ]
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # October has ended, November has not
-
-
-@pytest.fixture
-async def city(database_url: str) -> AsyncIterator[City]:
-    engine = create_engine(database_url)
-    async with session_maker(engine)() as session:
-        yield await City.start(session)
-    await engine.dispose()
 
 
 async def _busy_ward(city: City) -> Ward:

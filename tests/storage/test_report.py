@@ -5,7 +5,6 @@ Times are written in local time (Hanoi, UTC+7, unless a test says otherwise).
 """
 
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
@@ -16,7 +15,7 @@ import pytest
 from alembic import command
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import alembic_config, create_engine, session_maker, upgrade_sync
+from storage.db import alembic_config, upgrade_sync
 from storage.models import Answer, Case, Person, SessionStatus, SurveySession, SurveyVersion, Ward
 from storage.report import (
     ELEMENT_ORDER,
@@ -150,14 +149,6 @@ class City:
         """One walk-in run per level (a run answers each question once)."""
         for level in levels:
             await self.run(ward, when, {element: level}, desk=desk)
-
-
-@pytest.fixture
-async def city(database_url: str) -> AsyncIterator[City]:
-    engine = create_engine(database_url)
-    async with session_maker(engine)() as session:
-        yield await City.start(session)
-    await engine.dispose()
 
 
 async def report(
