@@ -4,7 +4,8 @@ from datetime import date
 
 from office.ranking import ward_ranking
 from storage.models import WardKind, utcnow
-from tests.storage.test_report import HANOI, City, at, city  # noqa: F401  (a fixture)
+from tests.storage.conftest import city  # noqa: F401  (a fixture)
+from tests.storage.test_report import HANOI, City, at
 
 NOV = (date(2026, 11, 1), date(2026, 11, 30))
 
