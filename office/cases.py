@@ -22,6 +22,7 @@ from office.errors import Conflict, Forbidden, Invalid, NotFound
 from storage.codes import case_code, new_case_code
 from storage.models import Case, ShortCode, Ward, utcnow
 from storage.queries import new_token
+from storage.text import storable
 
 WARD_CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 CASE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -177,6 +178,8 @@ async def register_case(
     procedure = " ".join(procedure.split())
     if not procedure or len(procedure) > PROCEDURE_LENGTH:
         raise Invalid("bad_procedure", office_text("bad_procedure"), "procedure")
+    if storable(procedure) != procedure:  # a NUL from a file: PostgreSQL refuses the row
+        raise Invalid("not_storable", office_text("not_storable", field="procedure"), "procedure")
     if desk is not None and not DESKS[0] <= desk <= DESKS[1]:
         raise Invalid("bad_desk", office_text("bad_desk"), "desk")
     received_at, due_at = _utc(received_at, "received_at"), _utc(due_at, "due_at")

@@ -105,3 +105,13 @@ async def test_a_case_registered_elsewhere_is_refused_and_the_rest_imported(
     assert (summary.new, summary.unchanged) == (1, 0)
     assert summary.refused == [(2, "Mã hồ sơ HS-1 đã được đăng ký với phường/xã hoặc thủ tục khác")]
     assert (await stored(ctx))["HS-1"].procedure == "Khai sinh"
+
+
+async def test_a_nul_in_a_procedure_refuses_its_row_only(ctx: Context, ward: Ward) -> None:
+    """PostgreSQL refuses a NUL in any text: the whole import failed on it there."""
+    summary = await imported(
+        ctx, [["Mã hồ sơ", "Thủ tục"], ["HS-1", "Khai\x00 sinh"], ["HS-2", "Kết hôn"]]
+    )
+    assert summary.new == 1 and [number for number, _ in summary.refused] == [2]
+    assert "không lưu được" in summary.refused[0][1]
+    assert set(await stored(ctx)) == {"HS-2"}
