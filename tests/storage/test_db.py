@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
 from sqlmodel import select
 
 from storage.db import (
+    POOL_SIZE,
     DatabaseUrlError,
     create_engine,
     normalize_url,
@@ -237,3 +238,36 @@ async def test_a_rested_connection_is_pinged_and_a_busy_one_fails_as_away(
     finally:
         await engine.dispose()
         await admin.dispose()
+
+
+async def test_a_burst_of_chats_reuses_the_pools_connections(database_url: str) -> None:
+    """Twenty chats at once, twice: the pool opens its connections once and keeps them.
+    With overflow connections opened and closed on demand, every burst opened new
+    PostgreSQL backends, each preparing every statement again (issue 14's throughput)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite keeps one connection per process")
+    engine = create_engine(database_url)
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine.sync_engine.pool, "connect", count)
+    gate = asyncio.Event()
+
+    async def chat() -> None:
+        async with engine.connect() as connection:
+            await gate.wait()
+            await connection.execute(text("SELECT 1"))
+
+    try:
+        for _ in range(2):
+            chats = [asyncio.create_task(chat()) for _ in range(20)]
+            await asyncio.sleep(0.1)  # every chat has asked for its connection
+            gate.set()
+            await asyncio.gather(*chats)
+            gate.clear()
+        assert opened == POOL_SIZE
+    finally:
+        await engine.dispose()
