@@ -9,8 +9,6 @@ the database, so a restarted bot continues at the same question.
 import html
 from dataclasses import replace
 
-from sqlalchemy import update
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import drafts
@@ -19,7 +17,6 @@ from handlers.context import Context
 from handlers.events import Choice, Incoming, Reply, Response, data_id
 from handlers.survey_library import Survey
 from storage.models import (
-    Answer,
     Case,
     Dialog,
     Draft,
@@ -29,7 +26,13 @@ from storage.models import (
     SurveySession,
     Ward,
 )
-from storage.queries import answers_of, cancel_active_sessions, kind_of, run_with_answers
+from storage.queries import (
+    answers_of,
+    cancel_active_sessions,
+    kind_of,
+    record_answer,
+    run_with_answers,
+)
 
 ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
 
@@ -174,32 +177,24 @@ async def on_answer(
         return Response(notice=say(language, "bad_button"))
     question = survey.questions[run.step]
     now = ctx.clock()
-    assert run.id is not None
     answers[question.code] = level_number
-    session.add(
-        Answer(
-            session_id=run.id,
-            survey_version_id=run.survey_version_id,
-            ward_id=run.ward_id,
-            case_id=run.case_id,
-            source=run.source,
-            question_code=question.code,
-            element=question.element,
-            level=level_number,
-            answered_at=now,
-        )
+    step = next_step(survey, run.source, run.step)
+    answer = {
+        "question_code": question.code,
+        "element": question.element,
+        "level": level_number,
+        "answered_at": now,
+    }
+    await record_answer(
+        session,
+        run,
+        answer,
+        step=step,
+        completed_at=now if step == len(survey.questions) else None,
+        first=run.step == next_step(survey, run.source),
     )
-    first = run.step == next_step(survey, run.source)
-    if run.case_id is not None and first:  # the case's survey is answered from now
-        await session.exec(
-            update(Case)
-            .where(col(Case.id) == run.case_id, col(Case.survey_answered_at).is_(None))
-            .values(survey_answered_at=now)
-        )
-    run.step = next_step(survey, run.source, run.step)
     replies: list[Reply] = []
-    if run.step == len(survey.questions):
-        run.status, run.completed_at = SessionStatus.COMPLETED, now
+    if run.status == SessionStatus.COMPLETED:
         replies.append(await _closing(session, person, run))
     edited = render(survey, run, answers, language)
     replies.insert(0, replace(edited, edit=message_id, replaces=True))

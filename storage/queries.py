@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,20 +55,25 @@ async def get_or_create_person(session: AsyncSession, platform: str, chat_id: st
     the chat, or the two deadlock. Two first contacts at once: the one that loses the
     insert takes the winner's row.
     """
-    query = (
-        select(Person)
-        .where(Person.platform == platform, Person.chat_id == chat_id)
-        .with_for_update(**PERSON_LOCK)
-    )
-    person = (await session.exec(query)).first()
+    chat = {"platform": platform, "chat_id": chat_id}
+    person = (await session.exec(_PERSON_LOCKED, params=chat)).first()
     if person is None:
         person = Person(platform=platform, chat_id=chat_id)
         try:
             async with session.begin_nested():
                 session.add(person)
         except IntegrityError:
-            person = (await session.exec(query)).one()
+            person = (await session.exec(_PERSON_LOCKED, params=chat)).one()
     return person
+
+
+# Built once: every event of every chat runs them, and building a statement costs more CPU
+# than PostgreSQL takes to run it (issue 14).
+_PERSON_LOCKED = (
+    select(Person)
+    .where(Person.platform == bindparam("platform"), Person.chat_id == bindparam("chat_id"))
+    .with_for_update(**PERSON_LOCK)
+)
 
 
 _WARD_BY_CODE = select(Ward).where(Ward.code == bindparam("code"))  # built once: on the API's path
@@ -149,15 +155,67 @@ async def run_with_answers(
     """A survey run and its answers so far in one query: a press reads both, and on
     PostgreSQL each statement is a round trip the bot waits on (issue 14). Called after
     the person's row lock, so it sees what the chat's previous event committed."""
-    query = (
-        select(SurveySession, Answer.question_code, Answer.level)
-        .outerjoin(Answer, col(Answer.session_id) == col(SurveySession.id))
-        .where(col(SurveySession.id) == run_id)
-    )
-    rows = (await session.exec(query)).all()
+    rows = (await session.exec(_RUN_WITH_ANSWERS, params={"run_id": run_id})).all()
     if not rows:
         return None, {}
     return rows[0][0], {code: level for _, code, level in rows if code is not None}
+
+
+_RUN_WITH_ANSWERS = (
+    select(SurveySession, Answer.question_code, Answer.level)
+    .outerjoin(Answer, col(Answer.session_id) == col(SurveySession.id))
+    .where(col(SurveySession.id) == bindparam("run_id"))
+)
+
+
+_INSERT_ANSWER = insert(Answer.__table__)  # type: ignore[arg-type]
+_TABLE = SurveySession.__table__  # type: ignore[attr-defined]
+_MOVE_RUN = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("run_id"))
+    .values(step=bindparam("step"), status=bindparam("status"), completed_at=bindparam("completed"))
+)
+_CASE_ANSWERED = (
+    update(Case)
+    .where(col(Case.id) == bindparam("case_id"), col(Case.survey_answered_at).is_(None))
+    .values(survey_answered_at=bindparam("at"))
+)
+
+
+async def record_answer(
+    session: AsyncSession,
+    run: SurveySession,
+    answer: dict[str, Any],
+    *,
+    step: int,
+    completed_at: datetime | None,
+    first: bool,
+) -> None:
+    """Store one answer and move its run on to `step` (completed at `completed_at`, if set).
+
+    Plain statements rather than the ORM's unit of work: a press is the bot's busiest path,
+    and flushing an `Answer` and the run cost more CPU than PostgreSQL takes to run both
+    (issue 14). The run's attributes are then set as stored, so nothing is flushed twice.
+    The case's survey counts as answered from its `first` answer.
+    """
+    assert run.id is not None
+    fields = {
+        "session_id": run.id,
+        "survey_version_id": run.survey_version_id,
+        "ward_id": run.ward_id,
+        "case_id": run.case_id,
+        "source": run.source,
+        **answer,
+    }
+    await session.exec(_INSERT_ANSWER, params=fields)
+    if run.case_id is not None and first:
+        answered = {"case_id": run.case_id, "at": fields["answered_at"]}
+        await session.exec(_CASE_ANSWERED, params=answered)
+    status = SessionStatus.COMPLETED if completed_at is not None else run.status
+    moved = {"run_id": run.id, "step": step, "status": status, "completed": completed_at}
+    await session.exec(_MOVE_RUN, params=moved)
+    for name, value in (("step", step), ("status", status), ("completed_at", completed_at)):
+        set_committed_value(run, name, value)
 
 
 async def next_page_number(session: AsyncSession, ward_id: int) -> int:
