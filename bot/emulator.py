@@ -859,6 +859,8 @@ class BotApiEmulator:
     (:attr:`webhook_failures` counts the other answers, :attr:`webhook_posts` every POST).
     With :attr:`webhook_spread` set to several URLs, each POST goes to the next of them
     instead of the webhook's URL, as a reverse proxy in front of several processes would.
+    A 2xx answer may carry a method call (`{"method": "answerCallbackQuery", ...}`), which
+    is performed as Telegram does (:attr:`webhook_methods` counts them).
 
     ``record_calls=False`` (benchmarks) disables the :attr:`calls` log and, unless
     ``history_limit`` says otherwise, keeps only the last 100 bot messages per chat.
@@ -947,6 +949,7 @@ class BotApiEmulator:
         self.webhook_retry = 0.05  # seconds before a failed delivery's first retry (doubling)
         self.webhook_failures = 0
         self.webhook_posts: Counter[int] = Counter()  # update id -> POSTs made
+        self.webhook_methods: Counter[str] = Counter()  # performed from webhook answers
         self.webhook_spread: list[str] = []  # URLs taking the POSTs in turn (see the class)
         self._spread_turn = itertools.count()
         self._webhook_tasks: list[asyncio.Task[None]] = []
@@ -1134,6 +1137,7 @@ class BotApiEmulator:
         """Forget the call log, method counts, throttling count and errors."""
         self.calls.clear()
         self.method_counts.clear()
+        self.webhook_methods.clear()
         self.throttled = 0
         self.throttled_chats.clear()
         self.errors.clear()
@@ -1797,7 +1801,7 @@ class BotApiEmulator:
                 async with session.post(
                     self._delivery_url(), json=entry.update, headers=headers
                 ) as response:
-                    await response.read()
+                    answer = await response.read()
                     delivered = 200 <= response.status < 300
             except (aiohttp.ClientError, OSError, TimeoutError):
                 delivered = False
@@ -1808,12 +1812,45 @@ class BotApiEmulator:
                     self._pending.remove(entry)
                 except ValueError:
                     pass  # dropped meanwhile (deleteWebhook with drop_pending_updates)
+                await self._perform_webhook_answer(answer)
             else:
                 self.webhook_failures += 1
                 entry.attempts += 1
                 entry.not_before = loop.time() + min(2.0, self.webhook_retry * 2**entry.attempts)
             self._touch()
             _wake(self._poll_waiters)
+
+    async def _perform_webhook_answer(self, answer: bytes) -> None:
+        """A method the bot put in its answer to a webhook POST (`{"method": ..., params}`),
+        performed as Telegram does: nobody learns its result; a failure is only kept in
+        :attr:`errors`. :attr:`webhook_methods` counts them, by method."""
+        try:
+            params = json.loads(answer)
+        except ValueError:
+            return
+        if not isinstance(params, dict) or not isinstance(params.get("method"), str):
+            return
+        entry = self._methods.get(params.pop("method").lower())
+        if entry is None:
+            return
+        name, handler = entry
+        self.method_counts[name] += 1
+        self.webhook_methods[name] += 1
+        if self.record_calls:
+            self.calls.append((name, params))
+        try:
+            if name in self.faults:
+                raise _ApiError(self.faults[name], HTTPStatus(self.faults[name]).phrase)
+            await handler(_coerce(params), {})
+        except _ApiError as exc:
+            self.errors.append(
+                {
+                    "method": name,
+                    "chat_id": params.get("chat_id"),
+                    "error_code": exc.code,
+                    "description": exc.description,
+                }
+            )
 
     @staticmethod
     def _commands_key(params: JSONDict) -> tuple[str, str]:

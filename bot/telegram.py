@@ -214,6 +214,14 @@ def _query_id(update: object) -> str | None:
     return storable(query_id) if isinstance(query_id, str) and query_id else None
 
 
+def _query_answer(query_id: str, notice: str) -> Json:
+    """The `answerCallbackQuery` call for a press, as a webhook's answer carries it."""
+    answer: Json = {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    if notice:
+        answer["text"] = notice[:200]
+    return answer
+
+
 def _numbered(update: object) -> bool:
     """An update whose id can be confirmed: the offset can move past it, readable or not."""
     return isinstance(update, dict) and isinstance(update.get("update_id"), int)
@@ -472,9 +480,8 @@ class TelegramTransport:
 
     async def _answer_query(self, query_id: str, notice: str) -> None:
         """Callback queries must be answered, even with no notice, or the button spins."""
-        params: Json = {"callback_query_id": query_id}
-        if notice:
-            params["text"] = notice[:200]
+        params = _query_answer(query_id, notice)
+        del params["method"]
         try:
             await self.api.call("answerCallbackQuery", **params)
         except (BadRequest, NetworkError) as exc:
@@ -486,47 +493,69 @@ class TelegramTransport:
 
         return answer
 
-    async def process(self, update: Json, webhook: bool = False) -> None:
+    @staticmethod
+    def _answer_in(query_id: str, webhook_answer: Json) -> Callable[[Response], Awaitable[None]]:
+        """The press's answer written into the webhook's own answer, for Telegram to perform."""
+
+        async def answer(response: Response) -> None:
+            webhook_answer.update(_query_answer(query_id, response.notice))
+
+        return answer
+
+    async def process(self, update: Json, webhook_answer: Json | None = None) -> None:
         """Handle one update in its chat's turn, then answer it.
 
         The update joins its chat's queue before this first waits, so updates started
         in their order are handled in their order. One that cannot be read is logged
-        once and skipped (it is confirmed with the others: never delivered again). A
-        `webhook` update is recognised by its id when it comes again: webhook deliveries
-        of one chat may come in any order, so its message ids prove nothing. Coming
-        again, it re-sends what the person should now see: another process may have
-        decided it and died before answering, which this process cannot know.
+        once and skipped (it is confirmed with the others: never delivered again).
+
+        A webhook's update (`webhook_answer` given) is recognised by its id when it comes
+        again: webhook deliveries of one chat may come in any order, so its message ids
+        prove nothing. Coming again, it re-sends what the person should now see: another
+        process may have decided it and died before answering, which this process cannot
+        know. A press is answered in `webhook_answer`, the webhook's answer to Telegram.
         """
         event = read_update(update)
-        if webhook and isinstance(event, Incoming):
+        if webhook_answer is not None and isinstance(event, Incoming):
             event = replace(event, seen_id=str(update["update_id"]), resend=True)
         query_id = _query_id(update)
         if not isinstance(event, Incoming):
             if event is not None:
                 update_id = update.get("update_id") if isinstance(update, dict) else None
                 log.warning("update %s skipped: %s", update_id, event)
-            if query_id is not None:
+            if query_id is not None and webhook_answer is not None:
+                webhook_answer.update(_query_answer(query_id, ""))
+            elif query_id is not None:
                 await self._answer_query(query_id, "")
             return
-        answer = self._answer(query_id) if query_id is not None else None
+        answer = None
+        if query_id is not None and webhook_answer is not None:
+            answer = self._answer_in(query_id, webhook_answer)
+        elif query_id is not None:
+            answer = self._answer(query_id)
         await self.dispatcher.submit(event, answer)
 
-    async def on_webhook(self, update: Json) -> bool:
-        """One update POSTed by Telegram; True once it is handled and committed.
+    async def on_webhook(self, update: Json) -> Json | None:
+        """One update POSTed by Telegram; the webhook's answer once it is handled and committed.
 
-        False when it must come again: the handlers failed (nothing was committed) or the
+        None when it must come again: the handlers failed (nothing was committed) or the
         bot is stopping. The webhook then answers 5xx, and Telegram delivers it again.
+
+        A press's answer (`answerCallbackQuery`) goes in the webhook's answer, which
+        Telegram performs: the bot makes one call fewer per press (issue 14). Nobody learns
+        whether it went; at worst the button's spinner stops by itself.
         """
+        webhook_answer: Json = {}
         try:
-            await self.process(update, webhook=True)
+            await self.process(update, webhook_answer)
         except HandlingFailed:
-            return False
+            return None
         except asyncio.CancelledError:  # the chat's turn was cancelled: the bot is stopping
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise
-            return False
-        return True
+            return None
+        return webhook_answer
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, handing each update to its chat's queue.

@@ -119,7 +119,8 @@ async def zalo_webhook(request: Request, state: StateDep) -> JSONResponse:
 
 
 async def telegram_webhook(request: Request, state: StateDep) -> JSONResponse:
-    """`POST /telegram/webhook`: 200 only once the update is handled and committed.
+    """`POST /telegram/webhook`: 200 only once the update is handled and committed; a
+    press's `answerCallbackQuery` is that 200's body, which Telegram performs.
 
     The secret header is checked in constant time before anything is read. A failure
     answers 500, so Telegram delivers the update again (to this or another process).
@@ -137,6 +138,7 @@ async def telegram_webhook(request: Request, state: StateDep) -> JSONResponse:
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         log.warning("Telegram webhook refused: not an update")
         return JSONResponse({"ok": False}, status_code=400)
-    if not await state.telegram.on_webhook(update):
+    answer = await state.telegram.on_webhook(update)
+    if answer is None:
         return JSONResponse({"ok": False}, status_code=500)
-    return JSONResponse({"ok": True})
+    return JSONResponse(answer or {"ok": True})  # a press's answer, for Telegram to perform

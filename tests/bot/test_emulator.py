@@ -644,3 +644,48 @@ async def test_webhook_spread_takes_the_posts_in_turn(emu: BotApiEmulator, bot: 
         await runner.cleanup()
     assert len(received["a"]) == len(received["b"]) == 2
     assert sorted(received["a"] + received["b"]) == sorted(emu.webhook_posts)
+
+
+async def test_a_method_in_a_webhooks_answer_is_performed(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    """As Telegram does: a 2xx answer to a webhook POST may carry one method call, which is
+    performed without telling its result; one that fails is only kept in `errors`."""
+    to_presses = [
+        {"method": "answerCallbackQuery", "callback_query_id": "", "text": "Hài lòng"},
+        {"method": "answerCallbackQuery", "callback_query_id": "no-such-query"},
+    ]
+
+    async def take(request: web.Request) -> web.Response:
+        update = await request.json()
+        if "callback_query" not in update:
+            return web.json_response({"ok": True})  # no method: nothing performed
+        answer = to_presses.pop(0)
+        if not answer["callback_query_id"]:
+            answer["callback_query_id"] = update["callback_query"]["id"]
+        return web.json_response(answer)
+
+    app = web.Application()
+    app.router.add_post("/hook", take)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        user = emu.user(CHAT)
+        await user.send_text("/start")
+        menu = await bot.send_message(CHAT, "Chọn", reply_markup=keyboard([("ok", "ok")]))
+        emu.webhook_spread = [f"http://127.0.0.1:{port}/hook"]
+        await bot.set_webhook("https://gopy.example.vn/telegram/webhook", max_connections=1)
+        query_id = await user.press(menu.message_id, "ok")
+        assert await user.callback_answer(query_id, timeout=5) == {
+            "text": "Hài lòng",
+            "show_alert": False,
+        }
+        await user.press(menu.message_id, "ok")
+        await emu.wait_idle(timeout=5)
+    finally:
+        await runner.cleanup()
+    assert emu.webhook_methods == {"answerCallbackQuery": 2}
+    assert [(e["method"], e["error_code"]) for e in emu.errors] == [("answerCallbackQuery", 400)]
