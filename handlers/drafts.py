@@ -6,6 +6,7 @@ done; outside any flow it is offered at once to the person's ward. The signing b
 suggestion modules both use what is here, so it sits apart from them.
 """
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,7 +42,10 @@ def preview(language: str, draft: Draft) -> str:
 
 async def of_run(session: AsyncSession, run_id: int) -> Draft | None:
     """The draft kept from what the person typed during this survey run, if any."""
-    return (await session.exec(select(Draft).where(Draft.session_id == run_id))).first()
+    return (await session.exec(_OF_RUN, params={"run_id": run_id})).first()
+
+
+_OF_RUN = select(Draft).where(Draft.session_id == bindparam("run_id"))  # every survey's end
 
 
 def _button(language: str, key: str, draft: Draft, action: str) -> Choice:

@@ -85,9 +85,19 @@ async def ward_by_code(session: AsyncSession, code: str) -> Ward | None:
 
 
 async def kind_of(session: AsyncSession, ward_id: int | None) -> str | None:
-    """The kind of the ward (phường, xã, thị trấn) a citizen's message speaks of, if known."""
-    ward = await session.get(Ward, ward_id) if ward_id is not None else None
-    return ward.kind if ward is not None else None
+    """The kind of the ward (phường, xã, thị trấn) a citizen's message speaks of, if known.
+
+    The ward loaded in this session already is read; else its one column, not the whole
+    row as an object (the last press of every survey asks it, issue 14)."""
+    if ward_id is None:
+        return None
+    ward = session.identity_map.get(session.identity_key(Ward, ward_id))
+    if ward is not None:
+        return ward.kind
+    return (await session.exec(_WARD_KIND, params={"ward_id": ward_id})).first()
+
+
+_WARD_KIND = select(Ward.kind).where(Ward.id == bindparam("ward_id"))
 
 
 async def list_wards(session: AsyncSession) -> Sequence[Ward]:
