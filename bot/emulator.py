@@ -1803,6 +1803,8 @@ class BotApiEmulator:
                 ) as response:
                     answer = await response.read()
                     delivered = 200 <= response.status < 300
+                if delivered:  # while still pending: `wait_idle` waits for it too
+                    await self._perform_webhook_answer(answer)
             except (aiohttp.ClientError, OSError, TimeoutError):
                 delivered = False
             finally:
@@ -1812,7 +1814,6 @@ class BotApiEmulator:
                     self._pending.remove(entry)
                 except ValueError:
                     pass  # dropped meanwhile (deleteWebhook with drop_pending_updates)
-                await self._perform_webhook_answer(answer)
             else:
                 self.webhook_failures += 1
                 entry.attempts += 1
