@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -21,6 +22,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryA
 from bot.emulator import BotApiEmulator, HtmlParseError, parse_html
 
 CHAT = 1001
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 # PTB 22 warns on reading retry_after/duration as int; that is PTB's migration, not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -618,6 +620,20 @@ async def test_full_ptb_application_round_trip(emu: BotApiEmulator) -> None:
     assert emu.updates_pending == 0
 
 
+@asynccontextmanager
+async def webhook_receiver(path: str, take: Handler) -> AsyncIterator[str]:
+    """A bot's HTTP side, `take` answering the POSTs to `path`; yields its base URL."""
+    app = web.Application()
+    app.router.add_post(path, take)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
 async def test_webhook_spread_takes_the_posts_in_turn(emu: BotApiEmulator, bot: telegram.Bot):
     """Several processes behind one webhook URL: each POST goes to the next of them."""
     received: dict[str, list[int]] = {"a": [], "b": []}
@@ -626,22 +642,13 @@ async def test_webhook_spread_takes_the_posts_in_turn(emu: BotApiEmulator, bot: 
         received[request.match_info["name"]].append((await request.json())["update_id"])
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/{name}", take)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        emu.webhook_spread = [f"http://127.0.0.1:{port}/a", f"http://127.0.0.1:{port}/b"]
+    async with webhook_receiver("/{name}", take) as base:
+        emu.webhook_spread = [f"{base}/a", f"{base}/b"]
         await bot.set_webhook("https://gopy.example.vn/telegram/webhook", max_connections=1)
         user = emu.user(CHAT)
         for n in range(4):
             await user.send_text(f"tin {n}")
         await emu.wait_idle(timeout=5)
-    finally:
-        await runner.cleanup()
     assert len(received["a"]) == len(received["b"]) == 2
     assert sorted(received["a"] + received["b"]) == sorted(emu.webhook_posts)
 
@@ -665,18 +672,11 @@ async def test_a_method_in_a_webhooks_answer_is_performed(
             answer["callback_query_id"] = update["callback_query"]["id"]
         return web.json_response(answer)
 
-    app = web.Application()
-    app.router.add_post("/hook", take)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
+    async with webhook_receiver("/hook", take) as base:
         user = emu.user(CHAT)
         await user.send_text("/start")
         menu = await bot.send_message(CHAT, "Chọn", reply_markup=keyboard([("ok", "ok")]))
-        emu.webhook_spread = [f"http://127.0.0.1:{port}/hook"]
+        emu.webhook_spread = [f"{base}/hook"]
         await bot.set_webhook("https://gopy.example.vn/telegram/webhook", max_connections=1)
         query_id = await user.press(menu.message_id, "ok")
         assert await user.callback_answer(query_id, timeout=5) == {
@@ -685,7 +685,5 @@ async def test_a_method_in_a_webhooks_answer_is_performed(
         }
         await user.press(menu.message_id, "ok")
         await emu.wait_idle(timeout=5)
-    finally:
-        await runner.cleanup()
     assert emu.webhook_methods == {"answerCallbackQuery": 2}
     assert [(e["method"], e["error_code"]) for e in emu.errors] == [("answerCallbackQuery", 400)]
