@@ -215,8 +215,8 @@ def _query_id(update: object) -> str | None:
 
 
 def _query_answer(query_id: str, notice: str) -> Json:
-    """The `answerCallbackQuery` call for a press, as a webhook's answer carries it."""
-    answer: Json = {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    """`answerCallbackQuery`'s parameters for a press, its notice shown briefly."""
+    answer: Json = {"callback_query_id": query_id}
     if notice:
         answer["text"] = notice[:200]
     return answer
@@ -480,10 +480,8 @@ class TelegramTransport:
 
     async def _answer_query(self, query_id: str, notice: str) -> None:
         """Callback queries must be answered, even with no notice, or the button spins."""
-        params = _query_answer(query_id, notice)
-        del params["method"]
         try:
-            await self.api.call("answerCallbackQuery", **params)
+            await self.api.call("answerCallbackQuery", **_query_answer(query_id, notice))
         except (BadRequest, NetworkError) as exc:
             log.info("callback query not answered: %s", exc)
 
@@ -498,7 +496,9 @@ class TelegramTransport:
         """The press's answer written into the webhook's own answer, for Telegram to perform."""
 
         async def answer(response: Response) -> None:
-            webhook_answer.update(_query_answer(query_id, response.notice))
+            webhook_answer.update(
+                method="answerCallbackQuery", **_query_answer(query_id, response.notice)
+            )
 
         return answer
 
@@ -519,20 +519,18 @@ class TelegramTransport:
         if webhook_answer is not None and isinstance(event, Incoming):
             event = replace(event, seen_id=str(update["update_id"]), resend=True)
         query_id = _query_id(update)
-        if not isinstance(event, Incoming):
-            if event is not None:
-                update_id = update.get("update_id") if isinstance(update, dict) else None
-                log.warning("update %s skipped: %s", update_id, event)
-            if query_id is not None and webhook_answer is not None:
-                webhook_answer.update(_query_answer(query_id, ""))
-            elif query_id is not None:
-                await self._answer_query(query_id, "")
-            return
         answer = None
         if query_id is not None and webhook_answer is not None:
             answer = self._answer_in(query_id, webhook_answer)
         elif query_id is not None:
             answer = self._answer(query_id)
+        if not isinstance(event, Incoming):
+            if event is not None:
+                update_id = update.get("update_id") if isinstance(update, dict) else None
+                log.warning("update %s skipped: %s", update_id, event)
+            if answer is not None:  # the button must not spin
+                await answer(Response())
+            return
         await self.dispatcher.submit(event, answer)
 
     async def on_webhook(self, update: Json) -> Json | None:

@@ -179,19 +179,16 @@ _RUN_WITH_ANSWERS = (
 
 
 _INSERT_ANSWER = insert(Answer.__table__)  # type: ignore[arg-type]
-_TABLE = SurveySession.__table__  # type: ignore[attr-defined]
+_RUNS = SurveySession.__table__  # type: ignore[attr-defined]
 _MOVE_RUN = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("run_id"))
+    update(_RUNS)
+    .where(_RUNS.c.id == bindparam("run_id"))
     .values(step=bindparam("step"), status=bindparam("status"), completed_at=bindparam("completed"))
 )
 _ANSWER_FIELDS = [column.name for column in Answer.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 # PostgreSQL: the answer's INSERT rides in the run's UPDATE, one round trip for both
-_ANSWER_AND_MOVE = _MOVE_RUN.add_cte(
-    insert(Answer.__table__)  # type: ignore[arg-type]
-    .values({name: bindparam(f"answer_{name}") for name in _ANSWER_FIELDS})
-    .cte("answered")
-)
+_ANSWERED = {name: bindparam(f"answer_{name}") for name in _ANSWER_FIELDS}
+_ANSWER_AND_MOVE = _MOVE_RUN.add_cte(_INSERT_ANSWER.values(_ANSWERED).cte("answered"))
 _CASE_ANSWERED = (
     update(Case)
     .where(col(Case.id) == bindparam("case_id"), col(Case.survey_answered_at).is_(None))
