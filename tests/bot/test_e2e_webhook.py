@@ -106,6 +106,28 @@ async def test_a_survey_and_a_suggestion_over_the_webhook(
     assert 'sogopy_handler_seconds_count{platform="telegram"}' in text
 
 
+async def test_an_unreadable_press_is_answered_in_the_webhooks_200(
+    webhook_bot: str, database_url: str
+) -> None:
+    """A press the bot cannot read (a forged or broken update) still stops its button's
+    spinner: its answer is the 200's body, which Telegram performs; nothing is stored."""
+    update = {"update_id": 7, "callback_query": {"id": "q-77", "data": "a:1:0:5"}}  # no chat
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{webhook_bot}/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        ) as answer,
+    ):
+        assert answer.status == 200
+        assert await answer.json() == {
+            "method": "answerCallbackQuery",
+            "callback_query_id": "q-77",
+        }
+    assert await rows(database_url, Answer) == []
+
+
 async def test_a_redelivered_update_is_handled_once(
     emulator: BotApiEmulator, bot_env: dict[str, str], webhook_bot: str, database_url: str
 ) -> None:
