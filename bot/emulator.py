@@ -24,7 +24,7 @@ import re
 import socket
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -838,6 +838,8 @@ class _Upload:
         return f"<upload {self.filename or self.name}: {len(self.data)} bytes>"
 
 
+MethodHandler = Callable[[JSONDict, dict[str, _Upload]], Awaitable[Any]]  # one Bot API method
+
 # --------------------------------------------------------------------------------------------
 # The emulator
 # --------------------------------------------------------------------------------------------
@@ -955,7 +957,7 @@ class BotApiEmulator:
         self._webhook_tasks: list[asyncio.Task[None]] = []
         self._webhook_session: aiohttp.ClientSession | None = None
 
-        self._methods: dict[str, tuple[str, Callable[[JSONDict, dict[str, _Upload]], Any]]] = {}
+        self._methods: dict[str, tuple[str, MethodHandler]] = {}
         for name, handler in (
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
@@ -1350,13 +1352,7 @@ class BotApiEmulator:
         params: JSONDict = {}
         try:
             params, uploads = await self._read_params(request)
-            self.method_counts[name] += 1
-            if self.record_calls:
-                self.calls.append((name, {**params, **uploads}))
-            if name in self.faults:
-                status = self.faults[name]
-                raise _ApiError(status, HTTPStatus(status).phrase)
-            result = await handler(params, uploads)
+            result = await self._perform(name, handler, params, uploads)
         except _ApiError as exc:
             body: JSONDict = {
                 "ok": False,
@@ -1365,18 +1361,7 @@ class BotApiEmulator:
             }
             if exc.parameters:
                 body["parameters"] = exc.parameters
-            chat_id = params.get("chat_id")
-            if chat_id is None and name == "answerCallbackQuery":
-                query = self._queries.get(str(params.get("callback_query_id")))
-                chat_id = query.user.id if query else None
-            self.errors.append(
-                {
-                    "method": name,
-                    "chat_id": chat_id,
-                    "error_code": exc.code,
-                    "description": exc.description,
-                }
-            )
+            self._keep_error(name, params, exc)
             return _json_response(exc.code, body)
         finally:
             if not long_poll:
@@ -1835,23 +1820,39 @@ class BotApiEmulator:
         if entry is None:
             return
         name, handler = entry
-        self.method_counts[name] += 1
         self.webhook_methods[name] += 1
-        if self.record_calls:
-            self.calls.append((name, params))
         try:
-            if name in self.faults:
-                raise _ApiError(self.faults[name], HTTPStatus(self.faults[name]).phrase)
-            await handler(_coerce(params), {})
+            await self._perform(name, handler, _coerce(params), {})
         except _ApiError as exc:
-            self.errors.append(
-                {
-                    "method": name,
-                    "chat_id": params.get("chat_id"),
-                    "error_code": exc.code,
-                    "description": exc.description,
-                }
-            )
+            self._keep_error(name, params, exc)
+
+    async def _perform(
+        self, name: str, handler: MethodHandler, params: JSONDict, uploads: dict[str, _Upload]
+    ) -> Any:
+        """One method call, by HTTP or in a webhook's answer: counted, logged, failed when a
+        fault is set for it (`fail`), else its handler's result."""
+        self.method_counts[name] += 1
+        if self.record_calls:
+            self.calls.append((name, {**params, **uploads}))
+        if name in self.faults:
+            status = self.faults[name]
+            raise _ApiError(status, HTTPStatus(status).phrase)
+        return await handler(params, uploads)
+
+    def _keep_error(self, name: str, params: JSONDict, exc: _ApiError) -> None:
+        """An error answer, kept in :attr:`errors` with the chat it concerned."""
+        chat_id = params.get("chat_id")
+        if chat_id is None and name == "answerCallbackQuery":
+            query = self._queries.get(str(params.get("callback_query_id")))
+            chat_id = query.user.id if query else None
+        self.errors.append(
+            {
+                "method": name,
+                "chat_id": chat_id,
+                "error_code": exc.code,
+                "description": exc.description,
+            }
+        )
 
     @staticmethod
     def _commands_key(params: JSONDict) -> tuple[str, str]:
@@ -1881,7 +1882,7 @@ class BotApiEmulator:
         self.commands.pop(self._commands_key(params), None)
         return True
 
-    def _set_bot_setting(self, key: str) -> Callable[[JSONDict, dict[str, _Upload]], Any]:
+    def _set_bot_setting(self, key: str) -> MethodHandler:
         async def handler(params: JSONDict, uploads: dict[str, _Upload]) -> bool:
             lang = str(params.get("language_code") or "")
             self.bot_settings[f"{key}:{lang}" if lang else key] = params.get(key)
