@@ -20,7 +20,7 @@ from web import (
     console_figures,
     errors,
 )
-from web.deps import StateDep, storable_text
+from web.deps import StateDep, get_state, storable_text
 from web.schemas import HealthOut
 from web.state import HttpState
 
@@ -100,7 +100,7 @@ async def prometheus(state: StateDep) -> Response:
 
 async def zalo_webhook(request: Request) -> JSONResponse:
     """`POST /zalo/webhook`: the secret header is checked in constant time."""
-    state: HttpState = request.app.state.http
+    state = await get_state(request)
     if state.zalo is None:
         return errors.error_response(404, "not_found", office_text("not_found"))
     given = request.headers.get(zalo.SECRET_HEADER, "").encode()
@@ -126,7 +126,7 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     The secret header is checked in constant time before anything is read. A failure
     answers 500, so Telegram delivers the update again (to this or another process).
     """
-    state: HttpState = request.app.state.http
+    state = await get_state(request)
     if state.telegram is None:
         return errors.error_response(404, "not_found", office_text("not_found"))
     given = request.headers.get(telegram.SECRET_HEADER, "").encode()
