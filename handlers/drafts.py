@@ -6,10 +6,6 @@ done; outside any flow it is offered at once to the person's ward. The signing b
 suggestion modules both use what is here, so it sits apart from them.
 """
 
-from sqlalchemy import bindparam
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.catalogue import say, shorten
 from handlers.events import Choice, Incoming, Kind, Reply
 from storage.models import Draft
@@ -38,14 +34,6 @@ def add_to(draft: Draft, event: Incoming) -> None:
 
 def preview(language: str, draft: Draft) -> str:
     return shorten(draft.text, PREVIEW) if draft.text else say(language, "photo_only")
-
-
-async def of_run(session: AsyncSession, run_id: int) -> Draft | None:
-    """The draft kept from what the person typed during this survey run, if any."""
-    return (await session.exec(_OF_RUN, params={"run_id": run_id})).first()
-
-
-_OF_RUN = select(Draft).where(Draft.session_id == bindparam("run_id"))  # every survey's end
 
 
 def _button(language: str, key: str, draft: Draft, action: str) -> Choice:

@@ -29,6 +29,7 @@ from storage.models import (
 from storage.queries import (
     answers_of,
     cancel_active_sessions,
+    draft_of_run,
     kind_of,
     record_answer,
     run_with_answers,
@@ -204,7 +205,7 @@ async def on_answer(
 async def _closing(session: AsyncSession, person: Person, run: SurveySession) -> Reply:
     """After the last rating: what the person typed meanwhile, offered; else the empty prompt."""
     assert run.id is not None
-    draft = await drafts.of_run(session, run.id)
+    draft = await draft_of_run(session, run.id)
     if draft is not None:
         person.dialog, person.dialog_ref = Dialog.SUGGEST_OFFER, draft.id
         return drafts.offer_kept(person.language, draft)
@@ -221,7 +222,7 @@ async def keep_typed(
     """Text or a photo sent mid-survey: kept as the run's draft suggestion (offered when the
     ratings are done), then the current question again."""
     assert run.id is not None
-    draft = await drafts.of_run(session, run.id)
+    draft = await draft_of_run(session, run.id)
     if draft is None:
         draft = Draft(
             person_id=person.id,

@@ -21,6 +21,7 @@ from storage.models import (
     Broadcast,
     BroadcastStatus,
     Case,
+    Draft,
     Notice,
     PendingReply,
     Person,
@@ -169,6 +170,14 @@ async def run_with_answers(
     if not rows:
         return None, {}
     return rows[0][0], {code: level for _, code, level in rows if code is not None}
+
+
+async def draft_of_run(session: AsyncSession, run_id: int) -> Draft | None:
+    """The draft kept from what the person typed during this survey run, if any."""
+    return (await session.exec(_DRAFT_OF_RUN, params={"run_id": run_id})).first()
+
+
+_DRAFT_OF_RUN = select(Draft).where(Draft.session_id == bindparam("run_id"))  # every survey's end
 
 
 _RUN_WITH_ANSWERS = (
