@@ -329,9 +329,13 @@ class BroadcastEngine:
             await asyncio.sleep(backoff)
 
     async def _keep_writing(self, run: Run) -> None:
+        """Write the outcomes in batches while the run sends, then what is left: outcomes
+        added during the last batch's write would otherwise stay "sending" on disk, which
+        the next run counts as interrupted (a CI run under load caught one)."""
         while not run.finished:
             await asyncio.sleep(OUTCOME_SECONDS)
             await self._write_outcomes(run)
+        await self._write_outcomes(run)
 
     async def _write_outcomes(self, run: Run) -> None:
         outcomes, run.outcomes = run.outcomes, []

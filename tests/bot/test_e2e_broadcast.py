@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import serve
-from bot.broadcast import BroadcastEngine
+from bot.broadcast import BroadcastEngine, Run
 from bot.emulator import BotApiEmulator, EmuMessage, EmuUser
 from bot.settings import load_settings
 from storage.broadcasts import schedule
@@ -19,6 +19,7 @@ from storage.models import (
     BroadcastStatus,
     Person,
     Recipient,
+    RecipientStatus,
     Source,
     Ward,
     utcnow,
@@ -392,3 +393,25 @@ async def _stopped_sending(database_url: str) -> bool:
     """No row is in flight: the run has stopped feeding and its last sends came back."""
     rows_now = await rows(database_url, Recipient)
     return all(r.status != "sending" for r in rows_now)
+
+
+async def test_outcomes_added_during_the_last_write_are_written_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run finishes while the writer is writing a batch: the outcomes the last sends
+    added meanwhile are written before the writer ends, never left "sending"."""
+    written: list[list[int]] = []
+    run = Run(Broadcast(id=1, survey_key="sipas"), {})
+    engine = BroadcastEngine.__new__(BroadcastEngine)  # the writer needs no transport
+
+    async def write(run: Run) -> None:
+        outcomes, run.outcomes = run.outcomes, []
+        if not written:  # the first batch's write: the last send ends and the run finishes
+            run.outcomes.append((2, RecipientStatus.SENT, None))
+            run.finished = True
+        written.append([recipient for recipient, _, _ in outcomes])
+
+    monkeypatch.setattr(engine, "_write_outcomes", write)
+    run.outcomes.append((1, RecipientStatus.SENT, None))
+    await asyncio.wait_for(engine._keep_writing(run), 5)
+    assert [r for batch in written for r in batch] == [1, 2]
