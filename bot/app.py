@@ -189,10 +189,10 @@ async def _serve_http(http: HttpState, sock: socket.socket, cleanup: AsyncExitSt
 
 
 def _http_server(http: HttpState, sock: socket.socket) -> "HttpServer":
-    from web.app import create_app
+    from web.app import create_asgi
     from web.server import HttpServer
 
-    return HttpServer(create_app(http), sock)
+    return HttpServer(create_asgi(http), sock)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Iterator
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class _Server(uvicorn.Server):
 class HttpServer:
     """The app on `host:port` until `stop`."""
 
-    def __init__(self, app: FastAPI, sock: socket.socket) -> None:
+    def __init__(self, app: ASGIApp, sock: socket.socket) -> None:
         self.sock = sock
         self.host, self.port = sock.getsockname()[:2]
         config = uvicorn.Config(

@@ -1,6 +1,7 @@
 """Telegram by webhook: the emulator POSTs updates to the bot's HTTP app, as Telegram does,
 on several connections at once, and delivers again whatever was not answered 2xx."""
 
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -126,6 +127,45 @@ async def test_an_unreadable_press_is_answered_in_the_webhooks_200(
             "callback_query_id": "q-77",
         }
     assert await rows(database_url, Answer) == []
+
+
+async def test_a_webhook_body_is_read_whichever_way_it_comes(
+    emulator: BotApiEmulator, webhook_bot: str, database_url: str
+) -> None:
+    """A POST that declares its length goes straight to the webhook (`WebhooksFirst`); one
+    streamed without it takes the app's whole stack, and is handled the same; one larger
+    than the limit is refused, unread."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    url = f"{webhook_bot}/telegram/webhook"
+
+    def update(update_id: int, chat_id: int) -> bytes:
+        message = {
+            "message_id": 1,
+            "date": 1764200000,
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Giả"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        }
+        return json.dumps({"update_id": update_id, "message": message}).encode()
+
+    async def streamed(body: bytes) -> AsyncIterator[bytes]:
+        yield body[:10]
+        yield body[10:]
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=update(21, 78), headers=headers) as answer:
+            assert answer.status == 200
+        async with http.post(url, data=streamed(update(22, 79)), headers=headers) as answer:
+            assert (
+                answer.status == 200 and answer.request_info.headers.get("Content-Length") is None
+            )
+        huge = update(23, 80) + b" " * (1024 * 1024)
+        async with http.post(url, data=huge, headers=headers) as answer:
+            assert answer.status == 413
+        async with http.get(url, headers=headers) as answer:
+            assert answer.status == 405
+    assert sorted(person.chat_id for person in await rows(database_url, Person)) == ["78", "79"]
 
 
 async def test_a_redelivered_update_is_handled_once(
