@@ -162,7 +162,9 @@ async def on_answer(
         _, session_id, index, level = data.split(":")
         index_number, level_number = int(index), int(level)
         run_id = data_id(session_id)
-        run, answers = await run_with_answers(session, run_id) if run_id is not None else (None, {})
+        run, answers, kind = (
+            await run_with_answers(session, run_id) if run_id is not None else (None, {}, None)
+        )
     except ValueError:
         return Response(notice=say(language, "bad_button"))
     if run is None or run.person_id != person.id:
@@ -196,14 +198,17 @@ async def on_answer(
     )
     replies: list[Reply] = []
     if run.status == SessionStatus.COMPLETED:
-        replies.append(await _closing(session, person, run))
+        replies.append(await _closing(session, person, run, kind))
     edited = render(survey, run, answers, language)
     replies.insert(0, replace(edited, edit=message_id, replaces=True))
     return Response(replies, notice=level_label(language, level_number))
 
 
-async def _closing(session: AsyncSession, person: Person, run: SurveySession) -> Reply:
-    """After the last rating: what the person typed meanwhile, offered; else the empty prompt."""
+async def _closing(
+    session: AsyncSession, person: Person, run: SurveySession, kind: str | None
+) -> Reply:
+    """After the last rating: what the person typed meanwhile, offered; else the empty
+    prompt, which names the ward's `kind`."""
     assert run.id is not None
     draft = await draft_of_run(session, run.id)
     if draft is not None:
@@ -213,7 +218,7 @@ async def _closing(session: AsyncSession, person: Person, run: SurveySession) ->
     session.add(draft)
     await session.flush()
     person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
-    return skip_prompt(person.language, draft, await kind_of(session, run.ward_id))
+    return skip_prompt(person.language, draft, kind)
 
 
 async def keep_typed(

@@ -162,14 +162,16 @@ async def answers_of(session: AsyncSession, session_id: int) -> dict[str, int]:
 
 async def run_with_answers(
     session: AsyncSession, run_id: int
-) -> tuple[SurveySession | None, dict[str, int]]:
-    """A survey run and its answers so far in one query: a press reads both, and on
-    PostgreSQL each statement is a round trip the bot waits on (issue 14). Called after
-    the person's row lock, so it sees what the chat's previous event committed."""
+) -> tuple[SurveySession | None, dict[str, int], str | None]:
+    """A survey run, its answers so far and its ward's kind, in one query: a press reads
+    the first two, the last press the kind too, and on PostgreSQL each statement is a
+    round trip the bot waits on (issue 14). Called after the person's row lock, so it
+    sees what the chat's previous event committed."""
     rows = (await session.exec(_RUN_WITH_ANSWERS, params={"run_id": run_id})).all()
     if not rows:
-        return None, {}
-    return rows[0][0], {code: level for _, code, level in rows if code is not None}
+        return None, {}, None
+    run, kind = rows[0][0], rows[0][1]
+    return run, {code: level for _, _, code, level in rows if code is not None}, kind
 
 
 async def draft_of_run(session: AsyncSession, run_id: int) -> Draft | None:
@@ -181,7 +183,8 @@ _DRAFT_OF_RUN = select(Draft).where(Draft.session_id == bindparam("run_id"))  # 
 
 
 _RUN_WITH_ANSWERS = (
-    select(SurveySession, Answer.question_code, Answer.level)
+    select(SurveySession, Ward.kind, Answer.question_code, Answer.level)
+    .join(Ward, col(Ward.id) == col(SurveySession.ward_id))
     .outerjoin(Answer, col(Answer.session_id) == col(SurveySession.id))
     .where(col(SurveySession.id) == bindparam("run_id"))
 )
