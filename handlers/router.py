@@ -53,7 +53,10 @@ async def handle(event: Incoming, ctx: Context) -> Response:
     if len(event.user_name) > NAME_LENGTH:  # every name a handler stores then fits its column
         event = replace(event, user_name=clip(event.user_name))
     async with ctx.db() as session:
-        person = await get_or_create_person(session, event.address.platform, event.address.chat_id)
+        address = event.address
+        person = await get_or_create_person(
+            session, address.platform, address.chat_id, with_run=survey.pressed_run(event)
+        )
         handled = False  # a redelivered message: decided already, perhaps never answered
         if event.kind == Kind.CHOICE:
             pass  # a press recorded before is known by its handler, which shows the state

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import drafts
 from handlers.catalogue import element_label, level_label, localized, say
 from handlers.context import Context
-from handlers.events import Choice, Incoming, Reply, Response, data_id
+from handlers.events import Choice, Incoming, Kind, Reply, Response, data_id
 from handlers.survey_library import Survey
 from storage.models import (
     Case,
@@ -40,6 +40,13 @@ ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
 
 def answer_data(session_id: int, index: int, level: int) -> str:
     return f"{ANSWER}:{session_id}:{index}:{level}"
+
+
+def pressed_run(event: Incoming) -> int | None:
+    """The survey run a level press names, read with the person (`get_or_create_person`)."""
+    if event.kind != Kind.CHOICE or not event.choice.startswith(f"{ANSWER}:"):
+        return None
+    return data_id(event.choice.split(":", 2)[1])
 
 
 def next_step(survey: Survey, source: str, after: int = -1) -> int:
@@ -162,40 +169,47 @@ async def on_answer(
         _, session_id, index, level = data.split(":")
         index_number, level_number = int(index), int(level)
         run_id = data_id(session_id)
-        run, answers, kind = (
-            await run_with_answers(session, run_id) if run_id is not None else (None, {}, None)
-        )
     except ValueError:
         return Response(notice=say(language, "bad_button"))
-    if run is None or run.person_id != person.id:
-        return Response(notice=say(language, "bad_button"))
-    survey = ctx.surveys.survey(run.survey_version_id)
-    if resend and index_number < run.step and run.status != SessionStatus.CANCELLED:
-        return await _shown_again(session, ctx, person, run, message_id)
-    if run.status != SessionStatus.ACTIVE:
-        return Response(notice=say(language, "survey_over"))
-    if index_number < run.step:
-        return Response(notice=say(language, "already_answered"))
-    if index_number != run.step or level_number not in survey.choices:
-        return Response(notice=say(language, "bad_button"))
-    question = survey.questions[run.step]
-    now = ctx.clock()
-    answers[question.code] = level_number
-    step = next_step(survey, run.source, run.step)
-    answer = {
-        "question_code": question.code,
-        "element": question.element,
-        "level": level_number,
-        "answered_at": now,
-    }
-    await record_answer(
-        session,
-        run,
-        answer,
-        step=step,
-        completed_at=now if step == len(survey.questions) else None,
-        first=run.step == next_step(survey, run.source),
-    )
+    for fresh in (False, True):  # read again if the run moved since it was read
+        run, answers, kind = (
+            await run_with_answers(session, run_id, fresh=fresh)
+            if run_id is not None
+            else (None, {}, None)
+        )
+        if run is None or run.person_id != person.id:
+            return Response(notice=say(language, "bad_button"))
+        survey = ctx.surveys.survey(run.survey_version_id)
+        if resend and index_number < run.step and run.status != SessionStatus.CANCELLED:
+            return await _shown_again(session, ctx, person, run, message_id)
+        if run.status != SessionStatus.ACTIVE:
+            return Response(notice=say(language, "survey_over"))
+        if index_number < run.step:
+            return Response(notice=say(language, "already_answered"))
+        if index_number != run.step or level_number not in survey.choices:
+            return Response(notice=say(language, "bad_button"))
+        question = survey.questions[run.step]
+        now = ctx.clock()
+        step = next_step(survey, run.source, run.step)
+        answer = {
+            "question_code": question.code,
+            "element": question.element,
+            "level": level_number,
+            "answered_at": now,
+        }
+        stored = await record_answer(
+            session,
+            run,
+            answer,
+            step=step,
+            completed_at=now if step == len(survey.questions) else None,
+            first=run.step == next_step(survey, run.source),
+        )
+        if stored:
+            answers[question.code] = level_number
+            break
+    else:  # the run moved under a read made after the lock: it cannot
+        raise RuntimeError(f"survey run {run_id} moved while its chat was locked")
     replies: list[Reply] = []
     if run.status == SessionStatus.COMPLETED:
         replies.append(await _closing(session, person, run, kind))

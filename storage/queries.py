@@ -45,7 +45,9 @@ async def person_by_chat(session: AsyncSession, platform: str, chat_id: str) -> 
 PERSON_LOCK = {"key_share": True}  # FOR NO KEY UPDATE: see `get_or_create_person`
 
 
-async def get_or_create_person(session: AsyncSession, platform: str, chat_id: str) -> Person:
+async def get_or_create_person(
+    session: AsyncSession, platform: str, chat_id: str, *, with_run: int | None = None
+) -> Person:
     """The person, created on first contact, locked until the caller's transaction ends.
 
     Several bot processes may receive one chat's events at once (webhooks): on PostgreSQL
@@ -55,8 +57,21 @@ async def get_or_create_person(session: AsyncSession, platform: str, chat_id: st
     (a page signed on the web by this leader) only key-shares it, and must not wait on
     the chat, or the two deadlock. Two first contacts at once: the one that loses the
     insert takes the winner's row.
+
+    A survey press names its run (`with_run`): the run, its answers and its ward's kind
+    come in the same statement, one round trip fewer on the bot's busiest path (issue
+    14), kept for `run_with_answers`. Read while the lock was being waited for, they may
+    be older than the lock; `record_answer` writes only if the run is still as read.
     """
     chat = {"platform": platform, "chat_id": chat_id}
+    if with_run is not None:
+        rows = (
+            await session.exec(_PERSON_LOCKED_WITH_RUN, params={**chat, "run_id": with_run})
+        ).all()
+        if rows:
+            if rows[0][1] is not None:
+                session.info[_READ_WITH_PERSON] = (with_run, *_run_read(rows, 1))
+            return rows[0][0]
     person = (await session.exec(_PERSON_LOCKED, params=chat)).first()
     if person is None:
         person = Person(platform=platform, chat_id=chat_id)
@@ -160,18 +175,30 @@ async def answers_of(session: AsyncSession, session_id: int) -> dict[str, int]:
     return dict(result.all())
 
 
-async def run_with_answers(
-    session: AsyncSession, run_id: int
-) -> tuple[SurveySession | None, dict[str, int], str | None]:
+RunRead = tuple[SurveySession | None, dict[str, int], str | None]
+
+
+async def run_with_answers(session: AsyncSession, run_id: int, *, fresh: bool = False) -> RunRead:
     """A survey run, its answers so far and its ward's kind, in one query: a press reads
     the first two, the last press the kind too, and on PostgreSQL each statement is a
-    round trip the bot waits on (issue 14). Called after the person's row lock, so it
-    sees what the chat's previous event committed."""
-    rows = (await session.exec(_RUN_WITH_ANSWERS, params={"run_id": run_id})).all()
-    if not rows:
-        return None, {}, None
-    run, kind = rows[0][0], rows[0][1]
-    return run, {code: level for _, _, code, level in rows if code is not None}, kind
+    round trip the bot waits on (issue 14).
+
+    What `get_or_create_person` read with the person is used once, unless `fresh`: then
+    the run is read again, after the lock, so it holds what the chat's previous event
+    committed."""
+    read = session.info.pop(_READ_WITH_PERSON, None)
+    if read is not None and read[0] == run_id and not fresh:
+        return read[1:]
+    statement = _RUN_WITH_ANSWERS_AGAIN if fresh else _RUN_WITH_ANSWERS
+    rows = (await session.exec(statement, params={"run_id": run_id})).all()
+    return _run_read(rows, 0) if rows else (None, {}, None)
+
+
+def _run_read(rows: Sequence[Any], at: int) -> RunRead:
+    """The run, its answers and its ward's kind from rows holding them from column `at`."""
+    first = rows[0]
+    answers = {row[at + 2]: row[at + 3] for row in rows if row[at + 2] is not None}
+    return first[at], answers, first[at + 1]
 
 
 async def draft_of_run(session: AsyncSession, run_id: int) -> Draft | None:
@@ -188,19 +215,41 @@ _RUN_WITH_ANSWERS = (
     .outerjoin(Answer, col(Answer.session_id) == col(SurveySession.id))
     .where(col(SurveySession.id) == bindparam("run_id"))
 )
+_RUN_WITH_ANSWERS_AGAIN = _RUN_WITH_ANSWERS.execution_options(populate_existing=True)
+_PERSON_LOCKED_WITH_RUN = (
+    select(Person, SurveySession, Ward.kind, Answer.question_code, Answer.level)
+    .select_from(Person)
+    .outerjoin(SurveySession, col(SurveySession.id) == bindparam("run_id"))
+    .outerjoin(Ward, col(Ward.id) == col(SurveySession.ward_id))
+    .outerjoin(Answer, col(Answer.session_id) == col(SurveySession.id))
+    .where(Person.platform == bindparam("platform"), Person.chat_id == bindparam("chat_id"))
+    .with_for_update(**PERSON_LOCK, of=Person)  # type: ignore[arg-type]
+)
+_READ_WITH_PERSON = "sogopy.run_read"  # the `session.info` key of a press's early read
 
 
-_INSERT_ANSWER = insert(Answer.__table__)  # type: ignore[arg-type]
+_ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+_INSERT_ANSWER = insert(_ANSWERS)
 _RUNS = SurveySession.__table__  # type: ignore[attr-defined]
-_MOVE_RUN = (
+_MOVE_RUN = (  # only the run as the press read it: see `get_or_create_person`
     update(_RUNS)
-    .where(_RUNS.c.id == bindparam("run_id"))
+    .where(
+        _RUNS.c.id == bindparam("run_id"),
+        _RUNS.c.step == bindparam("from_step"),
+        _RUNS.c.status == SessionStatus.ACTIVE,
+    )
     .values(step=bindparam("step"), status=bindparam("status"), completed_at=bindparam("completed"))
 )
-_ANSWER_FIELDS = [column.name for column in Answer.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
-# PostgreSQL: the answer's INSERT rides in the run's UPDATE, one round trip for both
-_ANSWERED = {name: bindparam(f"answer_{name}") for name in _ANSWER_FIELDS}
-_ANSWER_AND_MOVE = _MOVE_RUN.add_cte(_INSERT_ANSWER.values(_ANSWERED).cte("answered"))
+_ANSWER_COLUMNS = [column for column in _ANSWERS.columns if column.name != "id"]
+# PostgreSQL: the answer's INSERT takes the run's UPDATE as a CTE, one round trip for both,
+# and inserts only when the run moved
+_MOVED = _MOVE_RUN.returning(_RUNS.c.id).cte("moved")
+_ANSWER_AND_MOVE = _INSERT_ANSWER.from_select(
+    [column.name for column in _ANSWER_COLUMNS],
+    select(  # type: ignore[call-overload]
+        *(bindparam(f"answer_{column.name}", type_=column.type) for column in _ANSWER_COLUMNS)
+    ).select_from(_MOVED),
+)
 _CASE_ANSWERED = (
     update(Case)
     .where(col(Case.id) == bindparam("case_id"), col(Case.survey_answered_at).is_(None))
@@ -216,8 +265,9 @@ async def record_answer(
     step: int,
     completed_at: datetime | None,
     first: bool,
-) -> None:
-    """Store one answer and move its run on to `step` (completed at `completed_at`, if set).
+) -> bool:
+    """Store one answer and move its run on to `step` (completed at `completed_at`, if set);
+    False, storing nothing, when the run is no longer at the step the press read.
 
     Plain statements rather than the ORM's unit of work: a press is the bot's busiest path,
     and flushing an `Answer` and the run cost more CPU than PostgreSQL takes to run both
@@ -234,19 +284,29 @@ async def record_answer(
         "source": run.source,
         **answer,
     }
+    status = SessionStatus.COMPLETED if completed_at is not None else run.status
+    moved = {
+        "run_id": run.id,
+        "from_step": run.step,
+        "step": step,
+        "status": status,
+        "completed": completed_at,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        both = {**{f"answer_{name}": value for name, value in fields.items()}, **moved}
+        stored = (await session.exec(_ANSWER_AND_MOVE, params=both)).rowcount == 1  # type: ignore[attr-defined]
+    else:  # SQLite has no INSERT inside WITH (and no round trips to save)
+        stored = (await session.exec(_MOVE_RUN, params=moved)).rowcount == 1  # type: ignore[attr-defined]
+        if stored:
+            await session.exec(_INSERT_ANSWER, params=fields)
+    if not stored:
+        return False
+    for name, value in (("step", step), ("status", status), ("completed_at", completed_at)):
+        set_committed_value(run, name, value)
     if run.case_id is not None and first:
         answered = {"case_id": run.case_id, "at": fields["answered_at"]}
         await session.exec(_CASE_ANSWERED, params=answered)
-    status = SessionStatus.COMPLETED if completed_at is not None else run.status
-    moved = {"run_id": run.id, "step": step, "status": status, "completed": completed_at}
-    if session.get_bind().dialect.name == "postgresql":
-        both = {**{f"answer_{name}": value for name, value in fields.items()}, **moved}
-        await session.exec(_ANSWER_AND_MOVE, params=both)
-    else:  # SQLite has no INSERT inside WITH (and no round trips to save)
-        await session.exec(_INSERT_ANSWER, params=fields)
-        await session.exec(_MOVE_RUN, params=moved)
-    for name, value in (("step", step), ("status", status), ("completed_at", completed_at)):
-        set_committed_value(run, name, value)
+    return True
 
 
 async def next_page_number(session: AsyncSession, ward_id: int) -> int:
