@@ -50,13 +50,9 @@ class WebhooksFirst:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self.endpoints = {
-            telegram.WEBHOOK_PATH: telegram_webhook,
-            zalo.WEBHOOK_PATH: zalo_webhook,
-        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" else None
+        endpoint = WEBHOOKS.get(scope["path"]) if scope["type"] == "http" else None
         if endpoint is None or scope["method"] != "POST" or not _small(scope):
             await self.app(scope, receive, send)
             return
@@ -93,8 +89,8 @@ def create_app(state: HttpState) -> FastAPI:
     # them, matching took 60% of a webhook's CPU in the app); a webhook POST of a declared
     # length is served before all this by `WebhooksFirst`, the others come here. Starlette's
     # own routes, as they read nothing FastAPI would validate or document
-    app.router.routes.append(Route(telegram.WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
-    app.router.routes.append(Route(zalo.WEBHOOK_PATH, zalo_webhook, methods=["POST"]))
+    for path, endpoint in WEBHOOKS.items():
+        app.router.routes.append(Route(path, endpoint, methods=["POST"]))
     app.add_api_route(
         "/health",
         health,
@@ -186,3 +182,8 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     if answer is None:
         return JSONResponse({"ok": False}, status_code=500)
     return JSONResponse(answer or {"ok": True})  # a press's answer, for Telegram to perform
+
+
+# the webhooks' endpoints by path, served by the app's routes and ahead of them by
+# `WebhooksFirst`
+WEBHOOKS = {telegram.WEBHOOK_PATH: telegram_webhook, zalo.WEBHOOK_PATH: zalo_webhook}
