@@ -5,11 +5,11 @@ import gc
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -45,9 +45,11 @@ if TYPE_CHECKING:
     from web.server import HttpServer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OUTBOX_SECONDS = 2  # how often done cases, notices, kept replies and broadcasts are picked up
 SCHEDULE_SECONDS = 60  # how often reminders, escalations and digests are considered
+START_PATIENCE = 60  # seconds a starting process waits for a database that is away
 STOP_GRACE_SECONDS = 5  # a running job's time to finish at a stop
 CHAT_GRACE_SECONDS = 2  # the chats' time to finish what they hold at a stop
 
@@ -63,9 +65,8 @@ class Runtime:
 
 
 @asynccontextmanager
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def runtime(settings: Settings, stop: asyncio.Event | None = None) -> AsyncIterator[Runtime]:
     """The schema upgraded, surveys stored, and a dispatcher ready for transports."""
-    await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     group_sync = GroupSync.attach(engine)  # before the first connection is made
     try:
@@ -73,24 +74,56 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         library, problems = scan_library(settings.survey_folders)
         for problem in problems:
             log.warning("survey file refused: %s", problem)
-        ctx = Context(
-            db=db,
-            surveys=await sync_surveys(db, library),
-            survey_problems=tuple(problems),
-            timezone=settings.zone,
-            admins=frozenset(str(admin) for admin in settings.admins),
-            survey_delay=timedelta(seconds=settings.survey_delay),
-            remind_after=timedelta(hours=settings.remind_after_hours),
-            quiet=settings.quiet,
-            durable=group_sync.wait,
-            retention_months=settings.retention_months,
-            console_url=settings.console_url,
-        )
-        dispatcher = Dispatcher(ctx)
-        await dispatcher.restore()
-        yield Runtime(engine, dispatcher)
+
+        async def prepared() -> Dispatcher:
+            await upgrade(settings.database_url)
+            ctx = Context(
+                db=db,
+                surveys=await sync_surveys(db, library),
+                survey_problems=tuple(problems),
+                timezone=settings.zone,
+                admins=frozenset(str(admin) for admin in settings.admins),
+                survey_delay=timedelta(seconds=settings.survey_delay),
+                remind_after=timedelta(hours=settings.remind_after_hours),
+                quiet=settings.quiet,
+                durable=group_sync.wait,
+                retention_months=settings.retention_months,
+                console_url=settings.console_url,
+            )
+            dispatcher = Dispatcher(ctx)
+            await dispatcher.restore()
+            return dispatcher
+
+        yield Runtime(engine, await _when_the_database_answers(prepared, stop))
     finally:
         await engine.dispose()
+
+
+async def _when_the_database_answers(
+    start: Callable[[], Awaitable[T]], stop: asyncio.Event | None
+) -> T:
+    """`start` again while the database is away, as a running process waits for it: a
+    process (re)started during PostgreSQL's restart or failover, or a rolling restart's,
+    comes up when the database does instead of exiting. Each step of `start` can be
+    repeated. Gives up, with the database's own error, after START_PATIENCE seconds or at
+    a stop."""
+    deadline = asyncio.get_running_loop().time() + START_PATIENCE
+    pause = 0.25
+    while True:
+        try:
+            return await start()
+        except Exception as exc:
+            if not unavailable(exc) or asyncio.get_running_loop().time() + pause > deadline:
+                raise
+            log.warning("the database does not answer yet (%s): trying again", exc)
+            if stop is None:
+                await asyncio.sleep(pause)
+            else:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                if stop.is_set():
+                    raise
+            pause = min(pause * 2, 4.0)
 
 
 class Jobs:
@@ -206,7 +239,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def _serve(settings: Settings, stop: asyncio.Event, election: Election) -> None:
-    async with runtime(settings) as rt, AsyncExitStack() as cleanup:
+    async with runtime(settings, stop) as rt, AsyncExitStack() as cleanup:
         listeners: list[Callable[[], Awaitable[None]]] = []  # started once all connected
         rates: dict[str, float] = {}
         http = HttpState(
