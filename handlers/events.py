@@ -6,6 +6,7 @@ buttons on Telegram; plain text, new messages and numbered lines on Zalo, which 
 none of them. A reply's text is in the replies' own small markup (`handlers.markup`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -86,6 +87,8 @@ class Reply:
     free_text: bool = False  # a prompt for words: its choices are only a way out of it
     photo: str | None = None  # a platform file id
     image: bytes | None = None  # a picture made here (a chart), uploaded
+    # the picture's drawing, done by `handlers.router.handle` after the commit, in a thread
+    draw: Callable[[], bytes] | None = None
     document: tuple[str, bytes] | None = None  # a file made here (file name, content)
 
 

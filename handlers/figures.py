@@ -9,6 +9,7 @@ office's reports have the previous period.
 """
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -168,15 +169,19 @@ async def figures(
         lines.append(await _broadcasts_line(session, ctx, report, language))
     if ward is not None:
         lines.extend(await _ward_details(session, ctx, ward, report, days, language))
-    from handlers.charts import render_chart  # here: matplotlib is a third of start-up
-
-    chart = render_chart(report, scope, language)
     return Response(
         [
-            Reply("📊", image=chart),
+            Reply("📊", draw=partial(_chart, report, scope, language)),
             Reply("\n".join(lines), _period_buttons(language, ward), columns=4),
         ]
     )
+
+
+def _chart(report: Report, title: str, language: str) -> bytes:
+    """The chart, drawn once the transaction is over, in a thread (`Reply.draw`)."""
+    from handlers.charts import render_chart  # here: matplotlib is a third of start-up
+
+    return render_chart(report, title, language)
 
 
 async def _broadcasts_line(

@@ -5,6 +5,7 @@ made and committed, and only then are the replies returned to the transport, so 
 person is never told "recorded" before it is.
 """
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -83,7 +84,23 @@ async def handle(event: Incoming, ctx: Context) -> Response:
             # data protection: first contact
             response = await privacy.with_notice(session, ctx, person, response)
         await session.commit()
-    return response
+    return await _drawn(response)
+
+
+async def _drawn(response: Response) -> Response:
+    """The pictures drawn (`Reply.draw`), after the commit and in a thread: drawing a chart
+    takes tenths of a second, and matplotlib's first load more; on the event loop no
+    other chat would be answered meanwhile, and in the transaction SQLite's write lock
+    would hold every other chat's transaction."""
+    if not any(reply.draw for reply in response.replies):
+        return response
+    replies = [
+        replace(reply, image=await asyncio.to_thread(reply.draw), draw=None)
+        if reply.draw is not None
+        else reply
+        for reply in response.replies
+    ]
+    return replace(response, replies=replies)
 
 
 REPEATABLE = frozenset({"start", "help", "trogiup", "gopycuatoi", "chuaxem", "so", "huy", "nhan"})

@@ -1,10 +1,15 @@
 """/baocao in chat: leaders see their ward's figures and a chart, admins every ward."""
 
+import asyncio
+import threading
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
+from handlers import charts
 from handlers.catalogue import ELEMENTS, element_label
 from handlers.charts import render_chart
 from handlers.context import Context
@@ -245,3 +250,31 @@ async def test_each_share_has_the_same_days_before_beside_it(
     assert "Tiếp cận dịch vụ: 75% (4 câu, ít dữ liệu) · kỳ trước 0%" in text
     week = (await leader.press_label("7 ngày")).replies[1].text
     assert "Chung: <b>75%</b> (12 câu)\n" in week  # nothing in the 7 days before: no figure
+
+
+async def test_a_chart_being_drawn_holds_up_no_other_chat(
+    ctx: Context, ward: Ward, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart is drawn after the commit, in a thread: a citizen is answered meanwhile.
+    Drawn on the event loop (as before), the citizen waited for the whole drawing."""
+    await rate_walk_in(ctx, "100", "NGHIA-TAN", "Hài lòng")
+    leader = await make_leader(ctx, ward)
+    drawing, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def slow_chart(*args: Any) -> bytes:
+        drawing.set()
+        release.wait(10)  # on the event loop, this would stop it for the whole wait
+        finished.append("chart")
+        return render_chart(*args)
+
+    monkeypatch.setattr(charts, "render_chart", slow_chart)
+    figures = asyncio.create_task(leader.command("baocao"))
+    assert await asyncio.to_thread(drawing.wait, 10)
+    answer = await Chat(ctx, chat_id="300").command("start", "d_NGHIA-TAN")
+    assert answer.replies  # the citizen's survey, recorded while the chart is drawn
+    finished.append("citizen")
+    release.set()
+    chart, _summary = (await figures).replies
+    assert finished == ["citizen", "chart"]
+    assert chart.image is not None and chart.image.startswith(PNG) and chart.draw is None
