@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from bot.cli_apikey import apikey_app
 from bot.cli_broadcast import broadcast_app, survey_app
@@ -33,6 +34,7 @@ from bot.cli_common import (
     one_line,
     start_link,
     to_stdout,
+    usage_line,
     work_begins,
     write_binary,
     write_table,
@@ -473,7 +475,17 @@ def main(args: list[str] | None = None) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        app(args)  # usage errors are reported by Typer itself, with exit status 2
+        # not standalone: usage errors come here, to be told in one Vietnamese line
+        status = app(args, prog_name="sogopy", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a group named without its command: its help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        typer.echo(usage_line(exc), err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # a prompt's input ended (Ctrl-D)
+        typer.echo(office_text("cli_aborted"), err=True)
+        sys.exit(1)
     except OfficeError as exc:
         typer.echo(office_text("cli_error", message=exc.message), err=True)
         sys.exit(1)
@@ -493,3 +505,5 @@ def main(args: list[str] | None = None) -> None:
     finally:
         if collecting:
             gc.enable()
+    if isinstance(status, int) and status:  # typer.Exit(n), Ctrl-C (130): returned, not raised
+        sys.exit(status)

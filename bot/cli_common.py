@@ -6,12 +6,16 @@ live in office/. Kept light: a command loads only what it uses.
 
 import asyncio
 import gc
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
+
+# Typer's own copy of Click: the usage errors it raises (pinned in pyproject.toml)
+from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption, UsageError
 
 from handlers.catalogue import office_text
 from office.links import start_link
@@ -23,6 +27,50 @@ if TYPE_CHECKING:
     from office.exports import Table
 
 T = TypeVar("T")
+
+
+_UNKNOWN_COMMAND = re.compile(r"No such command '(.*?)'\.(?: Did you mean '(.*)'\?)?")
+_EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra argument\(s\) \((.*)\)")
+_VALUE_KINDS = (  # the English reasons Typer gives for a refused value (pydantic's)
+    (re.compile(r"Input should be a valid integer\b.*"), "cli_value_integer"),
+    (re.compile(r"Input should be a valid number\b.*"), "cli_value_number"),
+    (re.compile(r"Input should be greater than or equal to (?P<limit>\S+)"), "cli_value_min"),
+    (re.compile(r"Input should be less than or equal to (?P<limit>\S+)"), "cli_value_max"),
+)
+
+
+def _value_reason(message: str) -> str:
+    for pattern, key in _VALUE_KINDS:
+        if found := pattern.fullmatch(message):
+            return office_text(key, **found.groupdict())
+    return message
+
+
+def usage_line(error: UsageError) -> str:
+    """A usage error as one line in Vietnamese, naming the command's help; Typer's own
+    report is three English lines (usage, a hint, the error)."""
+    hint = error.param.get_error_hint() if isinstance(error, BadParameter) and error.param else ""
+    message = error.format_message()
+    if isinstance(error, MissingParameter):
+        kind = error.param.param_type_name if error.param else ""
+        what = office_text(
+            f"cli_missing_{kind}" if kind in ("argument", "option") else "cli_missing",
+            name=hint or str(error),
+        )
+    elif isinstance(error, NoSuchOption):
+        what = office_text("cli_no_such_option", option=error.option_name)
+    elif isinstance(error, BadParameter):
+        what = office_text("cli_bad_value", name=hint, why=_value_reason(error.message))
+    elif found := _UNKNOWN_COMMAND.fullmatch(message):
+        what = office_text("cli_no_such_command", name=found[1])
+        if found[2]:
+            what = office_text("cli_did_you_mean", said=what, name=found[2])
+    elif found := _EXTRA_ARGUMENTS.fullmatch(message):
+        what = office_text("cli_extra_arguments", values=found[1])
+    else:
+        what = message
+    path = error.ctx.command_path if error.ctx is not None else "sogopy"
+    return office_text("cli_usage", message=what, help=f"{path} --help")
 
 
 class CliError(Exception):

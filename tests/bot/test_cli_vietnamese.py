@@ -119,3 +119,28 @@ def test_wards_by_name_and_kind_in_vietnamese(bot_env: dict[str, str], tmp_path:
     ]
     for result in outputs:
         assert not ENGLISH.search(said(result)), (result.args, result.stdout, result.stderr)
+
+
+def test_a_mistyped_command_is_one_vietnamese_line(bot_env: dict[str, str]) -> None:
+    """Typer told a usage error in three English lines (usage, a hint, the error); the
+    clerk now reads one line, with the help to look at, and exit status 2 as before."""
+    for args, line in [
+        (["ward", "add"], "Lỗi: thiếu đối số 'code' (xem: sogopy ward add --help)"),
+        (["ward", "--bogus"], "Lỗi: không có tùy chọn --bogus (xem: sogopy ward --help)"),
+        (["ward", "add", "A", "Phường A", "thừa"], "Lỗi: thừa thừa (xem: sogopy ward add --help)"),
+        (["wards"], "Lỗi: không có lệnh «wards»; có phải «ward»? (xem: sogopy --help)"),
+        (["xyz"], "Lỗi: không có lệnh «xyz» (xem: sogopy --help)"),
+        (
+            ["desk-link", "A", "--desk", "0"],
+            "Lỗi: '--desk' không dùng được: nhỏ nhất là 1 (xem: sogopy desk-link --help)",
+        ),
+        (
+            ["leader", "invite", "A", "--days", "bảy"],
+            "Lỗi: '--days' không dùng được: cần một số nguyên (xem: sogopy leader invite --help)",
+        ),
+    ]:
+        result = sogopy(bot_env, *args)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", line + "\n"), args
+    group = sogopy(bot_env, "ward")  # a group without its command: its help, as before
+    assert group.returncode == 2 and group.stderr.startswith("Usage: sogopy ward")
+    assert sogopy(bot_env, "--help").returncode == 0
