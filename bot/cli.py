@@ -33,6 +33,7 @@ from bot.cli_common import (
     office_call,
     one_line,
     start_link,
+    terminal_safe,
     to_stdout,
     usage_line,
     work_begins,
@@ -474,6 +475,8 @@ def main(args: list[str] | None = None) -> None:
     """
     collecting = gc.isenabled()
     gc.disable()
+    terminal = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = terminal_safe(sys.stdout), terminal_safe(sys.stderr)
     try:
         # not standalone: usage errors come here, to be told in one Vietnamese line
         status = app(args, prog_name="sogopy", standalone_mode=False)
@@ -503,6 +506,9 @@ def main(args: list[str] | None = None) -> None:
         typer.echo(office_text("cli_error", message=f"{type(exc).__name__}: {exc}"), err=True)
         sys.exit(1)
     finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = terminal
         if collecting:
             gc.enable()
     if isinstance(status, int) and status:  # typer.Exit(n), Ctrl-C (130): returned, not raised

@@ -5,12 +5,14 @@ live in office/. Kept light: a command loads only what it uses.
 """
 
 import asyncio
+import codecs
 import gc
+import io
 import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TextIO, TypeVar
 
 import typer
 
@@ -71,6 +73,56 @@ def usage_line(error: UsageError) -> str:
         what = message
     path = error.ctx.command_path if error.ctx is not None else "sogopy"
     return office_text("cli_usage", message=what, help=f"{path} --help")
+
+
+# C0 and C1 control characters but tab, newline and carriage return (CSV's line ends)
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _ShownControls(io.RawIOBase):
+    """A terminal's bytes with control characters shown as �.
+
+    Names and suggestions are typed by citizens, and kept as typed: an escape sequence
+    among them would act on the clerk's terminal when printed there (colours, its title,
+    OSC 52 writing its clipboard). Files and pipes still get the text exactly as kept.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:  # `input()` still finds the terminal, and its line editing
+        return self._out.fileno()
+
+    def write(self, data: "bytes | bytearray | memoryview") -> int:  # type: ignore[override]
+        text = self._decoder.decode(bytes(data))  # a letter cut between writes waits
+        self._out.write(_TERMINAL_CONTROLS.sub("\ufffd", text).encode())
+        self._out.flush()
+        return len(data)
+
+
+def terminal_safe(stream: TextIO) -> TextIO:
+    """`stream` itself, or when it is a terminal, the same showing control characters."""
+    try:
+        if not stream.isatty():
+            return stream
+        raw = stream.buffer
+    except (AttributeError, ValueError):  # a test's capture, a closed stream
+        return stream
+    stream.flush()
+    return io.TextIOWrapper(
+        _ShownControls(raw),  # type: ignore[arg-type]
+        encoding="utf-8",
+        errors="replace",
+        newline="\n",
+        write_through=True,
+    )
 
 
 class CliError(Exception):
