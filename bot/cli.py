@@ -32,6 +32,7 @@ from bot.cli_common import (
     load_settings,
     office_call,
     one_line,
+    problem_line,
     start_link,
     terminal_safe,
     to_stdout,
@@ -503,7 +504,7 @@ def main(args: list[str] | None = None) -> None:
             sys.exit(1)
         if os.environ.get("SOGOPY_DEBUG"):
             raise
-        typer.echo(office_text("cli_error", message=f"{type(exc).__name__}: {exc}"), err=True)
+        typer.echo(office_text("cli_error", message=problem_line(exc)), err=True)
         sys.exit(1)
     finally:
         sys.stdout.flush()

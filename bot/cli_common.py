@@ -125,6 +125,17 @@ def terminal_safe(stream: TextIO) -> TextIO:
     )
 
 
+def problem_line(error: Exception) -> str:
+    """An unexpected error in one line. The database's refusal in its own words, naming the
+    setting (SQLAlchemy's text adds the statement's driver and a second line, a link)."""
+    database_errors = sys.modules.get("sqlalchemy.exc")  # loaded if the database was used
+    if database_errors is not None and isinstance(error, database_errors.DBAPIError):
+        why = str(error.orig or error).strip().splitlines() or [type(error).__name__]
+        return office_text("cli_database", why=why[0])
+    first = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {first[0]}" if first else type(error).__name__
+
+
 class CliError(Exception):
     """A problem the person at the terminal can fix; printed as one line."""
 
@@ -159,8 +170,12 @@ def office_call(work: Callable[["AsyncSession"], Awaitable[T]]) -> T:
     async def main() -> T:
         engine = create_engine(settings.database_url)
         try:
-            if not await schema_is_current(engine):
-                await upgrade(settings.database_url)
+            try:
+                if not await schema_is_current(engine):
+                    await upgrade(settings.database_url)
+            except OSError as exc:  # refused, no such host, no answer: the URL's address
+                why = exc.strerror or str(exc) or type(exc).__name__
+                raise CliError(office_text("cli_database", why=why)) from exc
             async with session_maker(engine)() as session:
                 return await work(session)
         finally:

@@ -1134,6 +1134,10 @@ OFFICE_TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     # ---- the command line's own lines and help (issue 11, point 12) ----
     "cli_error": ("Lỗi: {message}", "Error: {message}"),
+    "cli_database": (
+        "cơ sở dữ liệu (DATABASE_URL) không dùng được: {why}",
+        "the database (DATABASE_URL) cannot be used: {why}",
+    ),
     "cli_usage": ("Lỗi: {message} (xem: {help})", "Error: {message} (see: {help})"),
     "cli_missing": ("thiếu {name}", "{name} is missing"),
     "cli_missing_argument": ("thiếu đối số {name}", "the argument {name} is missing"),

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot.emulator import BotApiEmulator
@@ -17,9 +18,11 @@ from storage.db import create_engine, session_maker
 from storage.models import Case, Ward
 from tests.bot.conftest import TOKEN, USERNAME, asogopy, clean_env, sogopy
 from tests.bot.test_e2e_citizen import rows
+from tests.conftest import PG_URL
 
 LINK = re.compile(rf"^https://t\.me/{USERNAME}\?start=([A-Za-z0-9_-]{{1,64}})$")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NOBODY_LISTENS = "postgresql://postgres@127.0.0.1:1"  # port 1: refused at once
 CODE_LINE = re.compile(r"Mã số: ([1-9][0-9]{5}) \(gõ số này vào Zalo hoặc Telegram .*\)")
 
 
@@ -257,3 +260,16 @@ async def test_without_username_or_token_links_cannot_be_printed(
     )
     assert "TELEGRAM_BOT_USERNAME" in one_line_error(result)
     assert result.stdout == ""
+
+
+@pytest.mark.any_database
+def test_a_database_that_cannot_be_used_is_one_line_naming_the_setting() -> None:
+    """SQLAlchemy's own text was two lines (the driver's words, then a link)."""
+    prefix = "Lỗi: cơ sở dữ liệu (DATABASE_URL) không dùng được: "
+    refused = clean_env(TELEGRAM_BOT_USERNAME=USERNAME, DATABASE_URL=f"{NOBODY_LISTENS}/sogopy")
+    assert one_line_error(sogopy(refused, "ward", "list")).startswith(prefix)
+    if PG_URL:  # a server that answers, and refuses: the database's own words
+        missing = make_url(PG_URL).set(database="sogopy_no_such_database")
+        env = clean_env(DATABASE_URL=missing.render_as_string(hide_password=False))
+        line = one_line_error(sogopy(env, "ward", "list"))
+        assert line == prefix + 'database "sogopy_no_such_database" does not exist'
