@@ -6,9 +6,10 @@ the schema check, the first getUpdates, the update handled and answered). Both b
 alternate, on the same emulator and machine, so the ratio holds on a busy machine.
 
     python -m bench.bot_start [--rounds 5] [--database postgresql://postgres@127.0.0.1/bench]
-                              [--before DIR]
+                              [--before DIR] [--latency MS]
 
-With --before, a checkout of another commit (`git archive <commit> | tar -x -C DIR`)
+With --latency, each Bot API call takes that much longer, as from a ward's server to
+Telegram's. With --before, a checkout of another commit (`git archive <commit> | tar -x -C DIR`)
 starts too, in the same rounds: before and after in one run.
 
 The database (a new SQLite file, or the PostgreSQL one given) is migrated beforehand,
@@ -35,9 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "office", "storage", "web")
 
 
-async def first_answer(command: list[str], env: dict[str, str], folder: str | None = None) -> float:
-    """Seconds from starting `command` to its answer to a message that was waiting."""
+async def first_answer(
+    command: list[str], env: dict[str, str], folder: str | None = None, latency: float = 0.0
+) -> float:
+    """Seconds from starting `command` to its answer to a message that was waiting, each
+    Bot API call taking `latency` seconds more."""
     async with BotApiEmulator(TOKEN, record_calls=False) as emulator:
+        emulator.latency["*"] = latency
         user = emulator.user(30_000)
         await user.send_text("xin chào")
         full = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url, **env}
@@ -56,6 +61,9 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="starts of each bot")
     parser.add_argument("--database", help="a PostgreSQL URL to run the bot on (else SQLite)")
     parser.add_argument("--before", help="a checkout of another commit, started too")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="ms each Bot API call takes (Telegram's RTT)"
+    )
     args = parser.parse_args()
     for folder in [ROOT, *([Path(args.before)] if args.before else [])]:
         for package in PACKAGES:
@@ -75,12 +83,16 @@ async def main() -> None:
         echoes, ours, before = [], [], []
         bot = [sys.executable, "-m", "bot", "run"]
         for _ in range(args.rounds):
-            echoes.append(await first_answer([sys.executable, "-m", "bench.echo_bot"], {}))
-            ours.append(await first_answer(bot, env))
+            delay = args.latency / 1000
+            echo_bot = [sys.executable, "-m", "bench.echo_bot"]
+            echoes.append(await first_answer(echo_bot, {}, latency=delay))
+            ours.append(await first_answer(bot, env, latency=delay))
             if args.before:
-                before.append(await first_answer(bot, env, args.before))
+                before.append(await first_answer(bot, env, args.before, delay))
     echo, sogopy = statistics.median(echoes), statistics.median(ours)
     where = "PostgreSQL" if args.database else "SQLite"
+    if args.latency:
+        where += f", each Bot API call {args.latency:g} ms"
     print(f"start to first answer, median of {args.rounds} ({where}):")
     print(f"echo bot (python-telegram-bot): {echo:.2f} s (best {min(echoes):.2f})")
     if before:

@@ -214,6 +214,12 @@ async def _webhook(telegram: TelegramTransport, url: str, secret: str, stop: asy
     await stop.wait()
 
 
+async def _cancelled(task: "asyncio.Task[object]") -> None:
+    """`task` cancelled if still running, and waited for."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def _poll(telegram: TelegramTransport, stop: asyncio.Event) -> None:
     await telegram.use_polling()
     await telegram.poll(stop)
@@ -275,7 +281,8 @@ async def _serve(settings: Settings, stop: asyncio.Event, election: Election) ->
             cleanup.push_async_callback(api.close)
             telegram = TelegramTransport(api, rt.dispatcher, rate=settings.send_rate)
             rt.dispatcher.add_transport(telegram)
-            await telegram.set_commands()
+            # the menu is not on the way to the first update: one round trip to Telegram less
+            cleanup.push_async_callback(_cancelled, asyncio.create_task(telegram.set_commands()))
             rates[telegram.platform] = settings.send_rate
             if settings.telegram_webhook_url:
                 http.telegram = telegram  # before Telegram is told: its first POST finds it

@@ -924,6 +924,8 @@ class BotApiEmulator:
         self.errors: deque[JSONDict] = deque(maxlen=500)
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.faults: dict[str, int] = {}  # method -> the HTTP error it answers (see fail())
+        # method -> seconds it takes to answer: a Telegram far away ("*": every method)
+        self.latency: dict[str, float] = {}
         self.bot_settings: dict[str, Any] = {}
 
         self._users: dict[int, EmuUser] = {}
@@ -1830,13 +1832,15 @@ class BotApiEmulator:
         self, name: str, handler: MethodHandler, params: JSONDict, uploads: dict[str, _Upload]
     ) -> Any:
         """One method call, by HTTP or in a webhook's answer: counted, logged, failed when a
-        fault is set for it (`fail`), else its handler's result."""
+        fault is set for it (`fail`), else its handler's result, after its `latency`."""
         self.method_counts[name] += 1
         if self.record_calls:
             self.calls.append((name, {**params, **uploads}))
         if name in self.faults:
             status = self.faults[name]
             raise _ApiError(status, HTTPStatus(status).phrase)
+        if delay := self.latency.get(name, self.latency.get("*", 0.0)):
+            await asyncio.sleep(delay)
         return await handler(params, uploads)
 
     def _keep_error(self, name: str, params: JSONDict, exc: _ApiError) -> None:

@@ -38,6 +38,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
     TimedOut,
 )
 
@@ -329,11 +330,11 @@ class TelegramTransport:
         await asyncio.sleep(self.pace.full_in())
 
     async def set_commands(self) -> None:
-        """The citizens' command menu (the default scope); a network failure only leaves the
-        previous menu, never stops us."""
+        """The citizens' command menu (the default scope), set while the bot already answers;
+        a failure only leaves the previous menu, never stops us."""
         try:
             await self.api.bot.set_my_commands([BotCommand(n, t) for n, t in menu(None)])
-        except NetworkError as exc:
+        except TelegramError as exc:
             log.warning("command menu not set: %s", exc)
 
     async def set_menu(self, chat_id: str, role: str | None) -> None:

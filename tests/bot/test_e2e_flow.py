@@ -141,3 +141,17 @@ async def test_presses_during_a_broadcast_go_first_and_no_429_is_provoked(
 
 async def _all_invited(people: list[EmuUser]) -> bool:
     return all(invitations(p) for p in people)
+
+
+async def test_a_slow_menu_call_holds_up_no_answer_nor_the_stop(
+    emulator: BotApiEmulator, bot_process: BotProcess
+) -> None:
+    """The command menu is set beside the first answers, not before them (a round trip to
+    Telegram less from a start to the first answer), and a stop does not wait for it."""
+    emulator.latency["setMyCommands"] = 300  # answered long after the test is over
+    citizen = emulator.user(3101)
+    await citizen.send_text("/help")
+    await bot_process.start()
+    await citizen.wait_for(lambda m: "Hướng dẫn" in m.text)
+    assert emulator.method_counts["setMyCommands"] == 1 and emulator.commands == {}
+    assert await bot_process.terminate(timeout=15) == 0
