@@ -271,7 +271,7 @@ class Draft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     ward_id: int | None = Field(default=None, foreign_key="ward.id")  # None: being asked
-    session_id: int | None = Field(default=None, foreign_key="surveysession.id")
+    session_id: int | None = Field(default=None, foreign_key="surveysession.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="case.id")
     text: str | None = Field(default=None, sa_column=Column(Text))
     photo_file_id: str | None = Field(default=None, sa_column=Column(Text))  # a Zalo URL: long
@@ -294,7 +294,7 @@ class BookPage(SQLModel, table=True):
     page_no: int
     person_id: int = Field(foreign_key="person.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="case.id")
-    session_id: int | None = Field(default=None, foreign_key="surveysession.id")
+    session_id: int | None = Field(default=None, foreign_key="surveysession.id", index=True)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     # `text` folded (`storage.text.fold`: no case, diacritics or punctuation), kept in step
     # on every ORM write: the console's search matches "den duong" in "Đèn đường" in SQL
