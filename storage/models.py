@@ -9,7 +9,16 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint, event, inspect
+from sqlalchemy import (
+    DateTime,
+    Index,
+    LargeBinary,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
 from sqlmodel import Column, Field, SQLModel, Text
 
 from storage.text import fold
@@ -364,6 +373,9 @@ class Leadership(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
+_UNSENT = text("sent_at IS NULL AND failed IS NULL")
+
+
 class Notice(SQLModel, table=True):
     """A page's notification to one leader: the outbox row, then the message to edit.
 
@@ -372,7 +384,11 @@ class Notice(SQLModel, table=True):
     so it is never sent twice, not even by the next leader when this one dies mid-send.
     """
 
-    __table_args__ = (UniqueConstraint("page_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("page_id", "person_id"),
+        # the outbox job's question every 2 s: the few still to send among all ever sent
+        Index("ix_notice_unsent", "id", postgresql_where=_UNSENT, sqlite_where=_UNSENT),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     page_id: int = Field(foreign_key="bookpage.id", index=True)
