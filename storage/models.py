@@ -135,6 +135,9 @@ class Person(SQLModel, table=True):
     code_missed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
+_TO_PROMPT = text("done_at IS NOT NULL AND prompted_at IS NULL AND person_id IS NOT NULL")
+
+
 class Case(SQLModel, table=True):
     """A case (hồ sơ) at the one-stop desk; `token` is the unguessable link payload."""
 
@@ -143,6 +146,9 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_case_response", "done_at", "ward_id", "survey_answered_at"),
         Index("ix_case_ward_response", "ward_id", "done_at", "survey_answered_at"),
+        # the outbox job's question every 2 s: the few done cases whose citizen is still
+        # to be asked, among all ever done
+        Index("ix_case_to_prompt", "done_at", postgresql_where=_TO_PROMPT, sqlite_where=_TO_PROMPT),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -350,10 +350,11 @@ async def due_case_prompts(
     result = await session.exec(
         select(Case.id, Person.platform, Person.chat_id)
         .join(Person, col(Person.id) == Case.person_id)
-        .where(
+        .where(  # as `ix_case_to_prompt` says it, so that the planner takes it
             col(Case.done_at).is_not(None),
-            col(Case.done_at) <= done_before,
             col(Case.prompted_at).is_(None),
+            col(Case.person_id).is_not(None),
+            col(Case.done_at) <= done_before,
             col(Person.blocked_at).is_(None),
         )
         .order_by(col(Case.done_at))
@@ -401,8 +402,9 @@ async def backlog(
         "case_prompts": await count(
             Case,
             col(Case.done_at).is_not(None),
-            col(Case.done_at) <= now,
             col(Case.prompted_at).is_(None),
+            col(Case.person_id).is_not(None),
+            col(Case.done_at) <= now,
             col(Case.person_id).in_(select(Person.id).where(col(Person.blocked_at).is_(None))),
         ),
     }

@@ -10,7 +10,9 @@ survey: with 200,000 drafts the lookup scanned them all, 16 ms of PostgreSQL per
 
 The leaders' outbox job asks for the notices not yet sent every two seconds, among all
 ever sent (one per page and leader): with 300,000 it scanned them all on both cores,
-20 ms each time; `ix_notice_unsent` holds only those still to send.
+20 ms each time; `ix_notice_unsent` holds only those still to send. Likewise the done
+cases whose citizen is still to be asked, among all cases ever done (38 ms at 300,000):
+`ix_case_to_prompt`.
 
 `ix_bookpage_session_id`, which the model has always declared, was never made by a
 migration: made here too, so the schema is the models' (checked by a test since).
@@ -22,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 UNSENT = sa.text("sent_at IS NULL AND failed IS NULL")
+TO_PROMPT = sa.text("done_at IS NOT NULL AND prompted_at IS NULL AND person_id IS NOT NULL")
 
 revision: str = "0012_lookup_indexes"
 down_revision: str | None = "0011_answer_months"
@@ -35,9 +38,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_notice_unsent", "notice", ["id"], postgresql_where=UNSENT, sqlite_where=UNSENT
     )
+    op.create_index(
+        "ix_case_to_prompt",
+        "case",
+        ["done_at"],
+        postgresql_where=TO_PROMPT,
+        sqlite_where=TO_PROMPT,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_to_prompt", table_name="case")
     op.drop_index("ix_notice_unsent", table_name="notice")
     op.drop_index("ix_bookpage_session_id", table_name="bookpage")
     op.drop_index("ix_draft_session_id", table_name="draft")
