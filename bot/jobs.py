@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import update
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 
 from bot import outbox
 from bot.dispatch import Delivery, Dispatcher, Unreachable
@@ -17,7 +17,7 @@ from office import audit, privacy
 from storage.answer_months import roll_up
 from storage.db import gather_statistics
 from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
-from storage.queries import due_case_prompts, forget_seen
+from storage.queries import due_case_prompts, forget_seen, people_with_menus
 
 log = logging.getLogger(__name__)
 
@@ -265,18 +265,8 @@ async def sync_menus(dispatcher: Dispatcher) -> int:
         if not isinstance(transport, MenuTransport):
             continue
         async with ctx.db() as session:
-            result = await session.exec(
-                select(Person).where(
-                    Person.platform == platform,
-                    or_(
-                        col(Person.menu).is_not(None),
-                        Person.role != "citizen",
-                        col(Person.chat_id).in_(sorted(ctx.admins)),
-                    ),
-                )
-            )
             due = []
-            for person in result.all():
+            for person in await people_with_menus(session, platform, ctx.admins):
                 wanted = await leaders.roles(session, ctx, person)
                 if wanted != person.menu:
                     due.append((person.id, person.chat_id, wanted))

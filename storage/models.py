@@ -102,10 +102,17 @@ class Ward(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
+_MENU_KEPT = text("menu IS NOT NULL OR role <> 'citizen'")
+
+
 class Person(SQLModel, table=True):
     """Anyone who wrote to the bot, on one platform: ids never mix across platforms."""
 
-    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id"),
+        # the menus job's question every 2 s: the few people with a menu of their own
+        Index("ix_person_menu", "platform", postgresql_where=_MENU_KEPT, sqlite_where=_MENU_KEPT),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)

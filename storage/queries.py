@@ -5,14 +5,14 @@ person's action is one transaction.
 """
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -361,6 +361,26 @@ async def due_case_prompts(
         .limit(limit)
     )
     return [(case_id, platform, chat_id) for case_id, platform, chat_id in result.all()]
+
+
+async def people_with_menus(
+    session: AsyncSession, platform: str, admins: Collection[str]
+) -> list[Person]:
+    """Whoever may need a command menu of their own on `platform`: people who have one or a
+    role (a leader), and the admins. Two statements, each on its own index
+    (`ix_person_menu`, the chat's): one OR across both scanned everyone who ever wrote,
+    every two seconds."""
+    kept = select(Person).where(
+        Person.platform == platform, or_(col(Person.menu).is_not(None), Person.role != "citizen")
+    )
+    found = {person.id: person for person in (await session.exec(kept)).all()}
+    if admins:
+        named = select(Person).where(
+            Person.platform == platform, col(Person.chat_id).in_(sorted(admins))
+        )
+        for person in (await session.exec(named)).all():
+            found.setdefault(person.id, person)
+    return list(found.values())
 
 
 async def seen_before(session: AsyncSession, platform: str, message_id: str) -> bool:

@@ -12,7 +12,8 @@ The leaders' outbox job asks for the notices not yet sent every two seconds, amo
 ever sent (one per page and leader): with 300,000 it scanned them all on both cores,
 20 ms each time; `ix_notice_unsent` holds only those still to send. Likewise the done
 cases whose citizen is still to be asked, among all cases ever done (38 ms at 300,000):
-`ix_case_to_prompt`.
+`ix_case_to_prompt`. And the people with a command menu of their own (leaders, admins),
+among everyone who ever wrote (40 ms at 300,000): `ix_person_menu`.
 
 `ix_bookpage_session_id`, which the model has always declared, was never made by a
 migration: made here too, so the schema is the models' (checked by a test since).
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 UNSENT = sa.text("sent_at IS NULL AND failed IS NULL")
+MENU_KEPT = sa.text("menu IS NOT NULL OR role <> 'citizen'")
 TO_PROMPT = sa.text("done_at IS NOT NULL AND prompted_at IS NULL AND person_id IS NOT NULL")
 
 revision: str = "0012_lookup_indexes"
@@ -39,6 +41,9 @@ def upgrade() -> None:
         "ix_notice_unsent", "notice", ["id"], postgresql_where=UNSENT, sqlite_where=UNSENT
     )
     op.create_index(
+        "ix_person_menu", "person", ["platform"], postgresql_where=MENU_KEPT, sqlite_where=MENU_KEPT
+    )
+    op.create_index(
         "ix_case_to_prompt",
         "case",
         ["done_at"],
@@ -48,6 +53,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_person_menu", table_name="person")
     op.drop_index("ix_case_to_prompt", table_name="case")
     op.drop_index("ix_notice_unsent", table_name="notice")
     op.drop_index("ix_bookpage_session_id", table_name="bookpage")
