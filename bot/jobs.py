@@ -266,10 +266,11 @@ async def sync_menus(dispatcher: Dispatcher) -> int:
             continue
         async with ctx.db() as session:
             due = []
-            for person in await people_with_menus(session, platform, ctx.admins):
-                wanted = await leaders.roles(session, ctx, person)
-                if wanted != person.menu:
-                    due.append((person.id, person.chat_id, wanted))
+            people = await people_with_menus(session, platform, ctx.admins)
+            roles = await leaders.roles_of(session, ctx, people)
+            for person in people:
+                if roles[person.id] != person.menu:
+                    due.append((person.id, person.chat_id, roles[person.id]))
         for person_id, chat_id, wanted in due:
             await transport.set_menu(chat_id, wanted)
             async with ctx.db() as session:

@@ -6,6 +6,7 @@ signature is taken with one conditional UPDATE: two leaders pressing together le
 exactly one signature, and both messages show that one.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -712,9 +713,31 @@ ADMIN_COMMANDS = ("baocao", "guikhaosat", "web")
 async def roles(session: AsyncSession, ctx: Context, person: Person) -> str | None:
     """The person's menu beyond a citizen's: "leader", "admin", "admin+leader", or None."""
     assert person.id is not None
-    held = ["admin"] if ctx.is_admin(person) else []
-    if await led_wards(session, person.id):
-        held.append("leader")
+    return _role(ctx.is_admin(person), bool(await led_wards(session, person.id)))
+
+
+async def roles_of(
+    session: AsyncSession, ctx: Context, people: Sequence[Person]
+) -> dict[int | None, str | None]:
+    """`roles` of each of `people`, by id, in one query: the menus job asks it of every
+    leader and admin every two seconds, a query each before."""
+    ids = [person.id for person in people]
+    leading = set(
+        (
+            await session.exec(
+                select(Leadership.person_id).where(
+                    col(Leadership.person_id).in_(ids), col(Leadership.removed_at).is_(None)
+                )
+            )
+        ).all()
+        if ids
+        else ()
+    )
+    return {person.id: _role(ctx.is_admin(person), person.id in leading) for person in people}
+
+
+def _role(admin: bool, leader: bool) -> str | None:
+    held = (["admin"] if admin else []) + (["leader"] if leader else [])
     return "+".join(held) or None
 
 
