@@ -301,6 +301,10 @@ class Draft(SQLModel, table=True):
     page_id: int | None = None  # a leader's answer to this page, shown before «Gửi»
 
 
+_UNSEEN = text("seen_at IS NULL")
+_TO_ESCALATE = text("answered_at IS NULL AND escalated_at IS NULL")
+
+
 class BookPage(SQLModel, table=True):
     """A page of the ward's suggestion book (Phiếu góp ý).
 
@@ -309,7 +313,24 @@ class BookPage(SQLModel, table=True):
     to route answers back) is never shown to leaders.
     """
 
-    __table_args__ = (UniqueConstraint("ward_id", "page_no"),)
+    __table_args__ = (
+        UniqueConstraint("ward_id", "page_no"),
+        # the reminders' and escalations' questions every minute: the few pages still
+        # unseen, or unanswered and not yet escalated, among the whole book
+        Index(
+            "ix_bookpage_unseen",
+            "ward_id",
+            "page_no",
+            postgresql_where=_UNSEEN,
+            sqlite_where=_UNSEEN,
+        ),
+        Index(
+            "ix_bookpage_to_escalate",
+            "created_at",
+            postgresql_where=_TO_ESCALATE,
+            sqlite_where=_TO_ESCALATE,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ward_id: int = Field(foreign_key="ward.id")
