@@ -722,17 +722,14 @@ async def roles_of(
     """`roles` of each of `people`, by id, in one query: the menus job asks it of every
     leader and admin every two seconds, a query each before."""
     ids = [person.id for person in people]
-    leading = set(
-        (
-            await session.exec(
-                select(Leadership.person_id).where(
-                    col(Leadership.person_id).in_(ids), col(Leadership.removed_at).is_(None)
-                )
+    leading: set[int] = set()
+    if ids:
+        found = await session.exec(
+            select(Leadership.person_id).where(
+                col(Leadership.person_id).in_(ids), col(Leadership.removed_at).is_(None)
             )
-        ).all()
-        if ids
-        else ()
-    )
+        )
+        leading.update(found.all())
     return {person.id: _role(ctx.is_admin(person), person.id in leading) for person in people}
 
 

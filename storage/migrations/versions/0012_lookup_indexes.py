@@ -1,4 +1,4 @@
-"""lookup indexes: a survey run's draft and the notices to send found by an index
+"""lookup indexes: what a survey's end and the periodic jobs look for, by an index
 
 Revision ID: 0012_lookup_indexes
 Revises: 0011_answer_months
