@@ -338,8 +338,7 @@ async def _serve(settings: Settings, stop: asyncio.Event, election: Election) ->
         finally:
             http.ready = False  # stopping: /health says so while requests finish
             await rt.dispatcher.stop(CHAT_GRACE_SECONDS)
-            leading.cancel()  # the jobs running get their grace, then the lock goes
-            await asyncio.gather(leading, return_exceptions=True)
+            await _cancelled(leading)  # the jobs running get their grace, then the lock goes
             for transport in rt.dispatcher.transports.values():
                 if isinstance(transport, TelegramTransport):
                     await transport.settle()
