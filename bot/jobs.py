@@ -17,7 +17,7 @@ from office import audit, privacy
 from storage.answer_months import roll_up
 from storage.db import gather_statistics
 from storage.models import BookPage, JobRun, Notice, NoticeRedraw, Person
-from storage.queries import due_case_prompts, forget_seen, people_with_menus
+from storage.queries import NOTICE_UNSENT, due_case_prompts, forget_seen, people_with_menus
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ async def send_notices(dispatcher: Dispatcher) -> int:
         result = await session.exec(
             select(Notice.id, Person.platform, Person.chat_id)
             .join(Person, col(Person.id) == Notice.person_id)
-            .where(col(Notice.sent_at).is_(None), col(Notice.failed).is_(None))
+            .where(*NOTICE_UNSENT)
             .order_by(col(Notice.id))
             .limit(NOTICE_BATCH)
         )

@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, join, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, or_, select
@@ -343,6 +343,16 @@ async def find_survey_version(
     return result.first()
 
 
+# What waits to be sent, in the words of the partial indexes that hold it (migration 0012),
+# so that the planner takes them: for the outbox jobs and for the backlog's figures alike
+NOTICE_UNSENT = (col(Notice.sent_at).is_(None), col(Notice.failed).is_(None))  # ix_notice_unsent
+CASE_TO_PROMPT = (  # ix_case_to_prompt
+    col(Case.done_at).is_not(None),
+    col(Case.prompted_at).is_(None),
+    col(Case.person_id).is_not(None),
+)
+
+
 async def due_case_prompts(
     session: AsyncSession, done_before: datetime, limit: int
 ) -> list[tuple[int, str, str]]:
@@ -350,13 +360,7 @@ async def due_case_prompts(
     result = await session.exec(
         select(Case.id, Person.platform, Person.chat_id)
         .join(Person, col(Person.id) == Case.person_id)
-        .where(  # as `ix_case_to_prompt` says it, so that the planner takes it
-            col(Case.done_at).is_not(None),
-            col(Case.prompted_at).is_(None),
-            col(Case.person_id).is_not(None),
-            col(Case.done_at) <= done_before,
-            col(Person.blocked_at).is_(None),
-        )
+        .where(*CASE_TO_PROMPT, col(Case.done_at) <= done_before, col(Person.blocked_at).is_(None))
         .order_by(col(Case.done_at))
         .limit(limit)
     )
@@ -411,21 +415,19 @@ async def backlog(
     """What waits to be sent, by kind (replies kept, leaders' notices, done cases whose
     citizen was not asked yet), and the recipients of running broadcasts by status."""
 
-    async def count(table: type, *where: Any) -> int:
+    async def count(table: Any, *where: Any) -> int:
         return int(
             (await session.exec(select(func.count()).select_from(table).where(*where))).one()
         )
 
     waiting = {
         "replies": await count(PendingReply),
-        "notices": await count(Notice, col(Notice.sent_at).is_(None), col(Notice.failed).is_(None)),
-        "case_prompts": await count(
-            Case,
-            col(Case.done_at).is_not(None),
-            col(Case.prompted_at).is_(None),
-            col(Case.person_id).is_not(None),
+        "notices": await count(Notice, *NOTICE_UNSENT),
+        "case_prompts": await count(  # as `due_case_prompts` picks them
+            join(Case, Person, col(Person.id) == Case.person_id),
+            *CASE_TO_PROMPT,
             col(Case.done_at) <= now,
-            col(Case.person_id).in_(select(Person.id).where(col(Person.blocked_at).is_(None))),
+            col(Person.blocked_at).is_(None),
         ),
     }
     recipients = await session.exec(

@@ -1,6 +1,7 @@
 """The jobs that run every few seconds read what is pending through an index, never by
-scanning tables that grow for ever (every notice, case, page and person, ever): on
-SQLite, each of their SELECTs is explained as the bot ran it (migration 0012)."""
+scanning tables that grow for ever (every notice, case, page and person, ever), and
+/metrics counts the waiting rows the same way: on SQLite, each of their SELECTs is
+explained as the bot ran it (migration 0012)."""
 
 import re
 import sqlite3
@@ -15,6 +16,7 @@ from bot.dispatch import Dispatcher
 from bot.jobs import book_schedule, prompt_done_cases, send_notices, sync_menus
 from handlers.context import Context
 from storage.models import Ward
+from storage.queries import backlog
 from tests.conftest import Chat
 from tests.handlers.test_menus import MenuRecorder
 
@@ -51,6 +53,8 @@ async def test_the_periodic_jobs_read_by_index(ctx: Context, ward: Ward, databas
         await citizen.answer_all("Hài lòng")  # the last press: the draft again
         for job in (send_notices, prompt_done_cases, sync_menus, book_schedule):
             await job(dispatcher)
+        async with ctx.db() as session:  # /metrics counts the same rows at each scrape
+            await backlog(session, ctx.clock())
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", keep)
     with sqlite3.connect(make_url(database_url).database or "") as connection:
