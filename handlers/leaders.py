@@ -712,15 +712,14 @@ ADMIN_COMMANDS = ("baocao", "guikhaosat", "web")
 
 async def roles(session: AsyncSession, ctx: Context, person: Person) -> str | None:
     """The person's menu beyond a citizen's: "leader", "admin", "admin+leader", or None."""
-    assert person.id is not None
-    return _role(ctx.is_admin(person), bool(await led_wards(session, person.id)))
+    return (await roles_of(session, ctx, [person]))[person.id]
 
 
 async def roles_of(
     session: AsyncSession, ctx: Context, people: Sequence[Person]
 ) -> dict[int | None, str | None]:
     """`roles` of each of `people`, by id, in one query: the menus job asks it of every
-    leader and admin every two seconds, a query each before."""
+    leader and admin every two seconds."""
     ids = [person.id for person in people]
     leading: set[int] = set()
     if ids:
