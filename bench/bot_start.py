@@ -82,9 +82,9 @@ async def main() -> None:
         }
         echoes, ours, before = [], [], []
         bot = [sys.executable, "-m", "bot", "run"]
+        echo_bot = [sys.executable, "-m", "bench.echo_bot"]
+        delay = args.latency / 1000
         for _ in range(args.rounds):
-            delay = args.latency / 1000
-            echo_bot = [sys.executable, "-m", "bench.echo_bot"]
             echoes.append(await first_answer(echo_bot, {}, latency=delay))
             ours.append(await first_answer(bot, env, latency=delay))
             if args.before:
