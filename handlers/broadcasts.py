@@ -174,7 +174,7 @@ async def on_invitation(
     first = survey.next_step(ctx.surveys.survey(broadcast.survey_version_id), Source.BROADCAST)
     if run is not None and run.step > first:
         if resend and run.id is not None:
-            again = survey.answer_data(run.id, first, level)
+            again = survey.answer_data(run, first, level)
             return await survey.on_answer(session, ctx, person, again, message_id, resend)
         return Response(notice=say(language, "already_answered"))
     if person.ward_id is None:
@@ -195,7 +195,7 @@ async def on_invitation(
     run.status = SessionStatus.ACTIVE
     person.dialog, person.dialog_ref = Dialog.SURVEY, run.id
     assert run.id is not None
-    answer = survey.answer_data(run.id, first, level)
+    answer = survey.answer_data(run, first, level)
     return await survey.on_answer(session, ctx, person, answer, message_id)
 
 

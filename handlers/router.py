@@ -53,6 +53,9 @@ async def handle(event: Incoming, ctx: Context) -> Response:
     """Decide what to do with one event from a person, and commit it."""
     if len(event.user_name) > NAME_LENGTH:  # every name a handler stores then fits its column
         event = replace(event, user_name=clip(event.user_name))
+    pressed = await survey.press_at_once(event, ctx)
+    if pressed is not None:
+        return pressed
     async with ctx.db() as session:
         address = event.address
         person = await get_or_create_person(

@@ -7,11 +7,11 @@ the database, so a restarted bot continues at the same question.
 """
 
 import html
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import drafts
+from handlers import drafts, privacy
 from handlers.catalogue import element_label, level_label, localized, say
 from handlers.context import Context
 from handlers.events import Choice, Incoming, Kind, Reply, Response, data_id
@@ -31,15 +31,43 @@ from storage.queries import (
     cancel_active_sessions,
     draft_of_run,
     kind_of,
+    press_in_one_statement,
     record_answer,
     run_with_answers,
 )
 
-ANSWER = "a"  # callback data: a:<session id>:<question index>:<level>
+ANSWER = "a"  # callback data: a:<run id>:<question index>:<level>:<survey version>:<source>
+SOURCES = frozenset(Source)
 
 
-def answer_data(session_id: int, index: int, level: int) -> str:
-    return f"{ANSWER}:{session_id}:{index}:{level}"
+def answer_data(run: SurveySession, index: int, level: int) -> str:
+    """A level button's data. The run's survey version and source let a press be decided
+    without reading the run first (`press_at_once`); the statement checks both. Buttons
+    sent before they were added (four fields) take the full path."""
+    return f"{ANSWER}:{run.id}:{index}:{level}:{run.survey_version_id}:{run.source}"
+
+
+@dataclass(frozen=True)
+class Press:
+    run_id: int | None  # None: digits no run id can have (a forged button)
+    index: int
+    level: int
+    version_id: int | None  # None: a button of the older four-field kind
+    source: str | None
+
+
+def parsed_press(data: str) -> Press | None:
+    """A level button's fields; None for data no button of ours carries."""
+    fields = data.split(":")
+    if len(fields) not in (4, 6) or fields[0] != ANSWER:
+        return None
+    try:
+        index, level = int(fields[2]), int(fields[3])
+    except ValueError:
+        return None
+    if len(fields) == 4:
+        return Press(data_id(fields[1]), index, level, None, None)
+    return Press(data_id(fields[1]), index, level, data_id(fields[4]), fields[5])
 
 
 def pressed_run(event: Incoming) -> int | None:
@@ -87,7 +115,7 @@ def render(survey: Survey, run: SurveySession, answers: dict[str, int], language
         news += ["", current] if news else [current]
         assert run.id is not None
         choices = tuple(
-            Choice(level_label(language, level), answer_data(run.id, run.step, level))
+            Choice(level_label(language, level), answer_data(run, run.step, level))
             for level in survey.choices
         )
     return Reply("\n".join(lines), choices, news="\n".join(news))
@@ -165,12 +193,10 @@ async def on_answer(
     shows again where the run is now, and the suggestion prompt when it is over.
     """
     language = person.language
-    try:
-        _, session_id, index, level = data.split(":")
-        index_number, level_number = int(index), int(level)
-        run_id = data_id(session_id)
-    except ValueError:
+    press = parsed_press(data)
+    if press is None:
         return Response(notice=say(language, "bad_button"))
+    run_id, index_number, level_number = press.run_id, press.index, press.level
     for fresh in (False, True):  # read again if the run moved since it was read
         run, answers, kind = (
             await run_with_answers(session, run_id, fresh=fresh)
@@ -210,12 +236,79 @@ async def on_answer(
             break
     else:  # the run moved under a read made after the lock: it cannot
         raise RuntimeError(f"survey run {run_id} moved while its chat was locked")
-    replies: list[Reply] = []
+    closing = []
     if run.status == SessionStatus.COMPLETED:
-        replies.append(await _closing(session, person, run, kind))
-    edited = render(survey, run, answers, language)
-    replies.insert(0, replace(edited, edit=message_id, replaces=True))
-    return Response(replies, notice=level_label(language, level_number))
+        closing.append(await _closing(session, person, run, kind))
+    return _recorded(survey, run, answers, language, level_number, message_id, closing)
+
+
+def _recorded(
+    survey: Survey,
+    run: SurveySession,
+    answers: dict[str, int],
+    language: str,
+    level: int,
+    message_id: int | None,
+    closing: list[Reply],
+) -> Response:
+    """What a recorded press shows: the run's message edited, then what follows its end."""
+    edited = replace(render(survey, run, answers, language), edit=message_id, replaces=True)
+    return Response([edited, *closing], notice=level_label(language, level))
+
+
+async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
+    """A press on a level button decided and committed by one statement
+    (`press_in_one_statement`), before any session's transaction: the bot's busiest event,
+    four round trips to PostgreSQL on the full path (issue 14).
+
+    None, with nothing stored, when the full path must decide: an older button, a forged
+    one, the survey's last press (its closing reads and writes more), a press already
+    recorded or on a run that moved, stopped or is not the presser's, and a presser the
+    full path has more to do for (a first contact's notice, a chat that blocked the bot,
+    activity to note after an hour's rest).
+    """
+    if event.kind != Kind.CHOICE or not event.choice.startswith(f"{ANSWER}:"):
+        return None
+    press = parsed_press(event.choice)
+    if press is None or press.run_id is None or press.version_id is None:
+        return None
+    survey = ctx.surveys.versions.get(press.version_id)
+    if survey is None or press.source not in SOURCES or press.level not in survey.choices:
+        return None
+    source = Source(press.source)
+    if press.index not in survey.asked(source):
+        return None
+    step = next_step(survey, source, press.index)
+    if step == len(survey.questions):
+        return None
+    question = survey.questions[press.index]
+    now = ctx.clock()
+    statement = {
+        "platform": event.address.platform,
+        "chat_id": event.address.chat_id,
+        "notice_version": privacy.NOTICE_VERSION,
+        "seen_since": now - privacy.ACTIVITY_GRAIN,
+        "run_id": press.run_id,
+        "version_id": press.version_id,
+        "run_source": source,
+        "from_step": press.index,
+        "to_step": step,
+        "question_code": question.code,
+        "element": question.element,
+        "level": press.level,
+        "answered_at": now,
+        "first": press.index == next_step(survey, source),
+    }
+    async with ctx.db() as session:
+        read = await press_in_one_statement(session, statement)
+    if read is None:
+        return None
+    language, answers = read
+    answers[question.code] = press.level
+    run = SurveySession(
+        id=press.run_id, survey_version_id=press.version_id, source=source, step=step
+    )
+    return _recorded(survey, run, answers, language, press.level, event.message_id, [])
 
 
 async def _closing(

@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, join, update
+from sqlalchemy import Boolean, bindparam, delete, func, insert, join, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, or_, select
@@ -307,6 +307,105 @@ async def record_answer(
         answered = {"case_id": run.case_id, "at": fields["answered_at"]}
         await session.exec(_CASE_ANSWERED, params=answered)
     return True
+
+
+# A middle press in one statement (PostgreSQL): the person locked as `get_or_create_person`
+# locks them, the run moved only if it is theirs and still as the button shows it, the
+# answer stored, the case counted as answered from its first answer; then the presser's
+# language and the run's earlier answers (the statement's snapshot: an answer committed
+# since would have moved the run, and then nothing here matches).
+_PERSONS = Person.__table__  # type: ignore[attr-defined]
+_PRESSER = (
+    select(_PERSONS.c.id, _PERSONS.c.language)
+    .where(
+        _PERSONS.c.platform == bindparam("platform"),
+        _PERSONS.c.chat_id == bindparam("chat_id"),
+        _PERSONS.c.blocked_at.is_(None),
+        _PERSONS.c.notice_version >= bindparam("notice_version"),
+        _PERSONS.c.last_seen_at >= bindparam("seen_since", type_=_PERSONS.c.last_seen_at.type),
+    )
+    .with_for_update(**PERSON_LOCK)
+    .cte("presser")
+)
+_PRESS_MOVED = (
+    update(_RUNS)
+    .where(
+        _RUNS.c.id == bindparam("run_id"),
+        _RUNS.c.step == bindparam("from_step"),
+        _RUNS.c.status == SessionStatus.ACTIVE,
+        _RUNS.c.survey_version_id == bindparam("version_id"),
+        _RUNS.c.source == bindparam("run_source"),
+        _RUNS.c.person_id == select(_PRESSER.c.id).scalar_subquery(),
+    )
+    .values(step=bindparam("to_step"))
+    .returning(_RUNS.c.id, _RUNS.c.ward_id, _RUNS.c.case_id)
+    .cte("moved")
+)
+_PRESS_ANSWER = (
+    insert(_ANSWERS)
+    .from_select(
+        [
+            *("session_id", "survey_version_id", "ward_id", "case_id", "source"),
+            *("question_code", "element", "level", "answered_at"),
+        ],
+        select(
+            _PRESS_MOVED.c.id,
+            bindparam("version_id", type_=_ANSWERS.c.survey_version_id.type),
+            _PRESS_MOVED.c.ward_id,
+            _PRESS_MOVED.c.case_id,
+            bindparam("run_source", type_=_ANSWERS.c.source.type),
+            *(
+                bindparam(name, type_=_ANSWERS.c[name].type)
+                for name in ("question_code", "element", "level", "answered_at")
+            ),
+        ),
+    )
+    .returning(_ANSWERS.c.id)
+    .cte("answered")
+)
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_PRESS_CASE = (
+    update(_CASES)
+    .where(
+        bindparam("first", type_=Boolean),
+        _CASES.c.id == select(_PRESS_MOVED.c.case_id).scalar_subquery(),
+        _CASES.c.survey_answered_at.is_(None),
+    )
+    .values(survey_answered_at=bindparam("answered_at"))
+    .returning(_CASES.c.id)
+    .cte("case_answered")
+)
+# (Parameters are never named as a column the updates write: an UPDATE takes such a
+# parameter as one more value to set.)
+_PRESS = (
+    select(_PRESSER.c.language, _ANSWERS.c.question_code, _ANSWERS.c.level)
+    .select_from(
+        join(_PRESS_MOVED, _PRESSER, true()).outerjoin(
+            _ANSWERS, _ANSWERS.c.session_id == _PRESS_MOVED.c.id
+        )
+    )
+    .add_cte(_PRESS_ANSWER, _PRESS_CASE)
+)
+
+
+async def press_in_one_statement(
+    session: AsyncSession, params: dict[str, Any]
+) -> tuple[str, dict[str, int]] | None:
+    """A middle survey press recorded and committed by one statement, one round trip: the
+    presser's language and the run's earlier answers; None, with nothing stored, when the
+    press needs the full path (`handlers.survey.press_at_once` says which ones may try).
+
+    A press was four round trips on PostgreSQL (BEGIN, the locked read, the write,
+    COMMIT), each costing the bot and the server CPU in the kernel and the event loop
+    (issue 14). On SQLite there are no round trips to save: None at once.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    rows = (await connection.execute(_PRESS, params)).all()
+    if not rows:
+        return None
+    return rows[0][0], {row[1]: row[2] for row in rows if row[1] is not None}
 
 
 async def next_page_number(session: AsyncSession, ward_id: int) -> int:

@@ -1,10 +1,12 @@
 """The walk-in and case surveys, driven through the handlers as a citizen would."""
 
+from dataclasses import replace
+
 from sqlalchemy import event
 from sqlmodel import select
 
 from handlers.catalogue import LEVELS, NO_OPINION_LABEL
-from handlers.context import Context
+from handlers.context import Context, stored_version
 from handlers.events import Kind
 from handlers.router import case_prompt, mark_prompted
 from storage.models import (
@@ -262,8 +264,9 @@ async def test_redelivered_message_is_ignored(chat: Chat, ward: Ward) -> None:
 async def test_a_middle_press_takes_few_statements(chat: Chat, ward: Ward, ctx: Context) -> None:
     """Issue 14: on PostgreSQL every statement is a round trip the bot waits on. A press
     between the first and the last question: the person locked and the run read with its
-    answers in one query, the run's step updated and the answer inserted (one statement on
-    PostgreSQL; five statements before, then three)."""
+    answers in one query, the run's step updated and the answer inserted. On PostgreSQL
+    all of it is one statement, committed as it runs (`press_at_once`): five statements
+    before, then three, then BEGIN, two and COMMIT."""
     engine = ctx.db.kw["bind"]
     statements: list[str] = []
 
@@ -279,5 +282,75 @@ async def test_a_middle_press_takes_few_statements(chat: Chat, ward: Ward, ctx: 
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert "Câu 2 — " in response.replies[0].text and "Câu 3/3" in response.replies[0].text
     assert [a.level for a in await answers(ctx)] == [4, 5]
-    stored = ["WITH"] if engine.dialect.name == "postgresql" else ["UPDATE", "INSERT"]
-    assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["SELECT", *stored]
+    if engine.dialect.name == "postgresql":
+        assert statements == ["WITH"]
+    else:
+        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == [
+            "SELECT",
+            "UPDATE",
+            "INSERT",
+        ]
+
+
+async def test_a_button_whose_hints_differ_from_its_run_is_decided_by_the_run(
+    chat: Chat, ward: Ward, ctx: Context
+) -> None:
+    """A level button names its run's survey version and source, so that a press can be
+    stored before the run is read (`press_at_once`). Hints that do not match the run (a
+    forged button, or an older one without them) change nothing but the path: the run
+    decides, and what is stored is the run's own question."""
+    await chat.command("start", "d_NGHIA-TAN")
+    data = chat.keyboard[3].data  # "Hài lòng" on question 1
+    prefix, run_id, index, level, version, source = data.split(":")
+    assert (prefix, index, level, source) == ("a", "0", "4", "walkin")
+    current = ctx.surveys.survey(int(version))
+    renamed = tuple(replace(q, code=f"{q.code}_v2") for q in current.questions)
+    newer = replace(current, version=current.version + 1, questions=renamed)
+    async with ctx.db() as session:
+        row = await stored_version(session, "sipas", newer)
+        await session.commit()
+    assert row.id is not None
+    ctx.surveys.versions[row.id] = newer  # a version the run does not have
+    await chat.press(f"a:{run_id}:0:4:{row.id}:walkin")
+    await chat.press(f"a:{run_id}:1:5:{version}:case")
+    await chat.press(f"a:{run_id}:2:3")  # a four-field button, as sent before the hints
+    stored = await answers(ctx)
+    assert [(a.question_code, a.level, a.source) for a in stored] == [
+        ("access", 4, "walkin"),
+        ("procedure", 5, "walkin"),
+        ("officer", 3, "walkin"),
+    ]
+    assert {a.survey_version_id for a in stored} == {int(version)}
+    again = await chat.press(data)
+    assert again.replies == [] and again.notice
+    assert len(await answers(ctx)) == 3
+
+
+async def test_a_press_after_an_hours_rest_notes_the_activity(
+    chat: Chat, ward: Ward, ctx: Context, clock: Clock
+) -> None:
+    """Activity is noted at most once an hour (data protection's last-seen date): a press
+    after a longer rest must note it, whichever path records the press."""
+    await chat.command("start", "d_NGHIA-TAN")
+    seen = (await person(ctx, chat)).last_seen_at
+    clock.advance(minutes=59)
+    await chat.press_label("Hài lòng")
+    assert (await person(ctx, chat)).last_seen_at == seen
+    clock.advance(hours=2)
+    response = await chat.press_label("Hài lòng")
+    assert "Câu 3/3" in response.replies[0].text
+    assert (await person(ctx, chat)).last_seen_at == clock.now
+    assert len(await answers(ctx)) == 2
+
+
+async def test_a_press_from_a_chat_that_had_blocked_the_bot_unblocks_it(
+    chat: Chat, ward: Ward, ctx: Context, clock: Clock
+) -> None:
+    await chat.command("start", "d_NGHIA-TAN")
+    async with ctx.db() as session:
+        found = (await session.exec(select(Person).where(Person.chat_id == chat.chat_id))).one()
+        found.blocked_at = clock.now
+        await session.commit()
+    await chat.press_label("Hài lòng")
+    assert (await person(ctx, chat)).blocked_at is None
+    assert len(await answers(ctx)) == 1
