@@ -137,7 +137,7 @@ async def prompt(session: AsyncSession, person: Person, draft: Draft, user_name:
             return drafts.offer_kept(language, draft)
         return drafts.offer_message(language, draft, ward.name, user_name)
     if draft.session_id is not None:
-        return survey.skip_prompt(language, draft, ward.kind)
+        return survey.skip_prompt(language, draft.id, ward.kind)
     return Reply(say(language, "ask_suggestion_free", ward=ward.name))
 
 

@@ -262,10 +262,10 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
     four round trips to PostgreSQL on the full path (issue 14).
 
     None, with nothing stored, when the full path must decide: an older button, a forged
-    one, the survey's last press (its closing reads and writes more), a press already
-    recorded or on a run that moved, stopped or is not the presser's, and a presser the
-    full path has more to do for (a first contact's notice, a chat that blocked the bot,
-    activity to note after an hour's rest).
+    one, a press already recorded or on a run that moved, stopped or is not the
+    presser's, a last press after the person typed during the survey (what they typed is
+    offered), and a presser the full path has more to do for (a first contact's notice, a
+    chat that blocked the bot, activity to note after an hour's rest).
     """
     if event.kind != Kind.CHOICE or not event.choice.startswith(f"{ANSWER}:"):
         return None
@@ -279,20 +279,23 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
     if press.index not in survey.asked(source):
         return None
     step = next_step(survey, source, press.index)
-    if step == len(survey.questions):
-        return None
+    last = step == len(survey.questions)
+    status = SessionStatus.COMPLETED if last else SessionStatus.ACTIVE
     question = survey.questions[press.index]
     now = ctx.clock()
     statement = {
-        "platform": event.address.platform,
-        "chat_id": event.address.chat_id,
-        "notice_version": privacy.NOTICE_VERSION,
+        "chat_platform": event.address.platform,
+        "chat": event.address.chat_id,
+        "notice_shown": privacy.NOTICE_VERSION,
         "seen_since": now - privacy.ACTIVITY_GRAIN,
         "run_id": press.run_id,
         "version_id": press.version_id,
         "run_source": source,
         "from_step": press.index,
         "to_step": step,
+        "to_status": status,
+        "completed": now if last else None,
+        "last": last,
         "question_code": question.code,
         "element": question.element,
         "level": press.level,
@@ -303,12 +306,16 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
         read = await press_in_one_statement(session, statement)
     if read is None:
         return None
-    language, answers = read
-    answers[question.code] = press.level
+    answers = {**read.answers, question.code: press.level}
     run = SurveySession(
-        id=press.run_id, survey_version_id=press.version_id, source=source, step=step
+        id=press.run_id,
+        survey_version_id=press.version_id,
+        source=source,
+        step=step,
+        status=status,
     )
-    return _recorded(survey, run, answers, language, press.level, event.message_id, [])
+    closing = [skip_prompt(read.language, read.draft_id, read.kind)] if last else []
+    return _recorded(survey, run, answers, read.language, press.level, event.message_id, closing)
 
 
 async def _closing(
@@ -321,11 +328,18 @@ async def _closing(
     if draft is not None:
         person.dialog, person.dialog_ref = Dialog.SUGGEST_OFFER, draft.id
         return drafts.offer_kept(person.language, draft)
-    draft = Draft(person_id=person.id, ward_id=run.ward_id, session_id=run.id, case_id=run.case_id)
+    assert run.completed_at is not None
+    draft = Draft(
+        person_id=person.id,
+        ward_id=run.ward_id,
+        session_id=run.id,
+        case_id=run.case_id,
+        created_at=run.completed_at,  # the clock's time, as `press_at_once` makes it
+    )
     session.add(draft)
     await session.flush()
     person.dialog, person.dialog_ref = Dialog.SUGGEST_TEXT, draft.id
-    return skip_prompt(person.language, draft, kind)
+    return skip_prompt(person.language, draft.id, kind)
 
 
 async def keep_typed(
@@ -369,15 +383,15 @@ async def _shown_again(
             replies.append(
                 drafts.offer_kept(person.language, draft)
                 if person.dialog == Dialog.SUGGEST_OFFER
-                else skip_prompt(person.language, draft, kind)
+                else skip_prompt(person.language, draft.id, kind)
             )
     return Response(replies, notice=say(person.language, "already_answered"))
 
 
-def skip_prompt(language: str, draft: Draft, kind: str | None) -> Reply:
+def skip_prompt(language: str, draft_id: int | None, kind: str | None) -> Reply:
     """After the ratings: ask for a suggestion, with a button to skip it."""
     return Reply(
         say(language, "ask_suggestion", kind=kind),
-        (Choice(say(language, "btn_skip"), f"k:{draft.id}"),),
+        (Choice(say(language, "btn_skip"), f"k:{draft_id}"),),
         free_text=True,
     )

@@ -7,9 +7,9 @@ person's action is one transaction.
 import secrets
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, bindparam, delete, func, insert, join, true, update
+from sqlalchemy import Boolean, bindparam, delete, exists, func, insert, join, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, or_, select
@@ -21,6 +21,7 @@ from storage.models import (
     Broadcast,
     BroadcastStatus,
     Case,
+    Dialog,
     Draft,
     Notice,
     PendingReply,
@@ -309,19 +310,27 @@ async def record_answer(
     return True
 
 
-# A middle press in one statement (PostgreSQL): the person locked as `get_or_create_person`
+# A survey press in one statement (PostgreSQL): the person locked as `get_or_create_person`
 # locks them, the run moved only if it is theirs and still as the button shows it, the
-# answer stored, the case counted as answered from its first answer; then the presser's
-# language and the run's earlier answers (the statement's snapshot: an answer committed
-# since would have moved the run, and then nothing here matches).
+# answer stored, the case counted as answered from its first answer; at the last press,
+# the run completed and the suggestion's draft made and asked for, unless the person
+# typed something during the survey (then a draft exists, and the full path offers it).
+# Then the presser's language, the ward's kind, the new draft and the run's earlier
+# answers (the statement's snapshot: an answer committed since would have moved the run,
+# and then nothing here matches). No parameter is named as a column the statement
+# writes: an UPDATE takes such a parameter as one more value to set.
 _PERSONS = Person.__table__  # type: ignore[attr-defined]
+_DRAFTS = Draft.__table__  # type: ignore[attr-defined]
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_WARDS = Ward.__table__  # type: ignore[attr-defined]
+_LAST = bindparam("last", type_=Boolean)
 _PRESSER = (
     select(_PERSONS.c.id, _PERSONS.c.language)
     .where(
-        _PERSONS.c.platform == bindparam("platform"),
-        _PERSONS.c.chat_id == bindparam("chat_id"),
+        _PERSONS.c.platform == bindparam("chat_platform"),
+        _PERSONS.c.chat_id == bindparam("chat"),
         _PERSONS.c.blocked_at.is_(None),
-        _PERSONS.c.notice_version >= bindparam("notice_version"),
+        _PERSONS.c.notice_version >= bindparam("notice_shown"),
         _PERSONS.c.last_seen_at >= bindparam("seen_since", type_=_PERSONS.c.last_seen_at.type),
     )
     .with_for_update(**PERSON_LOCK)
@@ -336,11 +345,17 @@ _PRESS_MOVED = (
         _RUNS.c.survey_version_id == bindparam("version_id"),
         _RUNS.c.source == bindparam("run_source"),
         _RUNS.c.person_id == select(_PRESSER.c.id).scalar_subquery(),
+        or_(~_LAST, ~exists().where(_DRAFTS.c.session_id == _RUNS.c.id)),
     )
-    .values(step=bindparam("to_step"))
+    .values(
+        step=bindparam("to_step"),
+        status=bindparam("to_status"),
+        completed_at=bindparam("completed", type_=_RUNS.c.completed_at.type),
+    )
     .returning(_RUNS.c.id, _RUNS.c.ward_id, _RUNS.c.case_id)
     .cte("moved")
 )
+_ANSWERED_AT = bindparam("answered_at", type_=_ANSWERS.c.answered_at.type)
 _PRESS_ANSWER = (
     insert(_ANSWERS)
     .from_select(
@@ -356,14 +371,14 @@ _PRESS_ANSWER = (
             bindparam("run_source", type_=_ANSWERS.c.source.type),
             *(
                 bindparam(name, type_=_ANSWERS.c[name].type)
-                for name in ("question_code", "element", "level", "answered_at")
+                for name in ("question_code", "element", "level")
             ),
+            _ANSWERED_AT,
         ),
     )
     .returning(_ANSWERS.c.id)
     .cte("answered")
 )
-_CASES = Case.__table__  # type: ignore[attr-defined]
 _PRESS_CASE = (
     update(_CASES)
     .where(
@@ -371,33 +386,69 @@ _PRESS_CASE = (
         _CASES.c.id == select(_PRESS_MOVED.c.case_id).scalar_subquery(),
         _CASES.c.survey_answered_at.is_(None),
     )
-    .values(survey_answered_at=bindparam("answered_at"))
+    .values(survey_answered_at=_ANSWERED_AT)
     .returning(_CASES.c.id)
     .cte("case_answered")
 )
-# (Parameters are never named as a column the updates write: an UPDATE takes such a
-# parameter as one more value to set.)
-_PRESS = (
-    select(_PRESSER.c.language, _ANSWERS.c.question_code, _ANSWERS.c.level)
-    .select_from(
-        join(_PRESS_MOVED, _PRESSER, true()).outerjoin(
-            _ANSWERS, _ANSWERS.c.session_id == _PRESS_MOVED.c.id
+_PRESS_DRAFT = (
+    insert(_DRAFTS)
+    .from_select(
+        ["person_id", "ward_id", "session_id", "case_id", "created_at"],
+        select(
+            _PRESSER.c.id,
+            _PRESS_MOVED.c.ward_id,
+            _PRESS_MOVED.c.id,
+            _PRESS_MOVED.c.case_id,
+            _ANSWERED_AT,
         )
+        .select_from(join(_PRESS_MOVED, _PRESSER, true()))
+        .where(_LAST),
     )
-    .add_cte(_PRESS_ANSWER, _PRESS_CASE)
+    .returning(_DRAFTS.c.id, _DRAFTS.c.person_id)
+    .cte("drafted")
+)
+_PRESS_ASKS = (
+    update(_PERSONS)
+    .where(_PERSONS.c.id == _PRESS_DRAFT.c.person_id)
+    .values(dialog=Dialog.SUGGEST_TEXT, dialog_ref=_PRESS_DRAFT.c.id)
+    .returning(_PERSONS.c.id)
+    .cte("asks")
+)
+_PRESS = (
+    select(
+        _PRESSER.c.language,
+        _WARDS.c.kind,
+        _PRESS_DRAFT.c.id,
+        _ANSWERS.c.question_code,
+        _ANSWERS.c.level,
+    )
+    .select_from(
+        join(_PRESS_MOVED, _PRESSER, true())
+        .join(_WARDS, _WARDS.c.id == _PRESS_MOVED.c.ward_id)
+        .outerjoin(_PRESS_DRAFT, true())
+        .outerjoin(_ANSWERS, _ANSWERS.c.session_id == _PRESS_MOVED.c.id)
+    )
+    .add_cte(_PRESS_ANSWER, _PRESS_CASE, _PRESS_ASKS)
 )
 
 
-async def press_in_one_statement(
-    session: AsyncSession, params: dict[str, Any]
-) -> tuple[str, dict[str, int]] | None:
-    """A middle survey press recorded and committed by one statement, one round trip: the
-    presser's language and the run's earlier answers; None, with nothing stored, when the
-    press needs the full path (`handlers.survey.press_at_once` says which ones may try).
+class Pressed(NamedTuple):
+    """What a press stored by `press_in_one_statement` needs to be shown."""
+
+    language: str  # the presser's
+    kind: str  # the ward's (phường, xã …), which the suggestion prompt names
+    draft_id: int | None  # the suggestion's draft, made at the last press
+    answers: dict[str, int]  # the run's answers before this one
+
+
+async def press_in_one_statement(session: AsyncSession, params: dict[str, Any]) -> Pressed | None:
+    """A survey press recorded and committed by one statement, one round trip; None, with
+    nothing stored, when the press needs the full path (`handlers.survey.press_at_once`
+    says which ones may try).
 
     A press was four round trips on PostgreSQL (BEGIN, the locked read, the write,
-    COMMIT), each costing the bot and the server CPU in the kernel and the event loop
-    (issue 14). On SQLite there are no round trips to save: None at once.
+    COMMIT), the last one seven, each costing the bot and the server CPU in the kernel
+    and the event loop (issue 14). On SQLite there are no round trips to save: None.
     """
     if session.get_bind().dialect.name != "postgresql":
         return None
@@ -405,7 +456,8 @@ async def press_in_one_statement(
     rows = (await connection.execute(_PRESS, params)).all()
     if not rows:
         return None
-    return rows[0][0], {row[1]: row[2] for row in rows if row[1] is not None}
+    answers = {row[3]: row[4] for row in rows if row[3] is not None}
+    return Pressed(rows[0][0], rows[0][1], rows[0][2], answers)
 
 
 async def next_page_number(session: AsyncSession, ward_id: int) -> int:

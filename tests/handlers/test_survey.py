@@ -1,6 +1,8 @@
 """The walk-in and case surveys, driven through the handlers as a citizen would."""
 
+import re
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import event
 from sqlmodel import select
@@ -14,6 +16,7 @@ from storage.models import (
     Answer,
     Case,
     Dialog,
+    Draft,
     Person,
     SessionStatus,
     SurveySession,
@@ -266,7 +269,7 @@ async def test_a_middle_press_takes_few_statements(chat: Chat, ward: Ward, ctx: 
     between the first and the last question: the person locked and the run read with its
     answers in one query, the run's step updated and the answer inserted. On PostgreSQL
     all of it is one statement, committed as it runs (`press_at_once`): five statements
-    before, then three, then BEGIN, two and COMMIT."""
+    before, then three, then BEGIN, two and COMMIT. The last press too (it was seven)."""
     engine = ctx.db.kw["bind"]
     statements: list[str] = []
 
@@ -284,6 +287,13 @@ async def test_a_middle_press_takes_few_statements(chat: Chat, ward: Ward, ctx: 
     assert [a.level for a in await answers(ctx)] == [4, 5]
     if engine.dialect.name == "postgresql":
         assert statements == ["WITH"]
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        try:  # the last press too: the run completed, the suggestion's draft made and asked for
+            response = await chat.press_label("Hài lòng")
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+        assert "góp ý" in response.replies[1].text
+        assert statements == ["WITH", "WITH"]
     else:
         assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == [
             "SELECT",
@@ -354,3 +364,49 @@ async def test_a_press_from_a_chat_that_had_blocked_the_bot_unblocks_it(
     await chat.press_label("Hài lòng")
     assert (await person(ctx, chat)).blocked_at is None
     assert len(await answers(ctx)) == 1
+
+
+async def test_a_press_shows_and_stores_the_same_whichever_path_takes_it(
+    ctx: Context, ward: Ward, clock: Clock
+) -> None:
+    """On PostgreSQL a press is one statement (`press_at_once`), unless its button lacks
+    the run's version and source (then the full path decides). Two citizens answer the
+    same case survey, one with the buttons as sent, one with the older four-field ones:
+    what each is shown, and what is stored for each, must be the same."""
+    shown: list[list[str]] = []
+    stored: list[tuple[object, ...]] = []
+    for number, older in enumerate((False, True)):
+        case = await new_case(ctx, ward, f"HS-000{number}")
+        await mark_done(ctx, case)
+        citizen = Chat(ctx, chat_id=f"500{number}")
+        await citizen.command("start", f"c_{case.token}")
+        responses = []
+        for level in (5, 4, 3, 2, 1):
+            clock.advance(seconds=30)
+            data = citizen.keyboard[level - 1].data
+            responses.append(await citizen.press(":".join(data.split(":")[:4]) if older else data))
+        ids = re.compile(r"\b([ak]):\d+")
+        shown.append([ids.sub(r"\1:ID", repr(response)) for response in responses])
+        async with ctx.db() as session:
+            run = (
+                await session.exec(select(SurveySession).where(SurveySession.case_id == case.id))
+            ).one()
+            asked = (
+                await session.exec(select(Person).where(Person.chat_id == citizen.chat_id))
+            ).one()
+            draft = await session.get(Draft, asked.dialog_ref)
+            answered = (await session.exec(select(Answer).where(Answer.session_id == run.id))).all()
+            marked = await session.get(Case, case.id)
+        assert draft is not None and marked is not None
+        stored.append(
+            (
+                [(a.question_code, a.element, a.level, a.source, a.answered_at) for a in answered],
+                (run.step, run.status, run.completed_at),
+                (asked.dialog, draft.session_id == run.id, draft.ward_id, draft.created_at),
+                marked.survey_answered_at - clock.now,
+            )
+        )
+        clock.now -= timedelta(seconds=150)  # the second citizen presses at the same times
+    assert shown[0] == shown[1]
+    assert stored[0] == stored[1]
+    assert stored[0][2][0] == Dialog.SUGGEST_TEXT
