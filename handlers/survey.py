@@ -49,6 +49,8 @@ def answer_data(run: SurveySession, index: int, level: int) -> str:
 
 @dataclass(frozen=True)
 class Press:
+    """What a level button's data says."""
+
     run_id: int | None  # None: digits no run id can have (a forged button)
     index: int
     level: int
@@ -70,11 +72,17 @@ def parsed_press(data: str) -> Press | None:
     return Press(data_id(fields[1]), index, level, data_id(fields[4]), fields[5])
 
 
-def pressed_run(event: Incoming) -> int | None:
-    """The survey run a level press names, read with the person (`get_or_create_person`)."""
+def pressed(event: Incoming) -> Press | None:
+    """The level button an event pressed, if it pressed one."""
     if event.kind != Kind.CHOICE or not event.choice.startswith(f"{ANSWER}:"):
         return None
-    return data_id(event.choice.split(":", 2)[1])
+    return parsed_press(event.choice)
+
+
+def pressed_run(event: Incoming) -> int | None:
+    """The survey run a level press names, read with the person (`get_or_create_person`)."""
+    press = pressed(event)
+    return None if press is None else press.run_id
 
 
 def next_step(survey: Survey, source: str, after: int = -1) -> int:
@@ -267,9 +275,7 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
     offered), and a presser the full path has more to do for (a first contact's notice, a
     chat that blocked the bot, activity to note after an hour's rest).
     """
-    if event.kind != Kind.CHOICE or not event.choice.startswith(f"{ANSWER}:"):
-        return None
-    press = parsed_press(event.choice)
+    press = pressed(event)
     if press is None or press.run_id is None or press.version_id is None:
         return None
     survey = ctx.surveys.versions.get(press.version_id)
