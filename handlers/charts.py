@@ -208,8 +208,9 @@ class _Page:
     def header(self, report: Report, title: str) -> float:
         period = f"{report.since:%d/%m/%Y} – {report.until:%d/%m/%Y}"
         by = self.word(f"by_{report.by}") if f"by_{report.by}" in WORDS else ""
+        heading = title[:1].upper() + title[1:]  # a scope alone («toàn thành phố») too
         texts = [
-            (title, _font(TITLE_PT, bold=True), INK),
+            (heading, _font(TITLE_PT, bold=True), INK),
             (f"{by} · {period}" if by else period, _font(LABEL_PT), INK),
         ]
         if report.by in PERIODS:

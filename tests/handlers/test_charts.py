@@ -154,6 +154,12 @@ def test_no_opinion_and_broadcast_answers_are_counted_under_the_title() -> None:
     assert not any("tính riêng" in text for text in words(draw_chart(everything, TITLE)))
 
 
+def test_the_title_begins_with_a_capital_whatever_the_scope() -> None:
+    """/baocao's city-wide chart is titled with its scope alone, «toàn thành phố»."""
+    assert "Toàn thành phố" in words(draw_chart(SAMPLES["ward"], "toàn thành phố"))
+    assert TITLE in words(draw_chart(SAMPLES["element"], TITLE))
+
+
 def test_figures_at_the_end_of_the_bars() -> None:
     figure = draw_chart(SAMPLES["element"], TITLE)
     shown = words(figure)
