@@ -299,8 +299,6 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
         "run_source": source,
         "from_step": press.index,
         "to_step": step,
-        "to_status": status,
-        "completed": now if last else None,
         "last": last,
         "question_code": question.code,
         "element": question.element,

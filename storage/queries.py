@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, bindparam, delete, exists, func, insert, join, true, update
+from sqlalchemy import Boolean, bindparam, case, delete, exists, func, insert, join, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, or_, select
@@ -324,6 +324,7 @@ _DRAFTS = Draft.__table__  # type: ignore[attr-defined]
 _CASES = Case.__table__  # type: ignore[attr-defined]
 _WARDS = Ward.__table__  # type: ignore[attr-defined]
 _LAST = bindparam("last", type_=Boolean)
+_ANSWERED_AT = bindparam("answered_at", type_=_ANSWERS.c.answered_at.type)
 _PRESSER = (
     select(_PERSONS.c.id, _PERSONS.c.language)
     .where(
@@ -349,13 +350,12 @@ _PRESS_MOVED = (
     )
     .values(
         step=bindparam("to_step"),
-        status=bindparam("to_status"),
-        completed_at=bindparam("completed", type_=_RUNS.c.completed_at.type),
+        status=case((_LAST, SessionStatus.COMPLETED), else_=SessionStatus.ACTIVE),
+        completed_at=case((_LAST, _ANSWERED_AT)),
     )
     .returning(_RUNS.c.id, _RUNS.c.ward_id, _RUNS.c.case_id)
     .cte("moved")
 )
-_ANSWERED_AT = bindparam("answered_at", type_=_ANSWERS.c.answered_at.type)
 _PRESS_ANSWER = (
     insert(_ANSWERS)
     .from_select(
