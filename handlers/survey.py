@@ -32,6 +32,7 @@ from storage.queries import (
     draft_of_run,
     kind_of,
     press_in_one_statement,
+    presses_in_one_statement,
     record_answer,
     run_with_answers,
 )
@@ -269,12 +270,14 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
     (`press_in_one_statement`), before any session's transaction: the bot's busiest event,
     four round trips to PostgreSQL on the full path (issue 14).
 
-    None, with nothing stored, when the full path must decide: an older button, a forged
-    one, a press already recorded or on a run that moved, stopped or is not the
-    presser's, a last press after the person typed during the survey (what they typed is
-    offered), and a presser the full path has more to do for (a first contact's notice, a
-    chat that blocked the bot, activity to note after an hour's rest).
+    None, with nothing stored, when the full path must decide: on SQLite, for an older
+    button, a forged one, a press already recorded or on a run that moved, stopped or is
+    not the presser's, a last press after the person typed during the survey (what they
+    typed is offered), and a presser the full path has more to do for (a first contact's
+    notice, a chat that blocked the bot, activity to note after an hour's rest).
     """
+    if not presses_in_one_statement(ctx.db):
+        return None
     press = pressed(event)
     if press is None or press.run_id is None or press.version_id is None:
         return None
@@ -306,8 +309,7 @@ async def press_at_once(event: Incoming, ctx: Context) -> Response | None:
         "answered_at": now,
         "first": press.index == next_step(survey, source),
     }
-    async with ctx.db() as session:
-        read = await press_in_one_statement(session, statement)
+    read = await press_in_one_statement(ctx.db, statement)
     if read is None:
         return None
     answers = {**read.answers, question.code: press.level}

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import SessionMaker
 from storage.models import (
     Answer,
     BookPage,
@@ -441,19 +442,25 @@ class Pressed(NamedTuple):
     answers: dict[str, int]  # the run's answers before this one
 
 
-async def press_in_one_statement(session: AsyncSession, params: dict[str, Any]) -> Pressed | None:
+def presses_in_one_statement(db: SessionMaker) -> bool:
+    """Whether this database takes a press as one statement (`press_in_one_statement`):
+    PostgreSQL. SQLite has no round trips to save (and no INSERT inside WITH); asked
+    before anything else, so that a press there costs nothing more."""
+    return db.kw["bind"].dialect.name == "postgresql"
+
+
+async def press_in_one_statement(db: SessionMaker, params: dict[str, Any]) -> Pressed | None:
     """A survey press recorded and committed by one statement, one round trip; None, with
     nothing stored, when the press needs the full path (`handlers.survey.press_at_once`
-    says which ones may try).
+    says which ones may try). PostgreSQL only (`presses_in_one_statement`).
 
     A press was four round trips on PostgreSQL (BEGIN, the locked read, the write,
     COMMIT), the last one seven, each costing the bot and the server CPU in the kernel
-    and the event loop (issue 14). On SQLite there are no round trips to save: None.
+    and the event loop (issue 14).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    rows = (await connection.execute(_PRESS, params)).all()
+    async with db() as session:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        rows = (await connection.execute(_PRESS, params)).all()
     if not rows:
         return None
     answers = {row[3]: row[4] for row in rows if row[3] is not None}
